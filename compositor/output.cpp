@@ -1,0 +1,105 @@
+#include "compositor/output.hpp"
+
+#include <cmath>
+
+#include "compositor/image_buffer.hpp"
+#include "compositor/server.hpp"
+#include "compositor/wlr_compat.hpp"
+
+namespace phyllome {
+namespace {
+
+void color_from_rgb(uint32_t rgb, float out[4])
+{
+    out[0] = ((rgb >> 16) & 0xff) / 255.0f;
+    out[1] = ((rgb >> 8) & 0xff) / 255.0f;
+    out[2] = (rgb & 0xff) / 255.0f;
+    out[3] = 1.0f;
+}
+
+} // namespace
+
+Output::Output(Server &server, wlr_output *output) : server_(server), output_(output)
+{
+    if (!wlr_output_init_render(output_, server_.allocator(), server_.renderer()))
+        wlr_log(WLR_ERROR, "Output %s: cannot set up rendering", output_->name);
+    if (!compat::output_enable_preferred(output_))
+        wlr_log(WLR_ERROR, "Output %s: no mode could be enabled", output_->name);
+
+    tree_ = wlr_scene_tree_create(compat::scene_root(server_.scene()));
+    float background[4];
+    color_from_rgb(kBackgroundColor, background);
+    background_ = compat::scene_rect_create(compat::scene_tree_parent(tree_), 0, 0, background);
+
+    frame_.connect(&output_->events.frame, [this](void *) { on_frame(); });
+    commit_.connect(&output_->events.commit, [this](void *data) {
+        on_commit(*static_cast<wlr_output_event_commit *>(data));
+    });
+    mode_.connect(&output_->events.mode, [this](void *) { server_.outputs_changed(); });
+    destroy_.connect(&output_->events.destroy, [this](void *) {
+        server_.remove_output(*this); // deletes this
+    });
+
+    wlr_log(WLR_INFO, "Output %s added (%s %s), %dx%d", output_->name,
+            compat::output_make(output_).c_str(), compat::output_model(output_).c_str(),
+            output_->width, output_->height);
+    // Placed in the layout last: that emits the layout's change signal,
+    // which calls update() on every output, this one included.
+    wlr_output_layout_add_auto(server_.layout(), output_);
+}
+
+Output::~Output()
+{
+    wlr_log(WLR_INFO, "Output %s removed", output_->name);
+    wlr_scene_node_destroy(compat::scene_tree_node(tree_));
+}
+
+void Output::update()
+{
+    const wlr_box box = compat::output_layout_box(server_.layout(), output_);
+    const bool visible = output_->enabled && box.width > 0 && box.height > 0;
+    wlr_scene_node_set_enabled(compat::scene_tree_node(tree_), visible);
+    if (!visible)
+        return;
+
+    wlr_scene_node_set_position(compat::scene_tree_node(tree_), box.x, box.y);
+    wlr_scene_rect_set_size(background_, box.width, box.height);
+
+    // Draw at the output's pixel size so text stays sharp at any scale,
+    // then place the card in layout coordinates.
+    int pixel_width = 0, pixel_height = 0;
+    wlr_output_transformed_resolution(output_, &pixel_width, &pixel_height);
+    const StatusCardText text = server_.card_text_for(*this);
+    if (!card_ || !card_text_ || *card_text_ != text || pixel_width != card_pixel_width_ ||
+        pixel_height != card_pixel_height_) {
+        wlr_buffer *buffer = image_buffer_create(render_status_card(text, pixel_width, pixel_height));
+        compat::scene_buffer_show(&card_, compat::scene_tree_parent(tree_), buffer);
+        wlr_buffer_drop(buffer); // the scene node holds its own reference
+        card_text_ = text;
+        card_pixel_width_ = pixel_width;
+        card_pixel_height_ = pixel_height;
+    }
+    const CardGeometry card = status_card_geometry(pixel_width, pixel_height);
+    const float scale = output_->scale > 0 ? output_->scale : 1.0f;
+    wlr_scene_node_set_position(&card_->node, static_cast<int>(std::lround(card.x / scale)),
+                                static_cast<int>(std::lround(card.y / scale)));
+    if (scale != 1.0f)
+        wlr_scene_buffer_set_dest_size(card_, static_cast<int>(std::lround(card.width / scale)),
+                                       static_cast<int>(std::lround(card.height / scale)));
+}
+
+void Output::on_frame()
+{
+    if (wlr_scene_output *scene_output = compat::scene_output_for(server_.scene(), output_))
+        compat::scene_output_commit(scene_output);
+}
+
+void Output::on_commit(const wlr_output_event_commit &event)
+{
+    if (event.buffer && !shown_frame_) {
+        shown_frame_ = true;
+        server_.output_shown_frame(*this);
+    }
+}
+
+} // namespace phyllome

@@ -1,0 +1,53 @@
+// One display of the PC (a monitor, a nested window or a headless output):
+// its mode, its place in the layout and what is drawn on it.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "compositor/listener.hpp"
+#include "compositor/status_card.hpp"
+#include "compositor/wlr.hpp"
+
+namespace phyllome {
+
+class Server;
+
+class Output {
+public:
+    Output(Server &server, wlr_output *output);
+    ~Output();
+    Output(const Output &) = delete;
+    Output &operator=(const Output &) = delete;
+
+    wlr_output *wlr() const { return output_; }
+    std::string name() const { return output_->name; }
+    bool has_shown_frame() const { return shown_frame_; }
+
+    // Follows the output's place in the layout (or its absence) and redraws
+    // the card if the size or the text changed.
+    void update();
+
+private:
+    void on_frame();
+    void on_commit(const wlr_output_event_commit &event);
+
+    Server &server_;
+    wlr_output *output_;
+    bool shown_frame_ = false;
+
+    wlr_scene_tree *tree_ = nullptr;       // everything drawn on this output
+    wlr_scene_rect *background_ = nullptr; // fills the output
+    wlr_scene_buffer *card_ = nullptr;     // the status card, centred
+
+    // What the card currently shows, to redraw only on a change.
+    std::optional<StatusCardText> card_text_;
+    int card_pixel_width_ = 0, card_pixel_height_ = 0;
+
+    Listener frame_;
+    Listener commit_;
+    Listener mode_;
+    Listener destroy_;
+};
+
+} // namespace phyllome

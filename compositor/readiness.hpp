@@ -1,0 +1,24 @@
+// Tells whoever started the session that it is showing frames: the
+// --ready-fd descriptor (written once, then closed) and, under systemd, the
+// service manager's notification socket.
+#pragma once
+
+#include <string>
+
+namespace phyllome {
+
+class Readiness {
+public:
+    explicit Readiness(int fd) : fd_(fd) {}
+    ~Readiness();
+    Readiness(const Readiness &) = delete;
+    Readiness &operator=(const Readiness &) = delete;
+
+    // Writes "WAYLAND_DISPLAY=<socket>\n" to the fd and closes it.
+    void notify(const std::string &socket);
+
+private:
+    int fd_;
+};
+
+} // namespace phyllome

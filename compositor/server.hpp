@@ -1,0 +1,87 @@
+// The compositor: owns the Wayland display, the wlroots backend, renderer
+// and allocator, every output, and the globals clients may bind.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compositor/listener.hpp"
+#include "compositor/options.hpp"
+#include "compositor/status_card.hpp"
+#include "compositor/wlr.hpp"
+
+namespace phyllome {
+
+class Output;
+class OutputManagement;
+
+class Server {
+public:
+    struct Settings {
+        // Headless outputs to create; empty: wlroots picks the backend.
+        std::vector<OutputSize> headless;
+        // What an output's status card says; called again after
+        // refresh_cards().
+        std::function<StatusCardText(const std::string &output_name)> card_text;
+        // Called once, when every output has shown its first frame.
+        std::function<void(const std::string &socket)> on_ready;
+    };
+
+    // Sets everything up and starts the backend. Throws std::runtime_error
+    // with a one-line message when something cannot be had.
+    explicit Server(Settings settings);
+    ~Server();
+    Server(const Server &) = delete;
+    Server &operator=(const Server &) = delete;
+
+    // Dispatches events until terminate().
+    void run();
+    void terminate();
+
+    const std::string &socket() const { return socket_; }
+    wl_display *display() const { return display_; }
+    wl_event_loop *event_loop() const { return wl_display_get_event_loop(display_); }
+    wlr_backend *backend() const { return backend_; }
+    wlr_renderer *renderer() const { return renderer_; }
+    wlr_allocator *allocator() const { return allocator_; }
+    wlr_scene *scene() const { return scene_; }
+    wlr_output_layout *layout() const { return layout_; }
+    const std::vector<std::unique_ptr<Output>> &outputs() const { return outputs_; }
+
+    // Asks card_text again for every output and redraws what changed.
+    void refresh_cards();
+
+    // Called by outputs.
+    StatusCardText card_text_for(const Output &output) const;
+    void output_shown_frame(Output &output);
+    void outputs_changed();
+    void remove_output(Output &output);
+
+private:
+    void add_output(wlr_output *output);
+    void check_ready();
+
+    Settings settings_;
+    wl_display *display_ = nullptr;
+    wlr_backend *backend_ = nullptr;
+    wlr_renderer *renderer_ = nullptr;
+    wlr_allocator *allocator_ = nullptr;
+    wlr_output_layout *layout_ = nullptr;
+    wlr_scene *scene_ = nullptr;
+    std::unique_ptr<OutputManagement> output_management_;
+    std::vector<std::unique_ptr<Output>> outputs_;
+    std::string socket_;
+    bool started_ = false;
+    bool ready_ = false;
+    uid_t session_uid_;
+
+    wl_event_source *sigterm_ = nullptr;
+    wl_event_source *sigint_ = nullptr;
+
+    Listener new_output_;
+    Listener layout_change_;
+};
+
+} // namespace phyllome

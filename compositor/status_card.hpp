@@ -1,0 +1,64 @@
+// The status card: what an output shows while no VM is on it. It is drawn
+// with cairo and pango into plain memory, with no wlroots type, so it can be
+// tested without a display.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+typedef struct _cairo_surface cairo_surface_t;
+
+namespace phyllome {
+
+struct StatusCardText {
+    std::string vm;     // the VM this output's seat shows; empty: none configured
+    std::string state;  // that VM's state, in words
+    std::string seat;   // the seat the output belongs to
+    std::string output; // the output's name
+
+    bool operator==(const StatusCardText &) const = default;
+};
+
+// Colours as 0xRRGGBB, shared by the drawing and the tests that look at it.
+inline constexpr uint32_t kBackgroundColor = 0x101418;
+inline constexpr uint32_t kCardColor = 0x1c232b;
+
+// An owned cairo ARGB32 image: premultiplied, native-endian 32-bit pixels,
+// which is DRM_FORMAT_ARGB8888 on the little-endian machines wlroots runs on.
+class CardImage {
+public:
+    explicit CardImage(cairo_surface_t *surface);
+    ~CardImage();
+    CardImage(CardImage &&other) noexcept;
+    CardImage &operator=(CardImage &&other) noexcept;
+    CardImage(const CardImage &) = delete;
+    CardImage &operator=(const CardImage &) = delete;
+
+    int width() const;
+    int height() const;
+    int stride() const;
+    uint8_t *data();
+    const uint8_t *data() const;
+    uint32_t pixel(int x, int y) const; // 0xAARRGGBB
+
+    cairo_surface_t *surface();
+    // Hands the surface over (to a wlr_buffer that frees it).
+    cairo_surface_t *release();
+
+private:
+    cairo_surface_t *surface_;
+};
+
+// Where the card sits on an output of the given size: centred, about half
+// the output's width, never larger than the output.
+struct CardGeometry {
+    int x, y, width, height;
+};
+CardGeometry status_card_geometry(int output_width, int output_height);
+
+// Draws the card at the size status_card_geometry gives for that output.
+CardImage render_status_card(const StatusCardText &text, int output_width,
+                             int output_height);
+
+} // namespace phyllome

@@ -1,0 +1,45 @@
+// The one way project code includes wlroots 0.15 from C++.
+//
+// wlroots' headers are C99 and not meant for C++: they use `[static N]`
+// array parameters, no extern "C" guards, and (in some headers) C++ keywords
+// as field names. Headers with `static inline` functions are included first
+// so that their include guards keep the macro below away from them; then
+// `static` is blanked while the wlroots headers are read.
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <drm_fourcc.h>
+#include <libinput.h>
+#include <libudev.h>
+#include <pixman.h>
+#include <wayland-server-core.h>
+#include <wayland-server-protocol.h>
+#include <xkbcommon/xkbcommon.h>
+
+#define static
+extern "C" {
+#include <wlr/backend.h>
+#include <wlr/backend/headless.h>
+#include <wlr/backend/multi.h>
+#include <wlr/backend/session.h>
+#include <wlr/render/allocator.h>
+#include <wlr/render/pixman.h>
+#include <wlr/render/wlr_renderer.h>
+#include <wlr/types/wlr_buffer.h>
+#include <wlr/types/wlr_compositor.h>
+#include <wlr/types/wlr_output.h>
+#include <wlr/types/wlr_output_layout.h>
+#include <wlr/types/wlr_output_management_v1.h>
+#include <wlr/types/wlr_scene.h>
+#include <wlr/types/wlr_screencopy_v1.h>
+#include <wlr/types/wlr_xdg_output_v1.h>
+#include <wlr/util/box.h>
+#include <wlr/util/log.h>
+#include <wlr/version.h>
+}
+#undef static

@@ -1,0 +1,133 @@
+#include "compositor/wlr_compat.hpp"
+
+namespace phyllome::compat {
+
+wlr_backend *headless_backend_create(wl_display *display)
+{
+    return wlr_headless_backend_create(display);
+}
+
+wlr_backend *backend_autocreate(wl_display *display, wlr_session **session)
+{
+    wlr_backend *backend = wlr_backend_autocreate(display);
+    if (session)
+        *session = backend ? wlr_backend_get_session(backend) : nullptr;
+    return backend;
+}
+
+wlr_compositor *compositor_create(wl_display *display, wlr_renderer *renderer)
+{
+    return wlr_compositor_create(display, renderer);
+}
+
+wlr_output_layout *output_layout_create(wl_display *)
+{
+    return wlr_output_layout_create();
+}
+
+wlr_box output_layout_box(wlr_output_layout *layout, wlr_output *output)
+{
+    const wlr_box *box = wlr_output_layout_get_box(layout, output);
+    return box ? *box : wlr_box{};
+}
+
+SceneParent *scene_root(wlr_scene *scene) { return &scene->node; }
+SceneParent *scene_tree_parent(wlr_scene_tree *tree) { return &tree->node; }
+wlr_scene_node *scene_tree_node(wlr_scene_tree *tree) { return &tree->node; }
+
+wlr_scene_rect *scene_rect_create(SceneParent *parent, int width, int height,
+                                  const float color[4])
+{
+    return wlr_scene_rect_create(parent, width, height, color);
+}
+
+void scene_rect_set_color(wlr_scene_rect *rect, const float color[4])
+{
+    wlr_scene_rect_set_color(rect, color);
+}
+
+void scene_buffer_show(wlr_scene_buffer **node, SceneParent *parent, wlr_buffer *buffer)
+{
+    int x = 0, y = 0;
+    bool enabled = true;
+    if (*node) {
+        x = (*node)->node.state.x;
+        y = (*node)->node.state.y;
+        enabled = (*node)->node.state.enabled;
+        wlr_scene_node_destroy(&(*node)->node);
+    }
+    *node = wlr_scene_buffer_create(parent, buffer);
+    if (*node) {
+        wlr_scene_node_set_position(&(*node)->node, x, y);
+        wlr_scene_node_set_enabled(&(*node)->node, enabled);
+    }
+}
+
+bool scene_output_commit(wlr_scene_output *scene_output)
+{
+    return wlr_scene_output_commit(scene_output);
+}
+
+void scene_attach_output_layout(wlr_scene *scene, wlr_output_layout *layout)
+{
+    wlr_scene_attach_output_layout(scene, layout);
+}
+
+wlr_scene_output *scene_output_for(wlr_scene *scene, wlr_output *output)
+{
+    return wlr_scene_get_scene_output(scene, output);
+}
+
+bool output_apply(wlr_output *output, const OutputState &state, bool test_only)
+{
+    wlr_output_enable(output, state.enabled);
+    if (state.enabled) {
+        if (state.mode)
+            wlr_output_set_mode(output, state.mode);
+        else if (state.custom_mode)
+            wlr_output_set_custom_mode(output, state.custom_mode->width,
+                                       state.custom_mode->height,
+                                       state.custom_mode->refresh_mhz);
+        wlr_output_set_transform(output, state.transform);
+        wlr_output_set_scale(output, state.scale);
+    }
+    if (test_only) {
+        bool ok = wlr_output_test(output);
+        wlr_output_rollback(output);
+        return ok;
+    }
+    if (!wlr_output_test(output)) {
+        wlr_output_rollback(output);
+        return false;
+    }
+    if (!wlr_output_commit(output)) {
+        wlr_output_rollback(output);
+        return false;
+    }
+    return true;
+}
+
+bool output_enable_preferred(wlr_output *output)
+{
+    OutputState state;
+    if (wl_list_empty(&output->modes))
+        return output_apply(output, state, false);
+
+    state.mode = wlr_output_preferred_mode(output);
+    if (state.mode && output_apply(output, state, false))
+        return true;
+    // The preferred mode can fail (bandwidth, a bad EDID): try the others.
+    wlr_output_mode *mode;
+    wl_list_for_each(mode, &output->modes, link) {
+        state.mode = mode;
+        if (output_apply(output, state, false))
+            return true;
+    }
+    return false;
+}
+
+std::string output_make(const wlr_output *output) { return output->make; }
+std::string output_model(const wlr_output *output) { return output->model; }
+std::string output_serial(const wlr_output *output) { return output->serial; }
+
+} // namespace phyllome::compat
