@@ -155,7 +155,14 @@ void Server::remove_output(Output &output)
                            [&](const auto &o) { return o.get() == &output; });
     if (it == outputs_.end())
         return;
+    // A nested window closed by the user is the developer's way to end the
+    // session; real monitors come and go while it runs on.
+    const bool nested = wlr_output_is_wl(output.wlr()) || wlr_output_is_x11(output.wlr());
     outputs_.erase(it);
+    if (nested && outputs_.empty()) {
+        wlr_log(WLR_INFO, "Last nested window closed: stopping");
+        terminate();
+    }
     outputs_changed();
     // An output that had not yet shown a frame may have been the last one
     // readiness was waiting for.

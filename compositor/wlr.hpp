@@ -18,7 +18,9 @@
 #include <libudev.h>
 #include <pixman.h>
 #include <wayland-server-core.h>
+#include <wayland-client.h>
 #include <wayland-server-protocol.h>
+#include <xcb/xcb.h>
 #include <xkbcommon/xkbcommon.h>
 
 #define static
@@ -27,6 +29,8 @@ extern "C" {
 #include <wlr/backend/headless.h>
 #include <wlr/backend/multi.h>
 #include <wlr/backend/session.h>
+#include <wlr/backend/wayland.h>
+#include <wlr/backend/x11.h>
 #include <wlr/render/allocator.h>
 #include <wlr/render/pixman.h>
 #include <wlr/render/wlr_renderer.h>

@@ -120,7 +120,14 @@ std::optional<int> SessionProcess::stop(int signal_number)
     if (pid_ <= 0)
         return std::nullopt;
     kill(pid_, signal_number);
-    auto status = wait_for_exit(pid_, std::chrono::seconds(20));
+    return wait_exit(std::chrono::seconds(20));
+}
+
+std::optional<int> SessionProcess::wait_exit(std::chrono::milliseconds timeout)
+{
+    if (pid_ <= 0)
+        return std::nullopt;
+    auto status = wait_for_exit(pid_, timeout);
     if (status)
         pid_ = -1;
     return status;

@@ -38,6 +38,8 @@ public:
 
     // Sends the signal and waits for the exit; the raw wait status.
     std::optional<int> stop(int signal_number);
+    // Waits for an exit the test caused some other way.
+    std::optional<int> wait_exit(std::chrono::milliseconds timeout);
 
     pid_t pid() const { return pid_; }
 

@@ -1,0 +1,117 @@
+// Development mode: the session nested in a parent Wayland compositor (a
+// headless weston), with each of its outputs a window of the parent.
+#include <csignal>
+#include <filesystem>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "compositor/status_card.hpp"
+#include "tests/support/session.hpp"
+
+namespace phyllome::test {
+namespace {
+
+// A headless weston that tells us it is ready through the systemd
+// notification protocol (its systemd-notify module), on a socket of ours.
+class ParentCompositor {
+public:
+    ParentCompositor()
+    {
+        std::string dir = (std::filesystem::temp_directory_path() / "phyllome-parent-XXXXXX").string();
+        if (!mkdtemp(dir.data()))
+            throw std::runtime_error("mkdtemp failed");
+        dir_ = dir;
+
+        notify_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        const std::string notify_path = dir_ + "/notify";
+        notify_path.copy(address.sun_path, sizeof address.sun_path - 1);
+        if (bind(notify_, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0)
+            throw std::runtime_error("bind notify socket failed");
+
+        pid_ = spawn({required_env("WESTON"), "--backend=headless-backend.so", "--socket=parent",
+                      "--modules=systemd-notify.so", "--idle-time=0", "--width=800",
+                      "--height=600"},
+                     {{"XDG_RUNTIME_DIR", dir_},
+                      {"NOTIFY_SOCKET", notify_path},
+                      {"WAYLAND_DISPLAY", std::nullopt},
+                      {"DISPLAY", std::nullopt}},
+                     dir_ + "/weston.log");
+    }
+    ~ParentCompositor()
+    {
+        kill_now();
+        close(notify_);
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+
+    bool wait_ready()
+    {
+        std::string received;
+        while (received.find("READY=1") == std::string::npos) {
+            pollfd fd{notify_, POLLIN, 0};
+            if (poll(&fd, 1, 30000) <= 0)
+                return false;
+            char buffer[512];
+            const ssize_t n = recv(notify_, buffer, sizeof buffer, 0);
+            if (n > 0)
+                received.append(buffer, static_cast<std::size_t>(n));
+        }
+        return true;
+    }
+
+    void kill_now()
+    {
+        if (pid_ > 0) {
+            kill(pid_, SIGKILL);
+            wait_for_exit(pid_, std::chrono::seconds(10));
+            pid_ = -1;
+        }
+    }
+
+    std::string socket_path() const { return dir_ + "/parent"; }
+
+private:
+    std::string dir_;
+    int notify_ = -1;
+    pid_t pid_ = -1;
+};
+
+TEST(Nested, EachOutputIsAWindowShowingItsCard)
+{
+    ParentCompositor parent;
+    ASSERT_TRUE(parent.wait_ready());
+
+    SessionProcess session({}, {{"WAYLAND_DISPLAY", parent.socket_path()}, {"WLR_WL_OUTPUTS", "2"}});
+    ASSERT_TRUE(session.wait_ready()) << session.log();
+    for (const char *name : {"WL-1", "WL-2"}) {
+        auto image = session.capture(name);
+        ASSERT_TRUE(image) << name;
+        const CardGeometry card = status_card_geometry(image->width, image->height);
+        EXPECT_EQ(image->at(2, 2), kBackgroundColor) << name;
+        EXPECT_EQ(image->at(card.x + card.width / 2, card.y + 2), kCardColor) << name;
+    }
+}
+
+TEST(Nested, EndsCleanlyWhenTheParentGoesAway)
+{
+    ParentCompositor parent;
+    ASSERT_TRUE(parent.wait_ready());
+    SessionProcess session({}, {{"WAYLAND_DISPLAY", parent.socket_path()}});
+    ASSERT_TRUE(session.wait_ready()) << session.log();
+
+    parent.kill_now();
+    auto status = session.wait_exit(std::chrono::seconds(20));
+    ASSERT_TRUE(status) << "the session outlived its parent compositor";
+    EXPECT_TRUE(WIFEXITED(*status)) << session.log();
+}
+
+} // namespace
+} // namespace phyllome::test
