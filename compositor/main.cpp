@@ -1,12 +1,12 @@
 // phyllome-session: the login session of a desktop virtualization host.
-#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <exception>
 #include <fcntl.h>
+#include <filesystem>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -14,6 +14,9 @@
 #include "compositor/options.hpp"
 #include "compositor/readiness.hpp"
 #include "compositor/server.hpp"
+#include "compositor/session_config.hpp"
+#include "config/load.hpp"
+#include "config/watcher.hpp"
 
 using namespace phyllome;
 
@@ -27,6 +30,97 @@ int usage_error(const std::string &message)
     std::cerr << "phyllome-session: " << message << " (see --help)\n";
     return kExitUsage;
 }
+
+int check_config(const Options &options)
+{
+    const char *cli_path = options.config_path ? options.config_path->c_str() : nullptr;
+    const auto path = config::find_config_path(cli_path);
+    if (!path) {
+        std::cout << "phyllome-session: no session file found; the built-in default applies: "
+                  << config::summary(config::default_config()) << "\n";
+        return 0;
+    }
+    return config::check_config(*path, std::cout, std::cerr);
+}
+
+// Live reload: the file watcher, SIGHUP, and what a reload does to the
+// running session.
+class Reloader {
+public:
+    Reloader(Server &server, SessionConfig &session_config, Readiness &readiness)
+        : server_(server), session_config_(session_config), readiness_(readiness)
+    {
+        wl_event_loop *loop = server.event_loop();
+        sighup_ = wl_event_loop_add_signal(loop, SIGHUP, on_sighup, this);
+        if (!session_config.path())
+            return;
+        try {
+            watcher_ = std::make_unique<config::ConfigWatcher>(*session_config.path());
+            watch_source_ = wl_event_loop_add_fd(loop, watcher_->fd(), WL_EVENT_READABLE,
+                                                 on_watch, this);
+        } catch (const std::exception &error) {
+            wlr_log(WLR_ERROR, "Not watching the session file (SIGHUP still reloads): %s",
+                    error.what());
+        }
+    }
+    ~Reloader()
+    {
+        if (watch_source_)
+            wl_event_source_remove(watch_source_);
+        if (sighup_)
+            wl_event_source_remove(sighup_);
+    }
+    Reloader(const Reloader &) = delete;
+    Reloader &operator=(const Reloader &) = delete;
+
+    void reload()
+    {
+        readiness_.reloading();
+        const std::string file = session_config_.path() ? session_config_.path()->string() : "";
+        SessionConfig::Reload outcome = session_config_.reload();
+        if (!outcome.applied) {
+            for (const auto &error : outcome.errors)
+                wlr_log(WLR_ERROR, "%s", config::to_string(error).c_str());
+            const std::string status =
+                outcome.errors.empty()
+                    ? "No session file to reload"
+                    : "Session file invalid, keeping the last valid one: " +
+                          config::to_string(outcome.errors.front());
+            wlr_log(WLR_ERROR, "%s", status.c_str());
+            readiness_.reloaded(status);
+            return;
+        }
+        for (const auto &action : outcome.actions)
+            wlr_log(WLR_INFO, "Reload: %s", config::to_string(action).c_str());
+        // Outputs whose card text is unchanged are not redrawn.
+        server_.refresh_cards();
+        const std::string status = "Reloaded " + file + ": " +
+                                   std::to_string(outcome.actions.size()) + " change(s)";
+        wlr_log(WLR_INFO, "%s", status.c_str());
+        readiness_.reloaded(status);
+    }
+
+private:
+    static int on_sighup(int, void *data)
+    {
+        static_cast<Reloader *>(data)->reload();
+        return 0;
+    }
+    static int on_watch(int, uint32_t, void *data)
+    {
+        auto *self = static_cast<Reloader *>(data);
+        if (self->watcher_->dispatch())
+            self->reload();
+        return 0;
+    }
+
+    Server &server_;
+    SessionConfig &session_config_;
+    Readiness &readiness_;
+    std::unique_ptr<config::ConfigWatcher> watcher_;
+    wl_event_source *watch_source_ = nullptr;
+    wl_event_source *sighup_ = nullptr;
+};
 
 } // namespace
 
@@ -46,6 +140,8 @@ int main(int argc, char **argv)
         std::cout << "phyllome-session " PHYLLOME_VERSION " (wlroots " WLR_VERSION_STR ")\n";
         return 0;
     }
+    if (options.check_config)
+        return check_config(options);
     if (options.ready_fd >= 0 && fcntl(options.ready_fd, F_GETFD) < 0)
         return usage_error("--ready-fd " + std::to_string(options.ready_fd) +
                            " is not an open file descriptor");
@@ -54,18 +150,28 @@ int main(int argc, char **argv)
     // A client or a peer that goes away mid-write must not kill the session.
     std::signal(SIGPIPE, SIG_IGN);
 
+    // A session file that cannot be used never stops the session: it runs on
+    // the built-in default and every card says what is wrong.
+    const char *cli_path = options.config_path ? options.config_path->c_str() : nullptr;
+    SessionConfig session_config(config::find_config_path(cli_path));
+    if (session_config.path())
+        wlr_log(WLR_INFO, "Session file: %s", session_config.path()->c_str());
+    else
+        wlr_log(WLR_INFO, "No session file: using the built-in default");
+
     Readiness readiness(options.ready_fd);
     try {
         Server::Settings settings;
         settings.headless = options.headless;
-        settings.card_text = [](const std::string &output) {
-            return StatusCardText{.vm = {}, .state = {}, .seat = "seat0", .output = output};
+        settings.card_text = [&session_config](const std::string &output) {
+            return card_text_for_output(session_config.config(), output, session_config.problem());
         };
         settings.on_ready = [&readiness](const std::string &socket) {
             setenv("WAYLAND_DISPLAY", socket.c_str(), 1);
             readiness.notify(socket);
         };
         Server server(std::move(settings));
+        Reloader reloader(server, session_config, readiness);
         server.run();
     } catch (const std::exception &error) {
         std::cerr << "phyllome-session: " << error.what() << "\n";

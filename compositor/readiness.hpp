@@ -17,6 +17,12 @@ public:
     // Writes "WAYLAND_DISPLAY=<socket>\n" to the fd and closes it.
     void notify(const std::string &socket);
 
+    // The service manager's reload protocol: reloading() when a reload
+    // starts, reloaded() with a one-line status when it is done (applied or
+    // refused).
+    void reloading();
+    void reloaded(const std::string &status);
+
 private:
     int fd_;
 };

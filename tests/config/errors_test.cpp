@@ -26,16 +26,19 @@ std::vector<std::string> errors(std::string_view text) {
 
 TEST(SyntaxError, UnterminatedString) {
   EXPECT_THAT(errors("[session]\nlibvirt_uri = \"qemu:///system\n"),
-              ElementsAre("t.toml:2:30: error: TOML syntax error in string: "
-                          "encountered end-of-line before closing quote"));
+              ElementsAre("t.toml:2:30: error: TOML syntax error in string: missing "
+                          "closing quote: the string runs to the end of the line"));
+  EXPECT_THAT(errors("[[vm]]\r\nname = \"\xc3\xa4\r\n"),
+              ElementsAre("t.toml:2:10: error: TOML syntax error in string: missing "
+                          "closing quote: the string runs to the end of the line"));
 }
 
 TEST(SyntaxError, RedefinedKeyAndStopsThere) {
   // toml++ stops at the first syntax error, so the unknown key on line 1 is
   // not reported: nothing after a syntax error is reliable.
   EXPECT_THAT(errors("colour = 1\n[session]\nhost_keys = \"Ctrl\"\nhost_keys = \"Alt\"\n"),
-              ElementsAre("t.toml:4:11: error: TOML syntax error in key-value pair: "
-                          "cannot redefine existing string 'session.host_keys'"));
+              ElementsAre("t.toml:4:13: error: TOML syntax error in key-value pair: "
+                          "cannot redefine existing string 'host_keys'"));
 }
 
 TEST(SyntaxError, MissingValueAndBadUtf8) {

@@ -1,0 +1,54 @@
+// Finding, reading and validating session.toml.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/diagnostic.hpp"
+
+namespace phyllome::config {
+
+// The system-wide file, the last place looked at.
+inline constexpr const char* kSystemConfigPath = "/etc/phyllome/session.toml";
+
+// The file to use: cli_path (from --config) if not null, else
+// $XDG_CONFIG_HOME/phyllome/session.toml (XDG_CONFIG_HOME unset, empty or
+// relative means $HOME/.config, per the XDG base directory spec), else
+// system_path, if present. nullopt: use default_config(). A candidate that
+// exists but cannot be read (or is a dangling symlink) is still returned, so
+// the user gets an error instead of a silently different configuration.
+std::optional<std::filesystem::path> find_config_path(
+    const char* cli_path,
+    const std::filesystem::path& system_path = kSystemConfigPath);
+
+// Either a valid configuration or every problem found, sorted by position.
+struct LoadResult {
+  std::optional<Config> config;  // set exactly when errors is empty
+  std::vector<Diagnostic> errors;
+
+  bool ok() const { return config.has_value(); }
+};
+
+// Files above this size are refused rather than parsed.
+inline constexpr std::size_t kMaxConfigBytes = 1u << 20;
+
+// Validates text as a session file. path_for_messages only labels the
+// diagnostics. Never throws on bad input (std::bad_alloc aside).
+LoadResult parse_config(std::string_view text, std::string path_for_messages);
+
+// Reads and validates a file. A file that cannot be read (missing,
+// unreadable, a directory, too large) gives one diagnostic with line 0.
+LoadResult load_config(const std::filesystem::path& path);
+
+// --check-config: exit status 0 and "PATH: ok: SUMMARY" on out when valid,
+// 1 and one "PATH:LINE:COL: error: MESSAGE" line per problem on err.
+int check_config(const std::filesystem::path& path, std::ostream& out,
+                 std::ostream& err);
+
+}  // namespace phyllome::config
