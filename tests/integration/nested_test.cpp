@@ -2,15 +2,13 @@
 // headless weston), with each of its outputs a window of the parent.
 #include <csignal>
 #include <filesystem>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include "compositor/status_card.hpp"
+#include "tests/support/notify.hpp"
 #include "tests/support/session.hpp"
 
 namespace phyllome::test {
@@ -20,26 +18,13 @@ namespace {
 // notification protocol (its systemd-notify module), on a socket of ours.
 class ParentCompositor {
 public:
-    ParentCompositor()
+    ParentCompositor() : dir_(make_dir()), notify_(dir_ + "/notify")
     {
-        std::string dir = (std::filesystem::temp_directory_path() / "phyllome-parent-XXXXXX").string();
-        if (!mkdtemp(dir.data()))
-            throw std::runtime_error("mkdtemp failed");
-        dir_ = dir;
-
-        notify_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        sockaddr_un address{};
-        address.sun_family = AF_UNIX;
-        const std::string notify_path = dir_ + "/notify";
-        notify_path.copy(address.sun_path, sizeof address.sun_path - 1);
-        if (bind(notify_, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0)
-            throw std::runtime_error("bind notify socket failed");
-
         pid_ = spawn({required_env("WESTON"), "--backend=headless-backend.so", "--socket=parent",
                       "--modules=systemd-notify.so", "--idle-time=0", "--width=800",
                       "--height=600"},
                      {{"XDG_RUNTIME_DIR", dir_},
-                      {"NOTIFY_SOCKET", notify_path},
+                      {"NOTIFY_SOCKET", notify_.path()},
                       {"WAYLAND_DISPLAY", std::nullopt},
                       {"DISPLAY", std::nullopt}},
                      dir_ + "/weston.log");
@@ -47,24 +32,15 @@ public:
     ~ParentCompositor()
     {
         kill_now();
-        close(notify_);
         std::error_code ignored;
         std::filesystem::remove_all(dir_, ignored);
     }
 
     bool wait_ready()
     {
-        std::string received;
-        while (received.find("READY=1") == std::string::npos) {
-            pollfd fd{notify_, POLLIN, 0};
-            if (poll(&fd, 1, 30000) <= 0)
-                return false;
-            char buffer[512];
-            const ssize_t n = recv(notify_, buffer, sizeof buffer, 0);
-            if (n > 0)
-                received.append(buffer, static_cast<std::size_t>(n));
-        }
-        return true;
+        return notify_.wait_for([](const std::string &message) {
+            return message.find("READY=1") != std::string::npos;
+        }).has_value();
     }
 
     void kill_now()
@@ -79,8 +55,16 @@ public:
     std::string socket_path() const { return dir_ + "/parent"; }
 
 private:
+    static std::string make_dir()
+    {
+        std::string dir = (std::filesystem::temp_directory_path() / "phyllome-parent-XXXXXX").string();
+        if (!mkdtemp(dir.data()))
+            throw std::runtime_error("mkdtemp failed");
+        return dir;
+    }
+
     std::string dir_;
-    int notify_ = -1;
+    NotifySocket notify_;
     pid_t pid_ = -1;
 };
 

@@ -1,0 +1,203 @@
+// Live reload of the session file in a running session: every way editors
+// save a file, a refused invalid file, SIGHUP, and --check-config.
+#include <csignal>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "compositor/session_config.hpp"
+#include "compositor/status_card.hpp"
+#include "config/load.hpp"
+#include "tests/support/notify.hpp"
+#include "tests/support/session.hpp"
+
+namespace phyllome::test {
+namespace {
+
+constexpr int kWidth = 640, kHeight = 480;
+
+std::string session_file(const std::string &left_vm)
+{
+    return "[[vm]]\nname = \"work\"\n\n[[vm]]\nname = \"games\"\n\n"
+           "[[seat]]\nname = \"left\"\nvm = \"" + left_vm + "\"\noutputs = [\"HEADLESS-1\"]\n"
+           "devices = [\"name:Left keyboard\"]\n\n"
+           "[[seat]]\nname = \"right\"\nvm = \"games\"\noutputs = [\"HEADLESS-2\"]\n";
+}
+
+void write_file(const std::string &path, const std::string &content)
+{
+    std::ofstream(path, std::ios::trunc) << content;
+}
+
+class Reload : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        std::string dir = (std::filesystem::temp_directory_path() / "phyllome-reload-XXXXXX").string();
+        ASSERT_TRUE(mkdtemp(dir.data()));
+        dir_ = dir;
+        path_ = dir_ + "/session.toml";
+        write_file(path_, session_file("work"));
+        notify_ = std::make_unique<NotifySocket>(dir_ + "/notify");
+        session_ = std::make_unique<SessionProcess>(
+            std::vector<std::string>{"--config", path_, "--headless", "640x480,640x480"},
+            EnvChanges{{"NOTIFY_SOCKET", notify_->path()}});
+        ASSERT_TRUE(session_->wait_ready()) << session_->log();
+    }
+    void TearDown() override
+    {
+        session_.reset();
+        notify_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+
+    // Waits for the session to report the end of a reload; its status line.
+    std::string wait_reload_status()
+    {
+        auto message = notify_->wait_for([](const std::string &m) {
+            return m.find("READY=1") != std::string::npos &&
+                   (m.find("STATUS=Reloaded") != std::string::npos ||
+                    m.find("STATUS=Session file invalid") != std::string::npos);
+        });
+        return message.value_or("(no reload reported)");
+    }
+
+    // The output shows exactly the card the session file gives it: the card
+    // the session would draw, compared pixel by pixel where it is opaque.
+    void expect_card(const std::string &output, const std::string &content, const std::string &vm)
+    {
+        config::LoadResult parsed = config::parse_config(content, "expected");
+        ASSERT_TRUE(parsed.ok());
+        const StatusCardText text = card_text_for_output(*parsed.config, output, "");
+        ASSERT_EQ(text.vm, vm);
+        CardImage expected = render_status_card(text, kWidth, kHeight);
+        const CardGeometry card = status_card_geometry(kWidth, kHeight);
+
+        auto image = session_->capture(output);
+        ASSERT_TRUE(image);
+        int compared = 0, differing = 0;
+        for (int y = 0; y < expected.height(); ++y)
+            for (int x = 0; x < expected.width(); ++x) {
+                const uint32_t pixel = expected.pixel(x, y);
+                if ((pixel >> 24) != 0xff)
+                    continue; // the rounded corners blend with the background
+                ++compared;
+                if (image->at(card.x + x, card.y + y) != (pixel & 0xffffff))
+                    ++differing;
+            }
+        EXPECT_GT(compared, expected.width() * expected.height() * 9 / 10);
+        EXPECT_EQ(differing, 0) << output << " does not show the card for VM " << vm;
+    }
+
+    std::string dir_, path_;
+    std::unique_ptr<NotifySocket> notify_;
+    std::unique_ptr<SessionProcess> session_;
+};
+
+TEST_F(Reload, StartsWithTheFileSettings)
+{
+    expect_card("HEADLESS-1", session_file("work"), "work");
+    expect_card("HEADLESS-2", session_file("work"), "games");
+}
+
+TEST_F(Reload, EditorThatWritesATemporaryFileAndRenames)
+{
+    const std::string temporary = dir_ + "/.session.toml.swp";
+    write_file(temporary, session_file("games"));
+    ASSERT_EQ(rename(temporary.c_str(), path_.c_str()), 0);
+    EXPECT_NE(wait_reload_status().find("Reloaded"), std::string::npos);
+    expect_card("HEADLESS-1", session_file("games"), "games");
+    expect_card("HEADLESS-2", session_file("games"), "games");
+}
+
+TEST_F(Reload, SedInPlace)
+{
+    auto result = run_command({"sed", "-i", "s/vm = \"work\"/vm = \"games\"/", path_});
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_NE(wait_reload_status().find("Reloaded"), std::string::npos);
+    expect_card("HEADLESS-1", session_file("games"), "games");
+}
+
+TEST_F(Reload, TruncateThenWrite)
+{
+    const std::string content = session_file("games");
+    const int fd = open(path_.c_str(), O_WRONLY | O_TRUNC);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+    close(fd);
+    EXPECT_NE(wait_reload_status().find("Reloaded"), std::string::npos);
+    expect_card("HEADLESS-1", session_file("games"), "games");
+}
+
+TEST_F(Reload, InvalidFileChangesNothing)
+{
+    write_file(path_, "[[seat]\nname = 3\n");
+    EXPECT_NE(wait_reload_status().find("Session file invalid"), std::string::npos);
+    expect_card("HEADLESS-1", session_file("work"), "work");
+
+    // A valid file afterwards is applied as usual.
+    write_file(path_, session_file("games"));
+    EXPECT_NE(wait_reload_status().find("Reloaded"), std::string::npos);
+    expect_card("HEADLESS-1", session_file("games"), "games");
+}
+
+TEST_F(Reload, DeletedFileChangesNothing)
+{
+    ASSERT_EQ(unlink(path_.c_str()), 0);
+    EXPECT_NE(wait_reload_status().find("Session file invalid"), std::string::npos);
+    expect_card("HEADLESS-1", session_file("work"), "work");
+}
+
+TEST_F(Reload, SighupRereadsTheFile)
+{
+    kill(session_->pid(), SIGHUP);
+    EXPECT_NE(wait_reload_status().find("Reloaded " + path_ + ": 0 change(s)"), std::string::npos);
+    expect_card("HEADLESS-1", session_file("work"), "work");
+}
+
+TEST(StartupConfig, AnInvalidFileLeavesTheDefaultAndSaysWhy)
+{
+    std::string dir = (std::filesystem::temp_directory_path() / "phyllome-badcfg-XXXXXX").string();
+    ASSERT_TRUE(mkdtemp(dir.data()));
+    const std::string path = dir + "/session.toml";
+    write_file(path, "[[seat]]\nname = \"a\"\noutputs = []\n");
+    {
+        SessionProcess session({"--config", path, "--headless", "640x480"});
+        ASSERT_TRUE(session.wait_ready()) << session.log();
+        EXPECT_NE(session.log().find(path + ":3:"), std::string::npos) << session.log();
+        auto image = session.capture("HEADLESS-1");
+        ASSERT_TRUE(image);
+        const CardGeometry card = status_card_geometry(kWidth, kHeight);
+        EXPECT_EQ(image->at(card.x + card.width / 2, card.y + 2), kCardColor);
+    }
+    std::filesystem::remove_all(dir);
+}
+
+TEST(CheckConfig, ValidInvalidAndMissing)
+{
+    std::string dir = (std::filesystem::temp_directory_path() / "phyllome-check-XXXXXX").string();
+    ASSERT_TRUE(mkdtemp(dir.data()));
+    const std::string good = dir + "/good.toml", bad = dir + "/bad.toml";
+    write_file(good, session_file("work"));
+    write_file(bad, "[[seat]]\nname = \"a\"\nvm = \"nope\"\nscaling = 1\n");
+    const std::string binary = required_env("PHYLLOME_SESSION");
+
+    auto ok = run_command({binary, "--check-config", good});
+    EXPECT_EQ(ok.exit_code, 0) << ok.output;
+    EXPECT_EQ(std::count(ok.output.begin(), ok.output.end(), '\n'), 1) << ok.output;
+
+    auto failed = run_command({binary, "--check-config", bad});
+    EXPECT_EQ(failed.exit_code, 1) << failed.output;
+    EXPECT_NE(failed.output.find(bad + ":3:"), std::string::npos) << failed.output;
+    EXPECT_NE(failed.output.find(": error: "), std::string::npos) << failed.output;
+
+    auto missing = run_command({binary, "--check-config", dir + "/absent.toml"});
+    EXPECT_EQ(missing.exit_code, 1) << missing.output;
+    std::filesystem::remove_all(dir);
+}
+
+} // namespace
+} // namespace phyllome::test
