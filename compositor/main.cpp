@@ -15,6 +15,7 @@
 #include "compositor/readiness.hpp"
 #include "compositor/server.hpp"
 #include "compositor/session_config.hpp"
+#include "compositor/vm_displays.hpp"
 #include "config/load.hpp"
 #include "config/watcher.hpp"
 
@@ -47,8 +48,10 @@ int check_config(const Options &options)
 // running session.
 class Reloader {
 public:
-    Reloader(Server &server, SessionConfig &session_config, Readiness &readiness)
-        : server_(server), session_config_(session_config), readiness_(readiness)
+    Reloader(Server &server, SessionConfig &session_config, Readiness &readiness,
+             VmDisplays &displays)
+        : server_(server), session_config_(session_config), readiness_(readiness),
+          displays_(displays)
     {
         wl_event_loop *loop = server.event_loop();
         sighup_ = wl_event_loop_add_signal(loop, SIGHUP, on_sighup, this);
@@ -92,7 +95,8 @@ public:
         }
         for (const auto &action : outcome.actions)
             wlr_log(WLR_INFO, "Reload: %s", config::to_string(action).c_str());
-        // Outputs whose card text is unchanged are not redrawn.
+        // Outputs whose card text and console are unchanged are not touched.
+        displays_.assign();
         server_.refresh_cards();
         const std::string status = "Reloaded " + file + ": " +
                                    std::to_string(outcome.actions.size()) + " change(s)";
@@ -117,6 +121,7 @@ private:
     Server &server_;
     SessionConfig &session_config_;
     Readiness &readiness_;
+    VmDisplays &displays_;
     std::unique_ptr<config::ConfigWatcher> watcher_;
     wl_event_source *watch_source_ = nullptr;
     wl_event_source *sighup_ = nullptr;
@@ -145,6 +150,10 @@ int main(int argc, char **argv)
     if (options.ready_fd >= 0 && fcntl(options.ready_fd, F_GETFD) < 0)
         return usage_error("--ready-fd " + std::to_string(options.ready_fd) +
                            " is not an open file descriptor");
+    for (const auto &[vm, fd] : options.vm_fds)
+        if (fcntl(fd, F_GETFD) < 0)
+            return usage_error("--vm-fd " + vm + "=" + std::to_string(fd) +
+                               " is not an open file descriptor");
 
     wlr_log_init(options.verbose ? WLR_DEBUG : WLR_INFO, nullptr);
     // A client or a peer that goes away mid-write must not kill the session.
@@ -161,17 +170,39 @@ int main(int argc, char **argv)
 
     Readiness readiness(options.ready_fd);
     try {
+        // Set once the server exists; outputs ask for cards before that.
+        VmDisplays *displays = nullptr;
         Server::Settings settings;
         settings.headless = options.headless;
-        settings.card_text = [&session_config](const std::string &output) {
-            return card_text_for_output(session_config.config(), output, session_config.problem());
+        settings.card_text = [&session_config, &displays](const std::string &output) {
+            auto vm_state = [&displays](const std::string &vm) {
+                return displays ? displays->state_of(vm) : std::string("Not connected");
+            };
+            return card_text_for_output(session_config.config(), output, vm_state,
+                                        session_config.problem());
+        };
+        settings.on_outputs_changed = [&displays] {
+            if (displays)
+                displays->assign();
         };
         settings.on_ready = [&readiness](const std::string &socket) {
             setenv("WAYLAND_DISPLAY", socket.c_str(), 1);
             readiness.notify(socket);
         };
         Server server(std::move(settings));
-        Reloader reloader(server, session_config, readiness);
+        VmDisplays vm_displays(server, [&session_config]() -> const config::Config & {
+            return session_config.config();
+        });
+        displays = &vm_displays;
+        // Forget it before it goes: the server's last callbacks come after.
+        struct Forget {
+            VmDisplays *&pointer;
+            ~Forget() { pointer = nullptr; }
+        } forget{displays};
+        for (const auto &[vm, fd] : options.vm_fds)
+            vm_displays.attach(vm, vmview::UniqueFd(fd));
+        vm_displays.assign();
+        Reloader reloader(server, session_config, readiness, vm_displays);
         server.run();
     } catch (const std::exception &error) {
         std::cerr << "phyllome-session: " << error.what() << "\n";

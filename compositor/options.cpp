@@ -104,6 +104,15 @@ std::variant<Options, OptionsError> parse_options(const std::vector<std::string>
             if (!fd)
                 return OptionsError{"--ready-fd: '" + *value + "' is not a file descriptor number"};
             options.ready_fd = *fd;
+        } else if (name == "--vm-fd") {
+            auto value = take_value();
+            const auto eq = value ? value->rfind('=') : std::string::npos;
+            std::optional<int> fd;
+            if (eq != std::string::npos && eq > 0)
+                fd = parse_int(std::string_view(*value).substr(eq + 1), 0, 1 << 20);
+            if (!fd)
+                return OptionsError{"--vm-fd needs NAME=FD (a VM name and a file descriptor)"};
+            options.vm_fds.emplace_back(value->substr(0, eq), *fd);
         } else if (name == "--config") {
             auto value = take_value();
             if (!value || value->empty())
@@ -140,6 +149,9 @@ std::string usage_text()
            "                          sizes, named HEADLESS-1, HEADLESS-2, ...\n"
            "  --ready-fd N            write the Wayland socket name to fd N and close it\n"
            "                          once every output has shown its first frame\n"
+           "  --vm-fd NAME=FD         show VM NAME's display from fd FD, a connected\n"
+           "                          peer-to-peer D-Bus socket to its QEMU (-display\n"
+           "                          dbus,p2p=on, attached with QMP add_client)\n"
            "  -v, --verbose           log debug messages\n"
            "  --version               print the version and exit\n"
            "  -h, --help              print this help and exit\n"

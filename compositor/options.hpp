@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct Options {
     int ready_fd = -1;                       // written and closed once every output showed a frame
     std::optional<std::string> config_path;  // --config
     bool check_config = false;               // --check-config [PATH]: validate and exit
+    // VM displays to open at start: a VM name and a connected peer-to-peer
+    // D-Bus socket whose other end is QEMU's (--vm-fd NAME=FD).
+    std::vector<std::pair<std::string, int>> vm_fds;
     bool verbose = false;
     bool help = false;
     bool version = false;

@@ -51,6 +51,7 @@ Output::Output(Server &server, wlr_output *output) : server_(server), output_(ou
 Output::~Output()
 {
     wlr_log(WLR_INFO, "Output %s removed", output_->name);
+    console_view_.reset();
     wlr_scene_node_destroy(compat::scene_tree_node(tree_));
 }
 
@@ -64,6 +65,17 @@ void Output::update()
 
     wlr_scene_node_set_position(compat::scene_tree_node(tree_), box.x, box.y);
     wlr_scene_rect_set_size(background_, box.width, box.height);
+
+    // A VM frame replaces the card and its background entirely, so that a
+    // frame covering the output can be scanned out directly.
+    const bool console_showing = console_view_ && console_view_->showing();
+    wlr_scene_node_set_enabled(&background_->node, !console_showing);
+    if (card_)
+        wlr_scene_node_set_enabled(&card_->node, !console_showing);
+    if (console_view_)
+        console_view_->relayout(box.width, box.height, scaling_);
+    if (console_showing)
+        return;
 
     // Draw at the output's pixel size so text stays sharp at any scale,
     // then place the card in layout coordinates.
@@ -88,6 +100,24 @@ void Output::update()
                                        static_cast<int>(std::lround(card.height / scale)));
 }
 
+void Output::show_console(vmview::Console *console, config::Scaling scaling)
+{
+    scaling_ = scaling;
+    if (console == this->console()) {
+        update();
+        return;
+    }
+    console_view_.reset();
+    if (console) {
+        wlr_log(WLR_INFO, "Output %s shows VM console %u (%s)", output_->name, console->info().id,
+                console->info().label.c_str());
+        console_view_ = std::make_unique<ConsoleView>(*console, output_, server_.scene(), tree_,
+                                                      scaling, wlr_renderer_is_pixman(server_.renderer()));
+        console_view_->on_showing_changed = [this] { update(); };
+    }
+    update();
+}
+
 void Output::on_frame()
 {
     if (wlr_scene_output *scene_output = compat::scene_output_for(server_.scene(), output_))
@@ -96,6 +126,8 @@ void Output::on_frame()
 
 void Output::on_commit(const wlr_output_event_commit &event)
 {
+    if (console_view_ && (event.committed & WLR_OUTPUT_STATE_BUFFER))
+        console_view_->committed(event.buffer);
     if (event.buffer && !shown_frame_) {
         shown_frame_ = true;
         server_.output_shown_frame(*this);

@@ -2,9 +2,11 @@
 // its mode, its place in the layout and what is drawn on it.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "compositor/console_view.hpp"
 #include "compositor/listener.hpp"
 #include "compositor/status_card.hpp"
 #include "compositor/wlr.hpp"
@@ -28,6 +30,12 @@ public:
     // the card if the size or the text changed.
     void update();
 
+    // Shows a VM console on this output instead of the status card (null:
+    // the card again). The card comes back whenever the console has no
+    // frame to show.
+    void show_console(vmview::Console *console, config::Scaling scaling);
+    vmview::Console *console() const { return console_view_ ? &console_view_->console() : nullptr; }
+
 private:
     void on_frame();
     void on_commit(const wlr_output_event_commit &event);
@@ -41,6 +49,9 @@ private:
     wlr_scene_buffer *card_ = nullptr;     // the status card, centred
 
     // What the card currently shows, to redraw only on a change.
+    std::unique_ptr<ConsoleView> console_view_;
+    config::Scaling scaling_ = config::Scaling::Fit;
+
     std::optional<StatusCardText> card_text_;
     int card_pixel_width_ = 0, card_pixel_height_ = 0;
 

@@ -175,6 +175,8 @@ void Server::outputs_changed()
         output->update();
     if (output_management_)
         output_management_->publish();
+    if (settings_.on_outputs_changed)
+        settings_.on_outputs_changed();
 }
 
 void Server::output_shown_frame(Output &) { check_ready(); }

@@ -25,6 +25,8 @@ public:
         // What an output's status card says; called again after
         // refresh_cards().
         std::function<StatusCardText(const std::string &output_name)> card_text;
+        // Called after outputs were added, removed or reconfigured.
+        std::function<void()> on_outputs_changed;
         // Called once, when every output has shown its first frame.
         std::function<void(const std::string &socket)> on_ready;
     };

@@ -34,6 +34,7 @@ std::string short_problem(const config::Diagnostic &diagnostic, std::size_t coun
 } // namespace
 
 StatusCardText card_text_for_output(const config::Config &config, const std::string &output,
+                                    const std::function<std::string(const std::string &vm)> &vm_state,
                                     const std::string &problem)
 {
     StatusCardText text;
@@ -45,8 +46,7 @@ StatusCardText card_text_for_output(const config::Config &config, const std::str
     } else {
         text.seat = seat->name;
         text.vm = seat->vm.value_or("");
-        // The VM's live state comes with the libvirt connection.
-        text.state = seat->vm ? "Not connected" : "No VM chosen for this seat";
+        text.state = seat->vm ? vm_state(*seat->vm) : "No VM chosen for this seat";
     }
     if (!problem.empty())
         text.state = problem;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,9 +15,11 @@
 
 namespace phyllome {
 
-// What the status card of `output` says under `config`. `problem`, when not
-// empty, replaces the VM state: the session file could not be used.
+// What the status card of `output` says under `config`; `vm_state` tells
+// the state of a VM in words. `problem`, when not empty, replaces the VM
+// state: the session file could not be used.
 StatusCardText card_text_for_output(const config::Config &config, const std::string &output,
+                                    const std::function<std::string(const std::string &vm)> &vm_state,
                                     const std::string &problem);
 
 class SessionConfig {

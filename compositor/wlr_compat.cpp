@@ -63,6 +63,12 @@ void scene_buffer_show(wlr_scene_buffer **node, SceneParent *parent, wlr_buffer 
     }
 }
 
+void scene_output_add_damage(wlr_scene_output *scene_output, const wlr_box &box)
+{
+    wlr_box damage = box;
+    wlr_output_damage_add_box(scene_output->damage, &damage);
+}
+
 bool scene_output_commit(wlr_scene_output *scene_output)
 {
     return wlr_scene_output_commit(scene_output);

@@ -46,6 +46,11 @@ void scene_rect_set_color(wlr_scene_rect *rect, const float color[4]);
 // 0.16: wlr_scene_buffer_set_buffer_with_damage on the existing node.
 void scene_buffer_show(wlr_scene_buffer **node, SceneParent *parent, wlr_buffer *buffer);
 
+// Adds damage (output-buffer coordinates) to what the scene repaints on
+// its next commit, for content that changed inside a buffer it shows.
+// 0.16: the scene output keeps a wlr_damage_ring instead.
+void scene_output_add_damage(wlr_scene_output *scene_output, const wlr_box &box);
+
 // 0.17: takes wlr_scene_output_state_options.
 bool scene_output_commit(wlr_scene_output *scene_output);
 

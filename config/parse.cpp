@@ -10,6 +10,7 @@
 
 #include "config/load.hpp"
 #include "config/suggest.hpp"
+#include "config/toml_guard.hpp"
 
 namespace phyllome::config {
 
@@ -622,16 +623,36 @@ LoadResult parse_config(std::string_view text, std::string path_for_messages) {
     return result;
   }
 
+  auto syntax_error = [&](const toml::parse_error& e) {
+    const Where where = at(e.source());
+    result.errors.push_back(Diagnostic{path_for_messages, std::max(1, where.line),
+                                       std::max(1, where.column),
+                                       syntax_message(e.description(), char_at(text, where))});
+  };
+
+  if (const auto unsafe = detail::find_unsafe_input(text)) {
+    // toml++ must not see the text from there on, but an error before it is
+    // still the first problem, so let toml++ check what comes before.
+    try {
+      (void)toml::parse(text.substr(0, unsafe->offset), std::string_view(path_for_messages));
+    } catch (const toml::parse_error& e) {
+      const Where where = at(e.source());
+      if (std::pair(where.line, where.column) < std::pair(unsafe->line, unsafe->column)) {
+        syntax_error(e);
+        return result;
+      }
+    }
+    result.errors.push_back(
+        Diagnostic{path_for_messages, unsafe->line, unsafe->column, unsafe->message});
+    return result;
+  }
+
   toml::table root;
   try {
     root = toml::parse(text, std::string_view(path_for_messages));
   } catch (const toml::parse_error& e) {
     // toml++ stops at the first syntax error; nothing after it is known.
-    const Where where = at(e.source());
-    result.errors.push_back(Diagnostic{std::move(path_for_messages),
-                                       std::max(1, where.line), std::max(1, where.column),
-                                       syntax_message(e.description(),
-                                                      char_at(text, where))});
+    syntax_error(e);
     return result;
   }
 

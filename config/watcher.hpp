@@ -27,7 +27,11 @@ class ConfigWatcher {
 
   // Drains every pending event without blocking. True when the watched file
   // may have changed (written and closed, renamed over, created as a link,
-  // deleted, chmod-ed, or the kernel dropped events), so reload it.
+  // deleted, chmod-ed, or the kernel dropped events), so reload it. A new
+  // regular file only counts once it is closed after writing, so a reload
+  // never reads it half written. If the directory itself is removed or
+  // renamed this reports a change once and then nothing more: make a new
+  // watcher when it is back.
   bool dispatch();
 
   const std::filesystem::path& path() const { return file_; }

@@ -48,6 +48,26 @@ TEST(SyntaxError, MissingValueAndBadUtf8) {
               ElementsAre(::testing::StartsWith("t.toml:1:5: error: TOML syntax error")));
 }
 
+TEST(SyntaxError, NonAsciiOutsideStringsAndComments) {
+  // toml++ 3.3 must never see these (see config/toml_guard.hpp).
+  EXPECT_THAT(errors("[[vm]]\nn\xc3\xa4me = \"a\"\n"),
+              ElementsAre("t.toml:2:2: error: TOML syntax error: unexpected character "
+                          "'\xc3\xa4' outside a string or comment"));
+  EXPECT_THAT(errors("a = \"x\" \xc2\xa1\n"),
+              ElementsAre("t.toml:1:9: error: TOML syntax error: unexpected character "
+                          "'\xc2\xa1' outside a string or comment"));
+  EXPECT_THAT(errors("a = \xff\n"),
+              ElementsAre("t.toml:1:5: error: TOML syntax error: unexpected character "
+                          "byte 0xff outside a string or comment"));
+  // A syntax error before that character is still the one reported.
+  EXPECT_THAT(errors("[session\nx = \xc3\xa9\n"),
+              ElementsAre(::testing::StartsWith("t.toml:1:9: error: TOML syntax error")));
+  EXPECT_THAT(errors("s = \"\"\"\\\n  \xc2\xa7\"\"\"\n"),
+              ElementsAre("t.toml:2:3: error: unsupported by the TOML parser: a "
+                          "line-ending backslash followed by the non-ASCII character "
+                          "'\xc2\xa7'; join the lines or escape the character as \\uXXXX"));
+}
+
 // --- unknown keys and tables --------------------------------------------
 
 TEST(UnknownKey, SuggestsTheClosestKey) {
@@ -416,7 +436,17 @@ TEST(HostileInput, DeepNestingAndControlCharacters) {
   std::string nested = "a = ";
   for (int i = 0; i < 5000; ++i) nested += '[';
   EXPECT_EQ(errors(nested).size(), 1u);
-  EXPECT_EQ(errors(std::string("[[vm]]\nname = \"a\0b\"\n", 17)).size(), 1u);
+  EXPECT_THAT(errors(std::string("[[vm]]\nname = \"\xc3\xa4\0b\"\n", 18)),
+              ElementsAre("t.toml:2:10: error: TOML syntax error: NUL byte (is this a "
+                          "binary file?)"));
+  EXPECT_EQ(errors(std::string("[\0", 2)).size(), 1u);
+  // Found by the fuzzer: constructs cut off by the end of the text, and
+  // non-ASCII characters that toml++ reads ahead into.
+  for (const char* text : {"\"\"\"\\", "\"\\", "a = \"\"\"\\ \r", "'''", "a = ['''",
+                           "s=-\"\xc3\xbe", "s=9[\"\xc6\x92", "a = 1.\"\xc3\xa9\"",
+                           "s = \"\"\"\\\xc3\xa9\"\"\"", "\"\"\"\\ \xc2\xa1"}) {
+    EXPECT_EQ(errors(text).size(), 1u) << text;
+  }
   const auto escaped = errors("[[seat]]\nname = \"s\"\ndevices = [\"name:\\u001b[31m\"]\n");
   ASSERT_EQ(escaped.size(), 1u);
   EXPECT_EQ(escaped[0].find('\x1b'), std::string::npos);

@@ -166,6 +166,38 @@ TEST(Parse, CrLfAndByteOrderMark) {
   EXPECT_EQ(config.vms[0].name, "a");
 }
 
+TEST(Parse, NonAsciiInStringsAndComments) {
+  const Config config = parse_ok(
+      "# \xc3\x89" "cran gauche: caf\xc3\xa9 \xc2\xa1\n"
+      "[[vm]] # \xc3\xa9\n"
+      "name = \"caf\xc3\xa9 \xc2\xa1\"\n"
+      "uri = 'qemu:///caf\xc3\xa9'\n"
+      "[[seat]]\n"
+      "name = \"\"\"\n\xc3\xa9" "cran\"\"\"\n"
+      "outputs = ['''\n\xc3\xa9''']\n");
+  ASSERT_EQ(config.vms.size(), 1u);
+  EXPECT_EQ(config.vms[0].name, "caf\xc3\xa9 \xc2\xa1");
+  EXPECT_EQ(config.vms[0].uri, "qemu:///caf\xc3\xa9");
+  EXPECT_EQ(config.seats[0].name, "\xc3\xa9" "cran");
+  EXPECT_EQ(config.seats[0].outputs, std::vector<std::string>{"\xc3\xa9"});
+}
+
+TEST(Parse, QuotesInsideStringsDoNotConfuseTheGuard) {
+  // Escaped quotes, '#' inside strings, quotes closing """ strings early:
+  // the non-ASCII characters after them are all still inside strings.
+  const Config config = parse_ok(R"X([[vm]]
+name = "a\"# \\ é"
+uri = '"# é'
+[[seat]]
+name = """x"é""""
+devices = ['''name:é"''\''']
+)X");
+  EXPECT_EQ(config.vms[0].name, "a\"# \\ \xc3\xa9");
+  EXPECT_EQ(config.vms[0].uri, "\"# \xc3\xa9");
+  EXPECT_EQ(config.seats[0].name, "x\"\xc3\xa9\"");
+  EXPECT_EQ(config.seats[0].devices[0].pattern, "\xc3\xa9\"''\\");
+}
+
 TEST(Parse, NamesAreCaseSensitive) {
   const Config config = parse_ok(R"(
 [[vm]]

@@ -71,7 +71,8 @@ protected:
     {
         config::LoadResult parsed = config::parse_config(content, "expected");
         ASSERT_TRUE(parsed.ok());
-        const StatusCardText text = card_text_for_output(*parsed.config, output, "");
+        const StatusCardText text = card_text_for_output(*parsed.config, output,
+                                                        [](const std::string &) { return "Not connected"; }, "");
         ASSERT_EQ(text.vm, vm);
         CardImage expected = render_status_card(text, kWidth, kHeight);
         const CardGeometry card = status_card_geometry(kWidth, kHeight);

@@ -1,0 +1,200 @@
+#include "compositor/console_view.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "compositor/vm_buffer.hpp"
+#include "compositor/wlr_compat.hpp"
+
+namespace phyllome {
+
+ConsoleView::ConsoleView(vmview::Console &console, wlr_output *output, wlr_scene *scene,
+                         wlr_scene_tree *parent, config::Scaling scaling, bool pixman_renderer)
+    : console_(console), output_(output), scene_(scene), scaling_(scaling),
+      pixman_renderer_(pixman_renderer)
+{
+    tree_ = wlr_scene_tree_create(compat::scene_tree_parent(parent));
+    const float black[4] = {0.0f, 0.0f, 0.0f, 1.0f};
+    letterbox_ = compat::scene_rect_create(compat::scene_tree_parent(tree_), 0, 0, black);
+    cursor_ = wlr_output_cursor_create(output_);
+    console_.set_observer(this);
+    rebuild_node();
+    cursor_changed(console_);
+}
+
+ConsoleView::~ConsoleView()
+{
+    console_.set_observer(nullptr);
+    if (cursor_)
+        wlr_output_cursor_destroy(cursor_);
+    wlr_scene_node_destroy(compat::scene_tree_node(tree_));
+    if (frame_buffer_)
+        wlr_buffer_drop(frame_buffer_);
+    // A frame waiting for the screen will not get there through this view.
+    console_.frame_presented();
+}
+
+void ConsoleView::relayout(int output_width, int output_height, config::Scaling scaling)
+{
+    output_width_ = output_width;
+    output_height_ = output_height;
+    scaling_ = scaling;
+    place();
+}
+
+void ConsoleView::frame_replaced(vmview::Console &)
+{
+    rebuild_node();
+}
+
+void ConsoleView::rebuild_node()
+{
+    const vmview::Frame &frame = console_.frame();
+    const void *source = frame.kind == vmview::Frame::Kind::Memory   ? frame.memory.get()
+                         : frame.kind == vmview::Frame::Kind::DmaBuf ? static_cast<const void *>(frame.dmabuf.get())
+                                                                     : nullptr;
+    if (source != frame_source_) {
+        if (frame_buffer_)
+            wlr_buffer_drop(frame_buffer_);
+        frame_buffer_ = nullptr;
+        if (frame.kind == vmview::Frame::Kind::Memory)
+            frame_buffer_ = memory_buffer_create(frame.memory);
+        else if (frame.kind == vmview::Frame::Kind::DmaBuf)
+            frame_buffer_ = dmabuf_buffer_create(frame.dmabuf);
+        frame_source_ = source;
+    }
+    const bool was_showing = showing();
+    if (!frame_buffer_) {
+        if (frame_node_)
+            wlr_scene_node_destroy(&frame_node_->node);
+        frame_node_ = nullptr;
+        wlr_scene_node_set_enabled(&letterbox_->node, false);
+        if (was_showing && on_showing_changed)
+            on_showing_changed();
+        return;
+    }
+    compat::scene_buffer_show(&frame_node_, compat::scene_tree_parent(tree_), frame_buffer_);
+    if (frame.kind == vmview::Frame::Kind::Memory && !pixman_renderer_) {
+        // GLES2 copies CPU pixels into a texture when the node is made.
+        auto &counters = console_.counters();
+        counters.uploads++;
+        counters.upload_bytes += uint64_t{frame.memory->stride()} * frame.memory->height();
+    }
+    damaged_since_commit_ = true;
+    place();
+    if (!was_showing && on_showing_changed)
+        on_showing_changed();
+}
+
+void ConsoleView::place()
+{
+    if (!frame_node_ || output_width_ <= 0 || output_height_ <= 0)
+        return;
+    const vmview::Frame &frame = console_.frame();
+    placement_ = vmview::place_frame(frame.width, frame.height, output_width_, output_height_, scaling_);
+    const vmview::Rect &dest = placement_.dest;
+    const vmview::Rect &source = placement_.source;
+
+    wlr_scene_node_set_position(&frame_node_->node, dest.x, dest.y);
+    wlr_scene_buffer_set_dest_size(frame_node_, dest.width, dest.height);
+    // Only what QEMU shows of the buffer: the frame's rectangle (and, with
+    // scaling "none" on a small output, the part that fits).
+    const bool whole_buffer = frame.x == 0 && frame.y == 0 && source.x == 0 && source.y == 0 &&
+                              static_cast<int>(frame.width) == frame_buffer_->width &&
+                              static_cast<int>(frame.height) == frame_buffer_->height &&
+                              source.width == static_cast<int32_t>(frame.width) &&
+                              source.height == static_cast<int32_t>(frame.height);
+    if (whole_buffer) {
+        wlr_scene_buffer_set_source_box(frame_node_, nullptr);
+    } else {
+        const wlr_fbox box{static_cast<double>(frame.x) + source.x, static_cast<double>(frame.y) + source.y,
+                           static_cast<double>(source.width), static_cast<double>(source.height)};
+        wlr_scene_buffer_set_source_box(frame_node_, &box);
+    }
+    const bool flipped = frame.kind == vmview::Frame::Kind::DmaBuf && frame.dmabuf->y0_top;
+    wlr_scene_buffer_set_transform(frame_node_, flipped ? WL_OUTPUT_TRANSFORM_FLIPPED_180
+                                                        : WL_OUTPUT_TRANSFORM_NORMAL);
+
+    // Direct scan-out needs the frame to be the only node on the output:
+    // the letterbox goes when the frame covers it exactly.
+    const bool covers = dest.x == 0 && dest.y == 0 && dest.width == output_width_ &&
+                        dest.height == output_height_;
+    wlr_scene_rect_set_size(letterbox_, output_width_, output_height_);
+    wlr_scene_node_set_enabled(&letterbox_->node,
+                               !(covers && frame.kind == vmview::Frame::Kind::DmaBuf));
+    cursor_changed(console_);
+}
+
+void ConsoleView::damage_output(const vmview::Rect &rect)
+{
+    wlr_scene_output *scene_output = compat::scene_output_for(scene_, output_);
+    const vmview::Rect &dest = placement_.dest;
+    const vmview::Rect &source = placement_.source;
+    if (!scene_output || source.width <= 0 || source.height <= 0)
+        return;
+    // Frame pixels to output pixels, rounded outwards; output buffer
+    // coordinates include the output's scale.
+    const double sx = static_cast<double>(dest.width) / source.width * output_->scale;
+    const double sy = static_cast<double>(dest.height) / source.height * output_->scale;
+    const double x0 = (dest.x * output_->scale) + (rect.x - source.x) * sx;
+    const double y0 = (dest.y * output_->scale) + (rect.y - source.y) * sy;
+    const double x1 = x0 + rect.width * sx, y1 = y0 + rect.height * sy;
+    wlr_box box{static_cast<int>(std::floor(x0)), static_cast<int>(std::floor(y0)), 0, 0};
+    box.width = static_cast<int>(std::ceil(x1)) - box.x;
+    box.height = static_cast<int>(std::ceil(y1)) - box.y;
+    if (output_->transform != WL_OUTPUT_TRANSFORM_NORMAL)
+        box = wlr_box{0, 0, output_->width, output_->height}; // rare: repaint it all
+    compat::scene_output_add_damage(scene_output, box);
+}
+
+void ConsoleView::frame_damaged(vmview::Console &, std::span<const vmview::Rect> damage)
+{
+    if (!frame_node_)
+        return;
+    const vmview::Frame &frame = console_.frame();
+    if (frame.kind == vmview::Frame::Kind::Memory && !pixman_renderer_) {
+        // GLES2 textures copy CPU pixels: a new node uploads the frame again.
+        rebuild_node();
+        return;
+    }
+    // pixman (CPU pixels) and GLES2 (DMA-BUF) read the buffer's memory
+    // where it is: repainting the damaged part shows the new pixels.
+    for (const vmview::Rect &rect : damage)
+        damage_output(rect);
+    damaged_since_commit_ = true;
+}
+
+void ConsoleView::committed(wlr_buffer *buffer)
+{
+    if (buffer && buffer == frame_buffer_)
+        console_.counters().direct_scanouts++;
+    if (damaged_since_commit_) {
+        damaged_since_commit_ = false;
+        console_.counters().frames_presented++;
+        console_.frame_presented();
+    }
+}
+
+void ConsoleView::cursor_changed(vmview::Console &)
+{
+    if (!cursor_)
+        return;
+    const vmview::Cursor &cursor = console_.cursor();
+    if (!cursor.visible || !cursor.pixels || !frame_node_) {
+        wlr_output_cursor_set_image(cursor_, nullptr, 0, 0, 0, 0, 0);
+        return;
+    }
+    wlr_output_cursor_set_image(cursor_, reinterpret_cast<const uint8_t *>(cursor.pixels->data()),
+                                cursor.width * 4, static_cast<uint32_t>(cursor.width),
+                                static_cast<uint32_t>(cursor.height), cursor.hot_x, cursor.hot_y);
+    // The guest's position is in frame pixels: place it where the frame is.
+    const vmview::Rect &dest = placement_.dest;
+    const vmview::Rect &source = placement_.source;
+    if (source.width <= 0 || source.height <= 0)
+        return;
+    const double x = dest.x + (cursor.x - source.x) * static_cast<double>(dest.width) / source.width;
+    const double y = dest.y + (cursor.y - source.y) * static_cast<double>(dest.height) / source.height;
+    wlr_output_cursor_move(cursor_, x * output_->scale, y * output_->scale);
+}
+
+} // namespace phyllome

@@ -1,0 +1,63 @@
+// A VM console's frame on one output: the scene nodes that show it, placed
+// by the VM's scaling setting, kept current as QEMU's messages arrive, with
+// the guest's cursor as the output's cursor.
+#pragma once
+
+#include <functional>
+
+#include "compositor/wlr.hpp"
+#include "config/config.hpp"
+#include "vmview/console.hpp"
+#include "vmview/placement.hpp"
+
+namespace phyllome {
+
+class ConsoleView final : public vmview::ConsoleObserver {
+public:
+    // Builds its nodes under `parent`; `output` is where they are shown.
+    ConsoleView(vmview::Console &console, wlr_output *output, wlr_scene *scene,
+                wlr_scene_tree *parent, config::Scaling scaling, bool pixman_renderer);
+    ~ConsoleView() override;
+    ConsoleView(const ConsoleView &) = delete;
+    ConsoleView &operator=(const ConsoleView &) = delete;
+
+    vmview::Console &console() const { return console_; }
+    // Called when showing() changes, so the output can swap card and frame.
+    std::function<void()> on_showing_changed;
+    // Whether the console has a frame to show (else the status card shows).
+    bool showing() const { return frame_node_ != nullptr; }
+
+    // The output's size, mode or scaling changed: place the frame again.
+    void relayout(int output_width, int output_height, config::Scaling scaling);
+    // An output commit happened; `buffer` is what was committed (our frame
+    // itself when it was scanned out directly).
+    void committed(wlr_buffer *buffer);
+
+    void frame_replaced(vmview::Console &console) override;
+    void frame_damaged(vmview::Console &console, std::span<const vmview::Rect> damage) override;
+    void cursor_changed(vmview::Console &console) override;
+
+private:
+    void rebuild_node();
+    void place();
+    void damage_output(const vmview::Rect &frame_rect);
+
+    vmview::Console &console_;
+    wlr_output *output_;
+    wlr_scene *scene_;
+    wlr_scene_tree *tree_;
+    config::Scaling scaling_;
+    const bool pixman_renderer_;
+    int output_width_ = 0, output_height_ = 0;
+
+    wlr_scene_rect *letterbox_ = nullptr; // black around a frame that does not fill the output
+    wlr_scene_buffer *frame_node_ = nullptr;
+    wlr_buffer *frame_buffer_ = nullptr;  // our producer reference
+    const void *frame_source_ = nullptr;  // the memory or DMA-BUF it wraps
+    vmview::Placement placement_{};
+    bool damaged_since_commit_ = false;
+
+    wlr_output_cursor *cursor_ = nullptr;
+};
+
+} // namespace phyllome

@@ -1,0 +1,55 @@
+// The VMs' displays and which output shows which console: each seat shows
+// its VM, console i on the seat's i-th output, by the session file.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "vmview/display_client.hpp"
+#include "vmview/unique_fd.hpp"
+
+namespace phyllome {
+
+class Server;
+
+class VmDisplays {
+public:
+    VmDisplays(Server &server, std::function<const config::Config &()> config);
+    ~VmDisplays();
+    VmDisplays(const VmDisplays &) = delete;
+    VmDisplays &operator=(const VmDisplays &) = delete;
+
+    // Opens a VM's display on a connected peer-to-peer socket whose other
+    // end is QEMU's (QMP add_client, or libvirt's OpenGraphicsFD). Replaces
+    // the VM's previous display connection, if any.
+    void attach(const std::string &vm, vmview::UniqueFd fd);
+
+    // Decides again which console every output shows: after output,
+    // console or configuration changes.
+    void assign();
+
+    // The VM's display state in words, for the status card.
+    std::string state_of(const std::string &vm) const;
+
+    const vmview::DisplayClient *client(const std::string &vm) const;
+
+private:
+    struct Vm {
+        std::unique_ptr<vmview::DisplayClient> client;
+        std::string state;
+    };
+    void console_changed();
+    static void on_idle_cleanup(void *data);
+
+    Server &server_;
+    std::function<const config::Config &()> config_;
+    std::map<std::string, Vm> vms_;
+    // Clients whose connection ended, destroyed outside their own callbacks.
+    std::vector<std::unique_ptr<vmview::DisplayClient>> closed_;
+    wl_event_source *cleanup_ = nullptr;
+};
+
+} // namespace phyllome

@@ -1,0 +1,279 @@
+#include "vmview/display_client.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <sys/socket.h>
+
+#include "vmview/bus_properties.hpp"
+
+namespace phyllome::vmview {
+namespace {
+
+constexpr const char *kVmPath = "/org/qemu/Display1/VM";
+constexpr const char *kVmInterface = "org.qemu.Display1.VM";
+constexpr const char *kConsoleInterface = "org.qemu.Display1.Console";
+constexpr const char *kConsolePathPrefix = "/org/qemu/Display1/Console_";
+
+// Bounds what a peer can make us allocate: a VM has a handful of consoles.
+constexpr std::size_t kMaxConsoles = 16;
+
+std::string console_path(uint32_t id) { return kConsolePathPrefix + std::to_string(id); }
+
+// The user data of an asynchronous call on a console: the client and which
+// console the reply is for.
+struct ConsoleCall {
+    DisplayClient *client;
+    uint32_t id;
+};
+
+} // namespace
+
+DisplayClient::DisplayClient(wl_event_loop *loop, UniqueFd fd, std::string vm_name,
+                             Handlers handlers)
+    : loop_(loop), vm_name_(std::move(vm_name)), handlers_(std::move(handlers))
+{
+    int r = sd_bus_new(&bus_);
+    if (r >= 0)
+        r = sd_bus_set_fd(bus_, fd.get(), fd.get());
+    if (r >= 0)
+        fd.release();
+    if (r >= 0)
+        r = sd_bus_negotiate_fds(bus_, 1);
+    if (r >= 0)
+        r = sd_bus_start(bus_);
+    if (r < 0) {
+        connected_ = false;
+        std::fprintf(stderr, "VM %s: cannot start the display connection: %s\n", vm_name_.c_str(),
+                     std::strerror(-r));
+        return;
+    }
+    // Width and Height changes arrive here, not on the listener connection:
+    // they are the 7.2 resize guard's answer.
+    sd_bus_match_signal(bus_, &properties_match_, nullptr, nullptr,
+                        "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                        on_properties_changed, this);
+    source_ = std::make_unique<BusSource>(loop_, bus_, [this](int error) {
+        fail(std::string("connection closed: ") + std::strerror(error));
+    });
+    read_vm();
+}
+
+DisplayClient::~DisplayClient()
+{
+    consoles_.clear();
+    if (properties_match_)
+        sd_bus_slot_unref(properties_match_);
+    source_.reset();
+    if (bus_)
+        sd_bus_flush_close_unref(bus_);
+}
+
+void DisplayClient::fail(const std::string &reason)
+{
+    if (!connected_)
+        return;
+    connected_ = false;
+    std::fprintf(stderr, "VM %s: display %s\n", vm_name_.c_str(), reason.c_str());
+    if (handlers_.closed)
+        handlers_.closed(reason); // may destroy this
+}
+
+void DisplayClient::read_vm()
+{
+    // p2p: QEMU is the peer itself, so calls carry no destination.
+    const int r = sd_bus_call_method_async(bus_, nullptr, nullptr, kVmPath,
+                                           "org.freedesktop.DBus.Properties", "GetAll",
+                                           on_vm_properties, this, "s", kVmInterface);
+    if (r < 0)
+        fail(std::string("cannot ask for the VM's consoles: ") + std::strerror(-r));
+}
+
+int DisplayClient::on_vm_properties(sd_bus_message *reply, void *data, sd_bus_error *)
+{
+    auto *self = static_cast<DisplayClient *>(data);
+    if (sd_bus_message_is_method_error(reply, nullptr)) {
+        self->fail(std::string("QEMU did not list its consoles: ") +
+                   sd_bus_message_get_error(reply)->message);
+        return 0;
+    }
+    std::vector<uint32_t> ids;
+    const int r = read_properties(reply, [&](const std::string &name, sd_bus_message *m) {
+        if (name == "ConsoleIDs")
+            return read_u32_array(m, ids, kMaxConsoles);
+        return 0;
+    });
+    if (r < 0) {
+        self->fail("malformed VM properties from QEMU");
+        return 0;
+    }
+    if (ids.empty())
+        std::fprintf(stderr, "VM %s: QEMU lists no console\n", self->vm_name_.c_str());
+    for (uint32_t id : ids)
+        self->read_console(id);
+    return 0;
+}
+
+void DisplayClient::read_console(uint32_t id)
+{
+    auto *call = new ConsoleCall{this, id};
+    sd_bus_slot *slot = nullptr;
+    const int r = sd_bus_call_method_async(
+        bus_, &slot, nullptr, console_path(id).c_str(), "org.freedesktop.DBus.Properties",
+        "GetAll",
+        [](sd_bus_message *reply, void *data, sd_bus_error *) {
+            auto *call = static_cast<ConsoleCall *>(data);
+            DisplayClient *self = call->client;
+            Console::Info info;
+            info.id = call->id;
+            if (sd_bus_message_is_method_error(reply, nullptr)) {
+                std::fprintf(stderr, "VM %s: console %u: %s\n", self->vm_name_.c_str(), info.id,
+                             sd_bus_message_get_error(reply)->message);
+                return 0;
+            }
+            const int r = read_properties(reply, [&](const std::string &name, sd_bus_message *m) {
+                if (name == "Label")
+                    return read_string(m, info.label);
+                if (name == "Head")
+                    return read_u32(m, info.head);
+                if (name == "Width")
+                    return read_u32(m, info.width);
+                if (name == "Height")
+                    return read_u32(m, info.height);
+                return 0;
+            });
+            if (r < 0) {
+                std::fprintf(stderr, "VM %s: console %u: malformed properties\n",
+                             self->vm_name_.c_str(), info.id);
+                return 0;
+            }
+            self->register_listener(std::move(info));
+            return 0;
+        },
+        call, "s", kConsoleInterface);
+    if (r < 0) {
+        delete call;
+        fail(std::string("cannot read a console: ") + std::strerror(-r));
+        return;
+    }
+    // The slot frees the call data with the call, answered or not.
+    sd_bus_slot_set_destroy_callback(slot, [](void *data) { delete static_cast<ConsoleCall *>(data); });
+    sd_bus_slot_set_floating(slot, 1);
+}
+
+void DisplayClient::register_listener(Console::Info info)
+{
+    if (find_console(info.id))
+        return;
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, pair) != 0) {
+        std::fprintf(stderr, "VM %s: console %u: socketpair: %s\n", vm_name_.c_str(), info.id,
+                     std::strerror(errno));
+        return;
+    }
+    UniqueFd ours(pair[0]), theirs(pair[1]);
+    // QEMU answers RegisterListener before it starts its side of the
+    // listener handshake, so the call goes first and nothing here waits.
+    const uint32_t id = info.id;
+    const int r = sd_bus_call_method_async(
+        bus_, nullptr, nullptr, console_path(id).c_str(), kConsoleInterface, "RegisterListener",
+        [](sd_bus_message *reply, void *data, sd_bus_error *) {
+            auto *self = static_cast<DisplayClient *>(data);
+            if (sd_bus_message_is_method_error(reply, nullptr))
+                std::fprintf(stderr, "VM %s: RegisterListener failed: %s\n",
+                             self->vm_name_.c_str(), sd_bus_message_get_error(reply)->message);
+            return 0;
+        },
+        this, "h", theirs.get());
+    if (r < 0) {
+        std::fprintf(stderr, "VM %s: console %u: RegisterListener: %s\n", vm_name_.c_str(), id,
+                     std::strerror(-r));
+        return;
+    }
+    theirs.reset(); // the message holds its own copy
+    source_->update();
+
+    auto console = std::make_unique<Console>(loop_, std::move(info), vm_name_, std::move(ours));
+    Console &added = *console;
+    added.on_size_check = [this, id] {
+        if (Console *c = find_console(id))
+            refresh_console_size(*c);
+    };
+    consoles_.push_back(std::move(console));
+    if (handlers_.console_added)
+        handlers_.console_added(added);
+}
+
+void DisplayClient::refresh_console_size(Console &console)
+{
+    auto *call = new ConsoleCall{this, console.info().id};
+    sd_bus_slot *slot = nullptr;
+    const int r = sd_bus_call_method_async(
+        bus_, &slot, nullptr, console_path(console.info().id).c_str(),
+        "org.freedesktop.DBus.Properties", "GetAll",
+        [](sd_bus_message *reply, void *data, sd_bus_error *) {
+            auto *call = static_cast<ConsoleCall *>(data);
+            Console *console = call->client->find_console(call->id);
+            if (!console || sd_bus_message_is_method_error(reply, nullptr))
+                return 0;
+            uint32_t width = 0, height = 0;
+            if (read_properties(reply, [&](const std::string &name, sd_bus_message *m) {
+                    if (name == "Width")
+                        return read_u32(m, width);
+                    if (name == "Height")
+                        return read_u32(m, height);
+                    return 0;
+                }) >= 0)
+                console->set_console_size(width, height);
+            return 0;
+        },
+        call, "s", kConsoleInterface);
+    if (r < 0) {
+        delete call;
+        return;
+    }
+    sd_bus_slot_set_destroy_callback(slot, [](void *data) { delete static_cast<ConsoleCall *>(data); });
+    sd_bus_slot_set_floating(slot, 1);
+    source_->update();
+}
+
+int DisplayClient::on_properties_changed(sd_bus_message *m, void *data, sd_bus_error *)
+{
+    auto *self = static_cast<DisplayClient *>(data);
+    const char *path = sd_bus_message_get_path(m);
+    const std::string prefix = kConsolePathPrefix;
+    if (!path || std::strncmp(path, prefix.c_str(), prefix.size()) != 0)
+        return 0;
+    char *end = nullptr;
+    const unsigned long id = std::strtoul(path + prefix.size(), &end, 10);
+    Console *console = (end && *end == '\0') ? self->find_console(static_cast<uint32_t>(id)) : nullptr;
+    const char *interface = nullptr;
+    if (!console || sd_bus_message_read(m, "s", &interface) < 0 ||
+        std::strcmp(interface, kConsoleInterface) != 0)
+        return 0;
+    std::optional<uint32_t> width, height;
+    read_properties(m, [&](const std::string &name, sd_bus_message *value) {
+        uint32_t v = 0;
+        int r = 0;
+        if (name == "Width" && (r = read_u32(value, v)) > 0)
+            width = v;
+        else if (name == "Height" && (r = read_u32(value, v)) > 0)
+            height = v;
+        return r;
+    });
+    if (width || height)
+        console->set_console_size(width.value_or(console->info().width),
+                                  height.value_or(console->info().height));
+    return 0;
+}
+
+Console *DisplayClient::find_console(uint32_t id)
+{
+    for (auto &console : consoles_)
+        if (console->info().id == id)
+            return console.get();
+    return nullptr;
+}
+
+} // namespace phyllome::vmview
