@@ -5,18 +5,19 @@
 #include <array>
 #include <charconv>
 
+#include "config/quote.hpp"
 #include "config/suggest.hpp"
 
 namespace phyllome::config {
 
 namespace {
 
+using detail::quote;
+
 constexpr std::string_view kExpected =
     "expected path:GLOB, name:GLOB, id:VVVV:PPPP, seat:NAME or *";
 
 constexpr std::array<std::string_view, 4> kPrefixes{"path", "name", "id", "seat"};
-
-std::string squote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -63,7 +64,7 @@ std::optional<DeviceRule> parse_device_rule(std::string_view text,
 
   const auto colon = rule.find(':');
   if (colon == std::string_view::npos) {
-    error = "unknown device rule " + squote(rule) + " (" + std::string(kExpected) + ")";
+    error = "unknown device rule " + quote(rule) + " (" + std::string(kExpected) + ")";
     return std::nullopt;
   }
   const std::string_view prefix = rule.substr(0, colon);
@@ -79,16 +80,16 @@ std::optional<DeviceRule> parse_device_rule(std::string_view text,
   } else if (prefix == "id") {
     parsed.kind = DeviceRule::Kind::Id;
   } else {
-    error = "unknown device rule prefix " + squote(std::string(prefix) + ":") + " (" +
+    error = "unknown device rule prefix " + quote(std::string(prefix) + ":") + " (" +
             std::string(kExpected) + ")";
     if (auto s = closest(prefix, kPrefixes)) {
-      error += "; did you mean " + squote(std::string(*s) + ":") + "?";
+      error += "; did you mean " + quote(std::string(*s) + ":") + "?";
     }
     return std::nullopt;
   }
 
   if (value.empty()) {
-    error = squote(std::string(prefix) + ":") + " needs a value after the colon (" +
+    error = quote(std::string(prefix) + ":") + " needs a value after the colon (" +
             std::string(kExpected) + ")";
     return std::nullopt;
   }
@@ -101,7 +102,7 @@ std::optional<DeviceRule> parse_device_rule(std::string_view text,
       product = parse_hex16(value.substr(sep + 1));
     }
     if (!vendor || !product) {
-      error = "bad USB id " + squote(rule) +
+      error = "bad USB id " + quote(rule) +
               ": expected id:VVVV:PPPP with the vendor and product in hex, like "
               "id:046d:c31c";
       return std::nullopt;

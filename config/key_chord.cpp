@@ -6,11 +6,14 @@
 #include <span>
 #include <vector>
 
+#include "config/quote.hpp"
 #include "config/suggest.hpp"
 
 namespace phyllome::config {
 
 namespace {
+
+using detail::quote;
 
 struct ModifierName {
   std::string_view name;
@@ -77,12 +80,10 @@ std::vector<std::string_view> split_chord(std::string_view text) {
   return parts;
 }
 
-std::string squote(std::string_view s) { return "'" + std::string(s) + "'"; }
-
 std::string not_a_modifier(std::string_view part) {
-  std::string msg = squote(part) + " is not a modifier (Ctrl, Alt, Shift or Super)";
+  std::string msg = quote(part) + " is not a modifier (Ctrl, Alt, Shift or Super)";
   if (auto s = closest(part, kCanonicalModifiers)) {
-    msg += "; did you mean " + squote(*s) + "?";
+    msg += "; did you mean " + quote(*s) + "?";
   }
   return msg;
 }
@@ -97,7 +98,7 @@ bool add_modifiers(std::span<const std::string_view> parts, KeyChord& chord,
       return false;
     }
     if (chord.modifiers & *bit) {
-      error = "modifier " + squote(part) + " appears twice";
+      error = "modifier " + quote(part) + " appears twice";
       return false;
     }
     chord.modifiers |= *bit;
@@ -157,7 +158,7 @@ std::optional<KeyChord> parse_key_chord(std::string_view text,
 
   const std::string_view key = parts.back();
   if (modifier_bit(key)) {
-    error = squote(key) + " is a modifier; name a key after it, like '" +
+    error = quote(key) + " is a modifier; name a key after it, like '" +
             std::string(key) + "+Right'";
     return std::nullopt;
   }
@@ -170,8 +171,8 @@ std::optional<KeyChord> parse_key_chord(std::string_view text,
     }
   }
   if (sym == XKB_KEY_NoSymbol) {
-    error = "unknown key name " + squote(key) + " (xkb keysym names, like 'Right' or 'F1')";
-    if (auto s = closest(key, kCommonKeys)) error += "; did you mean " + squote(*s) + "?";
+    error = "unknown key name " + quote(key) + " (xkb keysym names, like 'Right' or 'F1')";
+    if (auto s = closest(key, kCommonKeys)) error += "; did you mean " + quote(*s) + "?";
     return std::nullopt;
   }
   chord.key = std::string(key);

@@ -9,12 +9,15 @@
 #include <set>
 
 #include "config/load.hpp"
+#include "config/quote.hpp"
 #include "config/suggest.hpp"
 #include "config/toml_guard.hpp"
 
 namespace phyllome::config {
 
 namespace {
+
+using detail::quote;
 
 struct Where {
   int line = 0;
@@ -30,8 +33,6 @@ Where at(const toml::source_region& region) {
 }
 Where at(const toml::node& node) { return at(node.source()); }
 Where at(const toml::key& key) { return at(key.source()); }
-
-std::string squote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 std::string type_name(const toml::node& node) {
   switch (node.type()) {
@@ -61,7 +62,7 @@ std::string type_name(const toml::node& node) {
 
 std::string did_you_mean(std::string_view word,
                          std::span<const std::string_view> candidates) {
-  if (auto s = closest(word, candidates)) return "; did you mean " + squote(*s) + "?";
+  if (auto s = closest(word, candidates)) return "; did you mean " + quote(*s) + "?";
   return {};
 }
 
@@ -197,7 +198,7 @@ void Validator::check_keys(const toml::table& table,
                            std::string_view context) {
   for (const auto& [key, value] : table) {
     if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
-    error(at(key), "unknown key " + squote(key.str()) + " in " + std::string(context) +
+    error(at(key), "unknown key " + quote(key.str()) + " in " + std::string(context) +
                        did_you_mean(key.str(), allowed));
   }
 }
@@ -213,7 +214,7 @@ void Validator::check_root_keys(const toml::table& root) {
     } else if (value.is_array_of_tables()) {
       message = "unknown table [[" + std::string(name) + "]]";
     } else {
-      message = "unknown key " + squote(name) + " at the top level";
+      message = "unknown key " + quote(name) + " at the top level";
     }
     if (auto s = closest(name, kRootKeys)) {
       message += "; did you mean " + header_of(*s) + "?";
@@ -231,11 +232,11 @@ std::optional<std::string> Validator::get_string(const Field& f, bool allow_empt
   const auto* s = f.value->as_string();
   if (!s) {
     error(at(*f.value),
-          squote(f.key->str()) + " must be a string, not " + type_name(*f.value));
+          quote(f.key->str()) + " must be a string, not " + type_name(*f.value));
     return std::nullopt;
   }
   if (!allow_empty && s->get().empty()) {
-    error(at(*f.value), squote(f.key->str()) + " must not be empty");
+    error(at(*f.value), quote(f.key->str()) + " must not be empty");
     return std::nullopt;
   }
   return s->get();
@@ -243,7 +244,7 @@ std::optional<std::string> Validator::get_string(const Field& f, bool allow_empt
 
 std::optional<bool> Validator::get_bool(const Field& f) {
   if (const auto* b = f.value->as_boolean()) return b->get();
-  error(at(*f.value), squote(f.key->str()) + " must be true or false, not " +
+  error(at(*f.value), quote(f.key->str()) + " must be true or false, not " +
                           type_name(*f.value));
   return std::nullopt;
 }
@@ -252,7 +253,7 @@ std::optional<std::vector<std::pair<std::string, const toml::node*>>>
 Validator::get_strings(const Field& f, std::string_view example) {
   const auto* array = f.value->as_array();
   if (!array) {
-    error(at(*f.value), squote(f.key->str()) + " must be an array of strings, like " +
+    error(at(*f.value), quote(f.key->str()) + " must be an array of strings, like " +
                             std::string(example) + ", not " + type_name(*f.value));
     return std::nullopt;
   }
@@ -261,7 +262,7 @@ Validator::get_strings(const Field& f, std::string_view example) {
     if (const auto* s = element.as_string()) {
       out.emplace_back(s->get(), &element);
     } else {
-      error(at(element), "each entry of " + squote(f.key->str()) +
+      error(at(element), "each entry of " + quote(f.key->str()) +
                              " must be a string, not " + type_name(element));
     }
   }
@@ -273,7 +274,7 @@ std::vector<const toml::table*> Validator::get_tables(const Field& f) {
   std::vector<const toml::table*> tables;
   const auto* array = f.value->as_array();
   if (!array) {
-    error(at(*f.value), squote(f.key->str()) + " must be an array of tables: write " +
+    error(at(*f.value), quote(f.key->str()) + " must be an array of tables: write " +
                             header + ", not " +
                             (f.value->is_table() ? "[" + std::string(f.key->str()) + "]"
                                                  : type_name(*f.value)));
@@ -294,7 +295,7 @@ const toml::table* Validator::get_table(const Field& f) {
   if (const auto* t = f.value->as_table()) return t;
   const std::string header = header_of(f.key->str());
   error(at(*f.value),
-        squote(f.key->str()) + " must be a table: write " + header + ", not " +
+        quote(f.key->str()) + " must be a table: write " + header + ", not " +
             (f.value->is_array_of_tables() ? "[" + header + "]" : type_name(*f.value)));
   return nullptr;
 }
@@ -310,8 +311,8 @@ void Validator::parse_session(const toml::table& table, Session& session) {
       if (auto chord = parse_modifier_chord(*s, why)) {
         session.host_keys = *chord;
       } else {
-        error(at(*f->value), "cannot parse key chord " + squote(*s) + " for " +
-                                 squote("host_keys") + ": " + why);
+        error(at(*f->value), "cannot parse key chord " + quote(*s) + " for " +
+                                 quote("host_keys") + ": " + why);
       }
     }
   }
@@ -345,8 +346,8 @@ void Validator::parse_keys(const toml::table& table, Keys& keys) {
       binding.where = at(*f->value);
     } else {
       all_valid = false;
-      error(at(*f->value), "cannot parse key chord " + squote(*s) + " for " +
-                               squote(binding.name) + ": " + why);
+      error(at(*f->value), "cannot parse key chord " + quote(*s) + " for " +
+                               quote(binding.name) + ": " + why);
     }
   }
   if (!all_valid) return;  // a clash with a broken binding is noise
@@ -363,8 +364,8 @@ void Validator::parse_keys(const toml::table& table, Keys& keys) {
     for (std::size_t j = 0; j < i; ++j) {
       if (*bindings[i].chord == *bindings[j].chord && bindings[i].where) {
         error(*bindings[i].where,
-              squote(bindings[i].name) + " uses the same keys (" +
-                  to_string(*bindings[i].chord) + ") as " + squote(bindings[j].name));
+              quote(bindings[i].name) + " uses the same keys (" +
+                  to_string(*bindings[i].chord) + ") as " + quote(bindings[j].name));
         break;
       }
     }
@@ -379,7 +380,7 @@ void Validator::parse_vm(const toml::table& table, Config& config) {
     if (auto s = get_string(*f)) {
       const Where where = at(*f->value);
       if (auto it = vm_lines_.find(*s); it != vm_lines_.end()) {
-        error(where, "duplicate VM name " + squote(*s) + " (first defined on line " +
+        error(where, "duplicate VM name " + quote(*s) + " (first defined on line " +
                          std::to_string(it->second) + ")");
       } else {
         vm_lines_.emplace(*s, where.line);
@@ -404,7 +405,7 @@ void Validator::parse_vm(const toml::table& table, Config& config) {
       if (auto scaling = parse_scaling(*s)) {
         vm.scaling = *scaling;
       } else {
-        error(at(*f->value), "unknown scaling " + squote(*s) +
+        error(at(*f->value), "unknown scaling " + quote(*s) +
                                  " (expected fit, stretch, integer or none)" +
                                  did_you_mean(*s, kScalingNames));
       }
@@ -424,7 +425,7 @@ void Validator::parse_seat(const toml::table& table, std::size_t number,
     if (auto s = get_string(*f)) {
       const Where where = at(*f->value);
       if (auto it = seat_lines_.find(*s); it != seat_lines_.end()) {
-        error(where, "duplicate seat name " + squote(*s) + " (first defined on line " +
+        error(where, "duplicate seat name " + quote(*s) + " (first defined on line " +
                          std::to_string(it->second) + ")");
       } else {
         seat_lines_.emplace(*s, where.line);
@@ -437,7 +438,7 @@ void Validator::parse_seat(const toml::table& table, std::size_t number,
   // How other messages refer to this seat, even without a usable name.
   const std::string label = seat.name.empty()
                                 ? "[[seat]] #" + std::to_string(number)
-                                : "seat " + squote(seat.name);
+                                : "seat " + quote(seat.name);
 
   if (auto f = field(table, "vm")) {
     if (auto s = get_string(*f)) {
@@ -454,7 +455,7 @@ void Validator::parse_seat(const toml::table& table, std::size_t number,
       std::set<std::string, std::less<>> seen;
       for (const auto& [name, node] : *names) {
         if (!seen.insert(name).second) {
-          error(at(*node), "VM " + squote(name) + " is listed twice in 'vms'");
+          error(at(*node), "VM " + quote(name) + " is listed twice in 'vms'");
         } else {
           seat.vms.push_back(name);
         }
@@ -503,8 +504,8 @@ void Validator::parse_outputs(const toml::table& table, const std::string& label
     if (auto it = output_owner_.find(name); it != output_owner_.end()) {
       const auto& [owner, line] = it->second;
       error(where, owner == label
-                       ? "output " + squote(name) + " is listed twice in " + label
-                       : "output " + squote(name) + " is already claimed by " + owner +
+                       ? "output " + quote(name) + " is listed twice in " + label
+                       : "output " + quote(name) + " is already claimed by " + owner +
                              " (line " + std::to_string(line) + ")");
       continue;
     }
@@ -559,23 +560,23 @@ void Validator::check_references(const Config& config) {
 
   for (const auto& refs : refs_) {
     const Seat& seat = config.seats[refs.index];
-    const std::string label = seat.name.empty() ? "this seat" : "seat " + squote(seat.name);
+    const std::string label = seat.name.empty() ? "this seat" : "seat " + quote(seat.name);
     if (refs.vms_key) {
       for (const auto& name : seat.vms) {
         if (vm_lines_.count(name)) continue;
-        error(*refs.vms_key, "'vms' of " + label + " names VM " + squote(name) +
+        error(*refs.vms_key, "'vms' of " + label + " names VM " + quote(name) +
                                  ", which no [[vm]] defines" +
                                  did_you_mean(name, defined));
       }
     }
     if (refs.vm_key && seat.vm) {
       if (!vm_lines_.count(*seat.vm)) {
-        error(*refs.vm_key, label + " shows VM " + squote(*seat.vm) +
+        error(*refs.vm_key, label + " shows VM " + quote(*seat.vm) +
                                 ", which no [[vm]] defines" +
                                 did_you_mean(*seat.vm, defined));
       } else if (!seat.all_vms && std::find(seat.vms.begin(), seat.vms.end(),
                                             *seat.vm) == seat.vms.end()) {
-        error(*refs.vm_key, label + " shows VM " + squote(*seat.vm) +
+        error(*refs.vm_key, label + " shows VM " + quote(*seat.vm) +
                                 ", which is not in its 'vms' list");
       }
     }

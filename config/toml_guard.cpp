@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "config/quote.hpp"
+
 namespace phyllome::config::detail {
 
 namespace {
@@ -37,7 +39,7 @@ std::string describe(std::string_view text, std::size_t i) {
   for (std::size_t k = 1; valid && k < length; ++k) {
     valid = is_continuation(static_cast<unsigned char>(text[i + k]));
   }
-  if (valid) return "'" + std::string(text.substr(i, length)) + "'";
+  if (valid) return quote(text.substr(i, length));
   char hex[8];
   std::snprintf(hex, sizeof hex, "0x%02x", lead);
   return std::string("byte ") + hex;

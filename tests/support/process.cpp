@@ -49,7 +49,7 @@ std::string required_env(const char *name)
 }
 
 pid_t spawn(const std::vector<std::string> &argv, const EnvChanges &env,
-            const std::string &log_path, int keep_fd)
+            const std::string &log_path, const std::vector<int> &keep)
 {
     const pid_t pid = fork();
     if (pid < 0)
@@ -63,9 +63,9 @@ pid_t spawn(const std::vector<std::string> &argv, const EnvChanges &env,
         const int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null >= 0)
             dup2(null, STDIN_FILENO);
-        if (keep_fd >= 0) {
-            const int flags = fcntl(keep_fd, F_GETFD);
-            fcntl(keep_fd, F_SETFD, flags & ~FD_CLOEXEC);
+        for (int fd : keep) {
+            const int flags = fcntl(fd, F_GETFD);
+            fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
         }
         exec_child(argv, env);
     }

@@ -28,10 +28,10 @@ struct CommandResult {
 CommandResult run_command(const std::vector<std::string> &argv, const EnvChanges &env = {},
                           std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
-// Starts argv with stdout and stderr going to `log_path`; `keep_fd`, if not
-// -1, stays open in the child under the same number.
+// Starts argv with stdout and stderr going to `log_path`; the `keep` fds
+// stay open in the child under the same numbers.
 pid_t spawn(const std::vector<std::string> &argv, const EnvChanges &env,
-            const std::string &log_path, int keep_fd = -1);
+            const std::string &log_path, const std::vector<int> &keep = {});
 
 // Waits for a child to end; nullopt if it outlives the timeout. The value is
 // the raw wait status.

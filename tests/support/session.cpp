@@ -15,7 +15,8 @@
 
 namespace phyllome::test {
 
-SessionProcess::SessionProcess(const std::vector<std::string> &args, EnvChanges env)
+SessionProcess::SessionProcess(const std::vector<std::string> &args, EnvChanges env,
+                               std::vector<int> inherit)
 {
     std::string dir_template = (std::filesystem::temp_directory_path() / "phyllome-test-XXXXXX").string();
     if (!mkdtemp(dir_template.data()))
@@ -39,7 +40,8 @@ SessionProcess::SessionProcess(const std::vector<std::string> &args, EnvChanges 
     env.emplace("WLR_BACKENDS", std::nullopt);
     env.emplace("WLR_RENDERER", "pixman");
     env.emplace("XDG_CONFIG_HOME", runtime_dir_ + "/config");
-    pid_ = spawn(argv, env, runtime_dir_ + "/session.log", fds[1]);
+    inherit.push_back(fds[1]);
+    pid_ = spawn(argv, env, runtime_dir_ + "/session.log", inherit);
     close(fds[1]);
 }
 

@@ -15,8 +15,10 @@ namespace phyllome::test {
 
 class SessionProcess {
 public:
-    // Starts `phyllome-session --ready-fd N` plus `args`.
-    explicit SessionProcess(const std::vector<std::string> &args, EnvChanges env = {});
+    // Starts `phyllome-session --ready-fd N` plus `args`; `inherit` are fds
+    // the session keeps under the same numbers (for --vm-fd).
+    explicit SessionProcess(const std::vector<std::string> &args, EnvChanges env = {},
+                            std::vector<int> inherit = {});
     ~SessionProcess();
     SessionProcess(const SessionProcess &) = delete;
     SessionProcess &operator=(const SessionProcess &) = delete;

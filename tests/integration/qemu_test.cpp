@@ -1,0 +1,133 @@
+// A real QEMU (Debian's, no disk: SeaBIOS draws its screen) shown by the
+// session: attached through QMP as libvirt would, on a headless output, and
+// compared pixel for pixel with QEMU's own screendump.
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "compositor/status_card.hpp"
+#include "config/config.hpp"
+#include "tests/support/qmp.hpp"
+#include "tests/support/session.hpp"
+#include "vmview/placement.hpp"
+
+namespace phyllome::test {
+namespace {
+
+constexpr int kOutputWidth = 1024, kOutputHeight = 768;
+// Each capture waits for a frame of the session's output; this bounds how
+// many frames QEMU may take to send what it has drawn.
+constexpr int kMaxCaptures = 200;
+
+class RealQemu : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        const char *qemu = getenv("QEMU");
+        if (!qemu || !*qemu)
+            GTEST_SKIP() << "qemu-system-x86_64 is not installed";
+        std::string dir = (std::filesystem::temp_directory_path() / "phyllome-qemu-XXXXXX").string();
+        ASSERT_TRUE(mkdtemp(dir.data()));
+        dir_ = dir;
+        // KVM when the machine lets us, else TCG: SeaBIOS is quick either way.
+        // -daemonize: QEMU's first process exits once the QMP socket exists.
+        const pid_t starter = spawn(
+            {qemu, "-name", "bios", "-machine", "pc,accel=kvm:tcg", "-m", "32", "-nodefaults",
+             "-no-user-config", "-vga", "std", "-display", "dbus,p2p=on", "-nic", "none",
+             "-serial", "none", "-monitor", "none", "-qmp",
+             "unix:" + dir_ + "/qmp.sock,server=on,wait=off", "-daemonize", "-pidfile",
+             dir_ + "/qemu.pid"},
+            {}, dir_ + "/qemu.log");
+        auto status = wait_for_exit(starter, std::chrono::seconds(60));
+        ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << qemu_log();
+        std::ifstream(dir_ + "/qemu.pid") >> qemu_pid_;
+        qmp_ = std::make_unique<Qmp>(dir_ + "/qmp.sock");
+    }
+
+    void TearDown() override
+    {
+        if (qmp_) {
+            try {
+                qmp_->execute(R"({"execute":"quit"})");
+            } catch (const std::exception &) {
+            }
+        }
+        if (qemu_pid_ > 0)
+            kill(qemu_pid_, SIGKILL);
+        if (!dir_.empty())
+            std::filesystem::remove_all(dir_);
+    }
+
+    std::string qemu_log() const
+    {
+        std::ifstream file(dir_ + "/qemu.log");
+        return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+    }
+
+    std::string dir_;
+    pid_t qemu_pid_ = -1;
+    std::unique_ptr<Qmp> qmp_;
+};
+
+TEST_F(RealQemu, SessionShowsExactlyWhatQemuDraws)
+{
+    const std::string config_path = dir_ + "/session.toml";
+    std::ofstream(config_path) << "[[vm]]\nname = \"bios\"\nscaling = \"none\"\n\n"
+                                  "[[seat]]\nname = \"seat0\"\nvm = \"bios\"\n"
+                                  "outputs = [\"HEADLESS-1\"]\ndevices = [\"*\"]\n";
+    const int display_fd = qmp_->attach_dbus_display();
+    SessionProcess session({"--config", config_path, "--headless", "1024x768", "--vm-fd",
+                            "bios=" + std::to_string(display_fd)},
+                           {}, {display_fd});
+    close(display_fd);
+    ASSERT_TRUE(session.wait_ready()) << session.log();
+
+    // The console replaces the status card once QEMU's first frame is in:
+    // black letterbox where the card's background was.
+    bool showing = false;
+    for (int i = 0; i < kMaxCaptures && !showing; ++i) {
+        auto image = session.capture("HEADLESS-1");
+        ASSERT_TRUE(image);
+        showing = image->at(1, 1) == 0x000000;
+    }
+    ASSERT_TRUE(showing) << "the VM's frame never replaced the status card\n" << session.log();
+
+    // Freeze the guest so its screen stops changing, then let QEMU draw
+    // its own picture of it.
+    ASSERT_NE(qmp_->execute(R"({"execute":"stop"})").find("return"), std::string::npos);
+    const std::string dump_path = dir_ + "/dump.ppm";
+    const std::string reply =
+        qmp_->execute(R"({"execute":"screendump","arguments":{"filename":")" + dump_path + "\"}}");
+    ASSERT_NE(reply.find("return"), std::string::npos) << reply;
+    auto dump = read_ppm(dump_path);
+    ASSERT_TRUE(dump);
+    ASSERT_LE(dump->width, kOutputWidth);
+    ASSERT_LE(dump->height, kOutputHeight);
+
+    // Shown at its native size, centred: every pixel must be QEMU's.
+    const auto placement = vmview::place_frame(static_cast<uint32_t>(dump->width),
+                                               static_cast<uint32_t>(dump->height), kOutputWidth,
+                                               kOutputHeight, config::Scaling::None);
+    ASSERT_EQ(placement.dest.width, dump->width);
+    int differing = -1;
+    for (int i = 0; i < kMaxCaptures && differing != 0; ++i) {
+        auto image = session.capture("HEADLESS-1");
+        ASSERT_TRUE(image);
+        differing = 0;
+        for (int y = 0; y < dump->height; ++y)
+            for (int x = 0; x < dump->width; ++x)
+                if (image->at(placement.dest.x + x, placement.dest.y + y) != dump->at(x, y))
+                    ++differing;
+    }
+    EXPECT_EQ(differing, 0) << "pixels differing from QEMU's screendump of " << dump->width << "x"
+                            << dump->height << "\n"
+                            << session.log();
+    // Something was drawn: SeaBIOS's text is not one flat colour.
+    EXPECT_GT(count_differing(*dump, 0, 0, dump->width, dump->height, dump->at(0, 0), 0), 100);
+}
+
+} // namespace
+} // namespace phyllome::test
