@@ -164,7 +164,7 @@ void ConsoleView::frame_damaged(vmview::Console &, std::span<const vmview::Rect>
     damaged_since_commit_ = true;
 }
 
-void ConsoleView::committed(wlr_buffer *buffer)
+void ConsoleView::committing(wlr_buffer *buffer)
 {
     if (buffer && buffer == frame_buffer_)
         console_.counters().direct_scanouts++;

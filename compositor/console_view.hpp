@@ -29,9 +29,9 @@ public:
 
     // The output's size, mode or scaling changed: place the frame again.
     void relayout(int output_width, int output_height, config::Scaling scaling);
-    // An output commit happened; `buffer` is what was committed (our frame
-    // itself when it was scanned out directly).
-    void committed(wlr_buffer *buffer);
+    // An output commit with a new buffer is happening; `buffer` is what is
+    // committed (our frame itself when it is scanned out directly).
+    void committing(wlr_buffer *buffer);
 
     void frame_replaced(vmview::Console &console) override;
     void frame_damaged(vmview::Console &console, std::span<const vmview::Rect> damage) override;

@@ -32,6 +32,13 @@ Output::Output(Server &server, wlr_output *output) : server_(server), output_(ou
     background_ = compat::scene_rect_create(compat::scene_tree_parent(tree_), 0, 0, background);
 
     frame_.connect(&output_->events.frame, [this](void *) { on_frame(); });
+    precommit_.connect(&output_->events.precommit, [this](void *data) {
+        // Seen here rather than at commit: wlroots 0.15 names no buffer in
+        // the commit event of a directly scanned-out frame.
+        if (console_view_)
+            if (wlr_buffer *buffer = compat::precommit_buffer(output_, data))
+                console_view_->committing(buffer);
+    });
     commit_.connect(&output_->events.commit, [this](void *data) {
         on_commit(*static_cast<wlr_output_event_commit *>(data));
     });
@@ -126,8 +133,6 @@ void Output::on_frame()
 
 void Output::on_commit(const wlr_output_event_commit &event)
 {
-    if (console_view_ && (event.committed & WLR_OUTPUT_STATE_BUFFER))
-        console_view_->committed(event.buffer);
     if (event.buffer && !shown_frame_) {
         shown_frame_ = true;
         server_.output_shown_frame(*this);

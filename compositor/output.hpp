@@ -56,6 +56,7 @@ private:
     int card_pixel_width_ = 0, card_pixel_height_ = 0;
 
     Listener frame_;
+    Listener precommit_;
     Listener commit_;
     Listener mode_;
     Listener destroy_;

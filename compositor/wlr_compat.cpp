@@ -69,6 +69,11 @@ void scene_output_add_damage(wlr_scene_output *scene_output, const wlr_box &box)
     wlr_output_damage_add_box(scene_output->damage, &damage);
 }
 
+wlr_buffer *precommit_buffer(wlr_output *output, void *)
+{
+    return (output->pending.committed & WLR_OUTPUT_STATE_BUFFER) ? output->pending.buffer : nullptr;
+}
+
 bool scene_output_commit(wlr_scene_output *scene_output)
 {
     return wlr_scene_output_commit(scene_output);

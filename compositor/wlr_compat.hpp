@@ -51,6 +51,10 @@ void scene_buffer_show(wlr_scene_buffer **node, SceneParent *parent, wlr_buffer 
 // 0.16: the scene output keeps a wlr_damage_ring instead.
 void scene_output_add_damage(wlr_scene_output *scene_output, const wlr_box &box);
 
+// The buffer an output is about to commit, from its precommit event's data
+// (null if the commit carries none). 0.16: the event carries the state.
+wlr_buffer *precommit_buffer(wlr_output *output, void *event_data);
+
 // 0.17: takes wlr_scene_output_state_options.
 bool scene_output_commit(wlr_scene_output *scene_output);
 

@@ -49,6 +49,7 @@ public:
     bool uses_map() const { return uses_map_; }
     bool uses_dmabuf2() const { return uses_dmabuf2_; }
     bool connected() const;
+    sd_bus *bus() const { return bus_.get(); }
 
     // Calls a method on the client's /org/qemu/Display1/Listener. done runs
     // exactly once: with the reply, an error, a timeout, or when this

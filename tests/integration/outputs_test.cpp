@@ -3,7 +3,6 @@
 // the way a monitor is plugged and unplugged), captured with the real grim.
 #include <csignal>
 #include <filesystem>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include "compositor/output.hpp"
 #include "compositor/server.hpp"
 #include "compositor/status_card.hpp"
+#include "tests/support/in_process.hpp"
 #include "tests/support/session.hpp"
 
 namespace phyllome::test {
@@ -90,99 +90,36 @@ TEST(OutputManagement, RefusedRequestsAreReportedAndChangeNothing)
 // unplug outputs.
 class InProcess : public ::testing::Test {
 protected:
-    void SetUp() override
-    {
-        std::string dir = (std::filesystem::temp_directory_path() / "phyllome-inproc-XXXXXX").string();
-        ASSERT_TRUE(mkdtemp(dir.data()));
-        runtime_dir_ = dir;
-        setenv("XDG_RUNTIME_DIR", runtime_dir_.c_str(), 1);
-        setenv("WLR_RENDERER", "pixman", 1);
-        unsetenv("WAYLAND_DISPLAY");
-        unsetenv("DISPLAY");
-    }
-    void TearDown() override
-    {
-        server_.reset();
-        std::filesystem::remove_all(runtime_dir_);
-    }
-
     void start(std::vector<OutputSize> sizes)
     {
         Server::Settings settings;
         settings.headless = std::move(sizes);
-        settings.on_ready = [this](const std::string &) { ready_ = true; };
-        server_ = std::make_unique<Server>(std::move(settings));
+        session_ = std::make_unique<InProcessSession>(std::move(settings));
     }
+    void TearDown() override { session_.reset(); }
 
-    // Runs the compositor's loop until `done` or the deadline.
-    bool dispatch_until(const std::function<bool()> &done,
-                        std::chrono::milliseconds timeout = std::chrono::seconds(20))
-    {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (!done()) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0)
-                return false;
-            wl_display_flush_clients(server_->display());
-            wl_event_loop_dispatch(server_->event_loop(), static_cast<int>(left.count()));
-        }
-        return true;
-    }
-
-    // grim, run while this process keeps serving it.
-    std::optional<Image> capture(const std::string &output)
-    {
-        const std::string path = runtime_dir_ + "/" + output + ".ppm";
-        const pid_t pid = spawn({required_env("GRIM"), "-t", "ppm", "-o", output, path},
-                                {{"WAYLAND_DISPLAY", server_->socket()}}, runtime_dir_ + "/grim.log");
-        const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-        EXPECT_GE(pidfd, 0);
-        bool exited = false;
-        wl_event_source *source = wl_event_loop_add_fd(
-            server_->event_loop(), pidfd, WL_EVENT_READABLE,
-            [](int, uint32_t, void *data) {
-                *static_cast<bool *>(data) = true;
-                return 0;
-            },
-            &exited);
-        const bool finished = dispatch_until([&] { return exited; });
-        wl_event_source_remove(source);
-        close(pidfd);
-        if (!finished) {
-            kill(pid, SIGKILL);
-            waitpid(pid, nullptr, 0);
-            ADD_FAILURE() << "grim did not finish";
-            return std::nullopt;
-        }
-        int status = 0;
-        waitpid(pid, &status, 0);
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            ADD_FAILURE() << "grim -o " << output << " failed";
-            return std::nullopt;
-        }
-        return read_ppm(path);
-    }
+    Server &server() { return session_->server(); }
+    bool dispatch_until(const std::function<bool()> &done) { return session_->dispatch_until(done); }
+    std::optional<Image> capture(const std::string &output) { return session_->capture(output); }
+    bool ready() const { return session_->ready(); }
 
     Output *find_output(const std::string &name)
     {
-        for (const auto &output : server_->outputs())
+        for (const auto &output : server().outputs())
             if (output->name() == name)
                 return output.get();
         return nullptr;
     }
 
-    std::string runtime_dir_;
-    std::unique_ptr<Server> server_;
-    bool ready_ = false;
+    std::unique_ptr<InProcessSession> session_;
 };
 
 TEST_F(InProcess, PluggedOutputGetsACardAtItsMode)
 {
     start({{320, 200}});
-    ASSERT_TRUE(dispatch_until([&] { return ready_; }));
+    ASSERT_TRUE(dispatch_until([&] { return ready(); }));
 
-    wlr_headless_add_output(server_->backend(), 640, 360);
+    wlr_headless_add_output(server().backend(), 640, 360);
     Output *plugged = find_output("HEADLESS-2");
     ASSERT_NE(plugged, nullptr);
     ASSERT_TRUE(dispatch_until([&] { return plugged->has_shown_frame(); }));
@@ -199,11 +136,11 @@ TEST_F(InProcess, PluggedOutputGetsACardAtItsMode)
 TEST_F(InProcess, UnpluggedOutputIsDroppedAndTheOthersKeepShowing)
 {
     start({{320, 200}, {400, 300}});
-    ASSERT_TRUE(dispatch_until([&] { return ready_; }));
-    ASSERT_EQ(server_->outputs().size(), 2u);
+    ASSERT_TRUE(dispatch_until([&] { return ready(); }));
+    ASSERT_EQ(server().outputs().size(), 2u);
 
     wlr_output_destroy(find_output("HEADLESS-1")->wlr());
-    EXPECT_EQ(server_->outputs().size(), 1u);
+    EXPECT_EQ(server().outputs().size(), 1u);
     EXPECT_EQ(find_output("HEADLESS-1"), nullptr);
 
     auto image = capture("HEADLESS-2");
@@ -214,8 +151,8 @@ TEST_F(InProcess, UnpluggedOutputIsDroppedAndTheOthersKeepShowing)
 
     // Unplugging the last one leaves a running session with nothing to show.
     wlr_output_destroy(find_output("HEADLESS-2")->wlr());
-    EXPECT_TRUE(server_->outputs().empty());
-    wlr_headless_add_output(server_->backend(), 200, 100);
+    EXPECT_TRUE(server().outputs().empty());
+    wlr_headless_add_output(server().backend(), 200, 100);
     Output *replugged = find_output("HEADLESS-3");
     ASSERT_NE(replugged, nullptr);
     ASSERT_TRUE(dispatch_until([&] { return replugged->has_shown_frame(); }));
@@ -224,9 +161,9 @@ TEST_F(InProcess, UnpluggedOutputIsDroppedAndTheOthersKeepShowing)
 TEST_F(InProcess, ReadinessWaitsForEveryOutput)
 {
     start({{320, 200}, {320, 200}, {320, 200}});
-    EXPECT_FALSE(ready_);
-    ASSERT_TRUE(dispatch_until([&] { return ready_; }));
-    for (const auto &output : server_->outputs())
+    EXPECT_FALSE(ready());
+    ASSERT_TRUE(dispatch_until([&] { return ready(); }));
+    for (const auto &output : server().outputs())
         EXPECT_TRUE(output->has_shown_frame()) << output->name();
 }
 

@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "vmview/shared_memory.hpp"
@@ -22,8 +23,8 @@ using ::testing::HasSubstr;
 class Fd {
  public:
   explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&&) = delete;
   ~Fd() {
     if (fd_ >= 0) close(fd_);
   }

@@ -1,0 +1,40 @@
+// The fake QEMU display peer (tests/fake_qemu) as a child process: one end of
+// a socketpair is its p2p D-Bus connection, the other is for the client
+// under test; commands go to its stdin and each answers one line.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <sys/types.h>
+
+namespace phyllome::test {
+
+class FakeQemu {
+public:
+    // Starts `fake-qemu --qemu-version VERSION` with its end of a new
+    // socketpair; client_fd() is the other end.
+    explicit FakeQemu(const std::string &version, const std::string &extra_args = "");
+    ~FakeQemu();
+    FakeQemu(const FakeQemu &) = delete;
+    FakeQemu &operator=(const FakeQemu &) = delete;
+
+    // Takes the client's end (to hand to the session).
+    int take_client_fd();
+
+    // Sends one command line.
+    void send(const std::string &command);
+    // Reads what has arrived; a complete answer line once there is one.
+    std::optional<std::string> poll_line();
+    int stdout_fd() const { return from_fake_; }
+    const std::string &log_path() const { return log_path_; }
+
+private:
+    pid_t pid_ = -1;
+    int client_fd_ = -1;
+    int to_fake_ = -1;
+    int from_fake_ = -1;
+    std::string buffer_;
+    std::string log_path_;
+};
+
+} // namespace phyllome::test
