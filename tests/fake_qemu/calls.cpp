@@ -107,7 +107,9 @@ void send_mouse_set(Listener &listener, const MousePosition &mouse, CallDone don
 {
     listener.call(
         kListenerInterface, "MouseSet",
-        [&](sd_bus_message *m) { return sd_bus_message_append(m, "iii", mouse.x, mouse.y, mouse.on); },
+        [&](sd_bus_message *m) {
+            return sd_bus_message_append(m, "iii", mouse.x, mouse.y, mouse.on);
+        },
         kReplyTimeoutUs, std::move(done));
 }
 

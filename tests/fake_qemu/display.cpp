@@ -254,8 +254,10 @@ int Display::on_touch(sd_bus_message *m, void *userdata, sd_bus_error *)
         return r;
     if (kind > 3)
         return sd_bus_reply_method_errorf(m, kErrorInvalid, "Invalid touch event kind");
-    if (slot >= uint64_t(kMaxTouchSlots))
-        return sd_bus_reply_method_errorf(m, kErrorInvalid, "Unexpected touch slot number");
+    if (slot >= uint64_t(kMaxTouchSlots)) // QEMU prints the slot with "% " PRId64
+        return sd_bus_reply_method_errorf(m, kErrorInvalid,
+                                          "Unexpected touch slot number: % lld >= %d",
+                                          (long long)slot, kMaxTouchSlots);
     char token[128];
     snprintf(token, sizeof(token), "touch:%u,%llu,%g,%g", kind, (unsigned long long)slot, x, y);
     self_of(userdata)->events_.emplace_back(token);

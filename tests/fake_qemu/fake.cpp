@@ -91,6 +91,7 @@ Listener *Fake::listener()
 void Fake::set_surface(std::unique_ptr<Surface> surface)
 {
     surface_ = std::move(surface);
+    ++surface_serial_;
     surface_mapped_ = false;
     dmabuf_.reset();
     display_->set_size(surface_->width, surface_->height);
@@ -166,17 +167,19 @@ void Fake::send_initial_frames()
         send_dmabuf(target, *dmabuf_, target.uses_dmabuf2(), step);
     } else if (target.uses_map()) {
         ++initial_pending_;
-        send_surface_map(target, *surface_, [this, generation, step](const CallResult &result) {
+        const uint64_t serial = surface_serial_;
+        auto mapped = [this, generation, serial, step](const CallResult &result) {
             if (generation != generation_)
                 return;
             if (result.ok) {
-                surface_mapped_ = true;
+                surface_mapped_ = serial == surface_serial_;
             } else if (Listener *current = listener()) {
                 ++initial_pending_;
                 send_surface(*current, *surface_, step);
             }
             initial_call_done(generation);
-        });
+        };
+        send_surface_map(target, *surface_, mapped);
     } else {
         ++initial_pending_;
         send_surface(target, *surface_, step);

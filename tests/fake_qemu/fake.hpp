@@ -35,6 +35,8 @@ public:
     Listener *listener();
 
     Surface &surface() { return *surface_; }
+    // Changes with every new surface, so late replies can tell theirs is gone.
+    uint64_t surface_serial() const { return surface_serial_; }
     // A new 2D surface becomes the scanout; it supersedes any DMA-BUF.
     void set_surface(std::unique_ptr<Surface> surface);
     // Whether the listener maps the current surface (a ScanoutMap of it succeeded).
@@ -78,6 +80,7 @@ private:
     std::vector<std::function<void()>> waiters_;
 
     std::unique_ptr<Surface> surface_;
+    uint64_t surface_serial_ = 0;
     bool surface_mapped_ = false;
     std::unique_ptr<Dmabuf> dmabuf_;
     std::optional<Cursor> cursor_;

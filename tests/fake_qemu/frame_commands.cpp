@@ -141,10 +141,10 @@ void scanout_map(Fake &fake, const Words &words, Done done)
     if (auto why = unsupported(fake, true); !why.empty())
         return done(why);
     fake.set_surface(std::move(surface));
-    const Surface *sent = &fake.surface();
+    const uint64_t sent = fake.surface_serial();
     send_surface_map(*fake.listener(), fake.surface(),
                      [&fake, sent, done = std::move(done)](const CallResult &result) {
-                         if (result.ok && sent == &fake.surface())
+                         if (result.ok && sent == fake.surface_serial())
                              fake.set_surface_mapped();
                          done(result_line(result));
                      });

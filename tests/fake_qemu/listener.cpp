@@ -209,7 +209,8 @@ void Listener::call(const char *interface, const char *member, const Appender &a
     MessagePtr m(raw);
     if (r >= 0)
         r = append(m.get());
-    auto pending = std::make_unique<Pending>(Pending{this, nullptr, std::move(done), monotonic_us()});
+    auto pending =
+        std::make_unique<Pending>(Pending{this, nullptr, std::move(done), monotonic_us()});
     sd_bus_slot *slot = nullptr;
     if (r >= 0)
         r = sd_bus_call_async(bus, &slot, m.get(), on_reply, pending.get(), timeout_us);
