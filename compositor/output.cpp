@@ -127,13 +127,19 @@ void Output::show_console(vmview::Console *console, config::Scaling scaling)
 
 void Output::on_frame()
 {
-    if (wlr_scene_output *scene_output = compat::scene_output_for(server_.scene(), output_))
-        compat::scene_output_commit(scene_output);
+    wlr_scene_output *scene_output = compat::scene_output_for(server_.scene(), output_);
+    if (!scene_output)
+        return;
+    rendering_ = true;
+    compat::scene_output_commit(scene_output);
+    rendering_ = false;
 }
 
 void Output::on_commit(const wlr_output_event_commit &event)
 {
-    if (event.buffer && !shown_frame_) {
+    // Only frames of the scene count: enabling an output commits a blank
+    // buffer of wlroots' own before anything of ours is drawn.
+    if ((event.committed & WLR_OUTPUT_STATE_BUFFER) && rendering_ && !shown_frame_) {
         shown_frame_ = true;
         server_.output_shown_frame(*this);
     }

@@ -43,6 +43,7 @@ private:
     Server &server_;
     wlr_output *output_;
     bool shown_frame_ = false;
+    bool rendering_ = false; // inside our frame handler's commit
 
     wlr_scene_tree *tree_ = nullptr;       // everything drawn on this output
     wlr_scene_rect *background_ = nullptr; // fills the output
