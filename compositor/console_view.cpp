@@ -50,9 +50,10 @@ void ConsoleView::frame_replaced(vmview::Console &)
 void ConsoleView::rebuild_node()
 {
     const vmview::Frame &frame = console_.frame();
-    const void *source = frame.kind == vmview::Frame::Kind::Memory   ? frame.memory.get()
-                         : frame.kind == vmview::Frame::Kind::DmaBuf ? static_cast<const void *>(frame.dmabuf.get())
-                                                                     : nullptr;
+    const void *source = frame.kind == vmview::Frame::Kind::Memory ? frame.memory.get()
+                         : frame.kind == vmview::Frame::Kind::DmaBuf
+                             ? static_cast<const void *>(frame.dmabuf.get())
+                             : nullptr;
     if (source != frame_source_) {
         if (frame_buffer_)
             wlr_buffer_drop(frame_buffer_);
@@ -91,7 +92,8 @@ void ConsoleView::place()
     if (!frame_node_ || output_width_ <= 0 || output_height_ <= 0)
         return;
     const vmview::Frame &frame = console_.frame();
-    placement_ = vmview::place_frame(frame.width, frame.height, output_width_, output_height_, scaling_);
+    placement_ =
+        vmview::place_frame(frame.width, frame.height, output_width_, output_height_, scaling_);
     const vmview::Rect &dest = placement_.dest;
     const vmview::Rect &source = placement_.source;
 
@@ -107,7 +109,8 @@ void ConsoleView::place()
     if (whole_buffer) {
         wlr_scene_buffer_set_source_box(frame_node_, nullptr);
     } else {
-        const wlr_fbox box{static_cast<double>(frame.x) + source.x, static_cast<double>(frame.y) + source.y,
+        const wlr_fbox box{static_cast<double>(frame.x) + source.x,
+                           static_cast<double>(frame.y) + source.y,
                            static_cast<double>(source.width), static_cast<double>(source.height)};
         wlr_scene_buffer_set_source_box(frame_node_, &box);
     }
@@ -117,8 +120,8 @@ void ConsoleView::place()
 
     // Direct scan-out needs the frame to be the only node on the output:
     // the letterbox goes when the frame covers it exactly.
-    const bool covers = dest.x == 0 && dest.y == 0 && dest.width == output_width_ &&
-                        dest.height == output_height_;
+    const bool covers =
+        dest.x == 0 && dest.y == 0 && dest.width == output_width_ && dest.height == output_height_;
     wlr_scene_rect_set_size(letterbox_, output_width_, output_height_);
     wlr_scene_node_set_enabled(&letterbox_->node,
                                !(covers && frame.kind == vmview::Frame::Kind::DmaBuf));
@@ -192,8 +195,10 @@ void ConsoleView::cursor_changed(vmview::Console &)
     const vmview::Rect &source = placement_.source;
     if (source.width <= 0 || source.height <= 0)
         return;
-    const double x = dest.x + (cursor.x - source.x) * static_cast<double>(dest.width) / source.width;
-    const double y = dest.y + (cursor.y - source.y) * static_cast<double>(dest.height) / source.height;
+    const double x =
+        dest.x + (cursor.x - source.x) * static_cast<double>(dest.width) / source.width;
+    const double y =
+        dest.y + (cursor.y - source.y) * static_cast<double>(dest.height) / source.height;
     wlr_output_cursor_move(cursor_, x * output_->scale, y * output_->scale);
 }
 

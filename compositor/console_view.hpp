@@ -52,8 +52,8 @@ private:
 
     wlr_scene_rect *letterbox_ = nullptr; // black around a frame that does not fill the output
     wlr_scene_buffer *frame_node_ = nullptr;
-    wlr_buffer *frame_buffer_ = nullptr;  // our producer reference
-    const void *frame_source_ = nullptr;  // the memory or DMA-BUF it wraps
+    wlr_buffer *frame_buffer_ = nullptr; // our producer reference
+    const void *frame_source_ = nullptr; // the memory or DMA-BUF it wraps
     vmview::Placement placement_{};
     bool damaged_since_commit_ = false;
 

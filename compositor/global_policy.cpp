@@ -10,11 +10,11 @@ bool global_is_privileged(std::string_view interface_name)
     // where the session does not create the global yet, so adding one later
     // cannot widen access by accident.
     static constexpr std::array<std::string_view, 10> kPrivileged = {
-        "zwlr_screencopy_manager_v1",     "zwlr_export_dmabuf_manager_v1",
-        "zwlr_output_manager_v1",         "zwlr_output_power_manager_v1",
-        "zwlr_gamma_control_manager_v1",  "zwlr_data_control_manager_v1",
+        "zwlr_screencopy_manager_v1",      "zwlr_export_dmabuf_manager_v1",
+        "zwlr_output_manager_v1",          "zwlr_output_power_manager_v1",
+        "zwlr_gamma_control_manager_v1",   "zwlr_data_control_manager_v1",
         "zwlr_virtual_pointer_manager_v1", "zwp_virtual_keyboard_manager_v1",
-        "zwlr_input_inhibit_manager_v1",  "zwlr_layer_shell_v1",
+        "zwlr_input_inhibit_manager_v1",   "zwlr_layer_shell_v1",
     };
     for (std::string_view name : kPrivileged)
         if (name == interface_name)

@@ -35,7 +35,9 @@ bool begin_data_ptr_access(wlr_buffer *buffer, uint32_t, void **data, uint32_t *
     return true;
 }
 
-void end_data_ptr_access(wlr_buffer *) {}
+void end_data_ptr_access(wlr_buffer *)
+{
+}
 
 const wlr_buffer_impl kImpl = {
     .destroy = destroy,

@@ -59,8 +59,8 @@ public:
             return;
         try {
             watcher_ = std::make_unique<config::ConfigWatcher>(*session_config.path());
-            watch_source_ = wl_event_loop_add_fd(loop, watcher_->fd(), WL_EVENT_READABLE,
-                                                 on_watch, this);
+            watch_source_ =
+                wl_event_loop_add_fd(loop, watcher_->fd(), WL_EVENT_READABLE, on_watch, this);
         } catch (const std::exception &error) {
             wlr_log(WLR_ERROR, "Not watching the session file (SIGHUP still reloads): %s",
                     error.what());
@@ -84,11 +84,10 @@ public:
         if (!outcome.applied) {
             for (const auto &error : outcome.errors)
                 wlr_log(WLR_ERROR, "%s", config::to_string(error).c_str());
-            const std::string status =
-                outcome.errors.empty()
-                    ? "No session file to reload"
-                    : "Session file invalid, keeping the last valid one: " +
-                          config::to_string(outcome.errors.front());
+            const std::string status = outcome.errors.empty()
+                                           ? "No session file to reload"
+                                           : "Session file invalid, keeping the last valid one: " +
+                                                 config::to_string(outcome.errors.front());
             wlr_log(WLR_ERROR, "%s", status.c_str());
             readiness_.reloaded(status);
             return;
@@ -98,8 +97,8 @@ public:
         // Outputs whose card text and console are unchanged are not touched.
         displays_.assign();
         server_.refresh_cards();
-        const std::string status = "Reloaded " + file + ": " +
-                                   std::to_string(outcome.actions.size()) + " change(s)";
+        const std::string status =
+            "Reloaded " + file + ": " + std::to_string(outcome.actions.size()) + " change(s)";
         wlr_log(WLR_INFO, "%s", status.c_str());
         readiness_.reloaded(status);
     }

@@ -72,7 +72,9 @@ std::variant<Options, OptionsError> parse_options(const std::vector<std::string>
                 return args[++i];
             return std::nullopt;
         };
-        auto no_value = [&]() { return inline_value.has_value(); };
+        auto no_value = [&]() {
+            return inline_value.has_value();
+        };
 
         if (name == "-h" || name == "--help") {
             if (no_value())

@@ -19,9 +19,9 @@ struct Options {
     // Headless outputs to create, in order (HEADLESS-1, HEADLESS-2, ...);
     // empty: let wlroots pick the backend (DRM, nested Wayland or X11).
     std::vector<OutputSize> headless;
-    int ready_fd = -1;                       // written and closed once every output showed a frame
-    std::optional<std::string> config_path;  // --config
-    bool check_config = false;               // --check-config [PATH]: validate and exit
+    int ready_fd = -1;                      // written and closed once every output showed a frame
+    std::optional<std::string> config_path; // --config
+    bool check_config = false;              // --check-config [PATH]: validate and exit
     // VM displays to open at start: a VM name and a connected peer-to-peer
     // D-Bus socket whose other end is QEMU's (--vm-fd NAME=FD).
     std::vector<std::pair<std::string, int>> vm_fds;

@@ -91,7 +91,8 @@ void Output::update()
     const StatusCardText text = server_.card_text_for(*this);
     if (!card_ || !card_text_ || *card_text_ != text || pixel_width != card_pixel_width_ ||
         pixel_height != card_pixel_height_) {
-        wlr_buffer *buffer = image_buffer_create(render_status_card(text, pixel_width, pixel_height));
+        wlr_buffer *buffer =
+            image_buffer_create(render_status_card(text, pixel_width, pixel_height));
         compat::scene_buffer_show(&card_, compat::scene_tree_parent(tree_), buffer);
         wlr_buffer_drop(buffer); // the scene node holds its own reference
         card_text_ = text;
@@ -118,9 +119,12 @@ void Output::show_console(vmview::Console *console, config::Scaling scaling)
     if (console) {
         wlr_log(WLR_INFO, "Output %s shows VM console %u (%s)", output_->name, console->info().id,
                 console->info().label.c_str());
-        console_view_ = std::make_unique<ConsoleView>(*console, output_, server_.scene(), tree_,
-                                                      scaling, wlr_renderer_is_pixman(server_.renderer()));
-        console_view_->on_showing_changed = [this] { update(); };
+        console_view_ =
+            std::make_unique<ConsoleView>(*console, output_, server_.scene(), tree_, scaling,
+                                          wlr_renderer_is_pixman(server_.renderer()));
+        console_view_->on_showing_changed = [this] {
+            update();
+        };
     }
     update();
 }

@@ -40,7 +40,8 @@ void OutputManagement::handle(wlr_output_configuration_v1 *config, bool test_onl
         compat::OutputState state;
         state.enabled = head_state.enabled;
         state.mode = head_state.mode;
-        if (!head_state.mode && head_state.custom_mode.width > 0 && head_state.custom_mode.height > 0)
+        if (!head_state.mode && head_state.custom_mode.width > 0 &&
+            head_state.custom_mode.height > 0)
             state.custom_mode = compat::OutputState::CustomMode{head_state.custom_mode.width,
                                                                 head_state.custom_mode.height,
                                                                 head_state.custom_mode.refresh};
@@ -48,7 +49,8 @@ void OutputManagement::handle(wlr_output_configuration_v1 *config, bool test_onl
         state.scale = head_state.scale > 0 ? head_state.scale : 1.0f;
         return state;
     };
-    wl_list_for_each(head, &config->heads, link) {
+    wl_list_for_each(head, &config->heads, link)
+    {
         if (!compat::output_apply(head->state.output, state_of(head->state), true)) {
             wlr_log(WLR_INFO, "Output configuration refused for %s", head->state.output->name);
             ok = false;
@@ -56,7 +58,8 @@ void OutputManagement::handle(wlr_output_configuration_v1 *config, bool test_onl
     }
 
     if (ok && !test_only) {
-        wl_list_for_each(head, &config->heads, link) {
+        wl_list_for_each(head, &config->heads, link)
+        {
             wlr_output *output = head->state.output;
             if (!compat::output_apply(output, state_of(head->state), false)) {
                 wlr_log(WLR_ERROR, "Output %s: configuration failed after passing its test",

@@ -44,9 +44,8 @@ void Readiness::reloading()
 {
     timespec now{};
     clock_gettime(CLOCK_MONOTONIC, &now);
-    const unsigned long long usec =
-        static_cast<unsigned long long>(now.tv_sec) * 1000000ull +
-        static_cast<unsigned long long>(now.tv_nsec) / 1000ull;
+    const unsigned long long usec = static_cast<unsigned long long>(now.tv_sec) * 1000000ull +
+                                    static_cast<unsigned long long>(now.tv_nsec) / 1000ull;
     const std::string message = "RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec);
     sd_notify(0, message.c_str());
 }

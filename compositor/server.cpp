@@ -121,9 +121,15 @@ Server::~Server()
         wl_display_destroy(display_);
 }
 
-void Server::run() { wl_display_run(display_); }
+void Server::run()
+{
+    wl_display_run(display_);
+}
 
-void Server::terminate() { wl_display_terminate(display_); }
+void Server::terminate()
+{
+    wl_display_terminate(display_);
+}
 
 void Server::refresh_cards()
 {
@@ -179,7 +185,10 @@ void Server::outputs_changed()
         settings_.on_outputs_changed();
 }
 
-void Server::output_shown_frame(Output &) { check_ready(); }
+void Server::output_shown_frame(Output &)
+{
+    check_ready();
+}
 
 void Server::check_ready()
 {

@@ -33,9 +33,10 @@ std::string short_problem(const config::Diagnostic &diagnostic, std::size_t coun
 
 } // namespace
 
-StatusCardText card_text_for_output(const config::Config &config, const std::string &output,
-                                    const std::function<std::string(const std::string &vm)> &vm_state,
-                                    const std::string &problem)
+StatusCardText
+card_text_for_output(const config::Config &config, const std::string &output,
+                     const std::function<std::string(const std::string &vm)> &vm_state,
+                     const std::string &problem)
 {
     StatusCardText text;
     text.output = output;

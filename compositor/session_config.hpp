@@ -18,9 +18,10 @@ namespace phyllome {
 // What the status card of `output` says under `config`; `vm_state` tells
 // the state of a VM in words. `problem`, when not empty, replaces the VM
 // state: the session file could not be used.
-StatusCardText card_text_for_output(const config::Config &config, const std::string &output,
-                                    const std::function<std::string(const std::string &vm)> &vm_state,
-                                    const std::string &problem);
+StatusCardText
+card_text_for_output(const config::Config &config, const std::string &output,
+                     const std::function<std::string(const std::string &vm)> &vm_state,
+                     const std::string &problem);
 
 class SessionConfig {
 public:
@@ -33,8 +34,8 @@ public:
     const std::string &problem() const { return problem_; }
 
     struct Reload {
-        bool applied = false;                  // false: the file was invalid, nothing changed
-        std::vector<config::Action> actions;   // what changed, when applied
+        bool applied = false;                // false: the file was invalid, nothing changed
+        std::vector<config::Action> actions; // what changed, when applied
         std::vector<config::Diagnostic> errors;
     };
     // Parses and validates the whole file; applies it only when it is valid.

@@ -9,13 +9,17 @@
 
 namespace phyllome {
 
-CardImage::CardImage(cairo_surface_t *surface) : surface_(surface) {}
+CardImage::CardImage(cairo_surface_t *surface) : surface_(surface)
+{
+}
 CardImage::~CardImage()
 {
     if (surface_)
         cairo_surface_destroy(surface_);
 }
-CardImage::CardImage(CardImage &&other) noexcept : surface_(std::exchange(other.surface_, nullptr)) {}
+CardImage::CardImage(CardImage &&other) noexcept : surface_(std::exchange(other.surface_, nullptr))
+{
+}
 CardImage &CardImage::operator=(CardImage &&other) noexcept
 {
     if (this != &other) {
@@ -25,11 +29,26 @@ CardImage &CardImage::operator=(CardImage &&other) noexcept
     }
     return *this;
 }
-int CardImage::width() const { return cairo_image_surface_get_width(surface_); }
-int CardImage::height() const { return cairo_image_surface_get_height(surface_); }
-int CardImage::stride() const { return cairo_image_surface_get_stride(surface_); }
-uint8_t *CardImage::data() { return cairo_image_surface_get_data(surface_); }
-const uint8_t *CardImage::data() const { return cairo_image_surface_get_data(surface_); }
+int CardImage::width() const
+{
+    return cairo_image_surface_get_width(surface_);
+}
+int CardImage::height() const
+{
+    return cairo_image_surface_get_height(surface_);
+}
+int CardImage::stride() const
+{
+    return cairo_image_surface_get_stride(surface_);
+}
+uint8_t *CardImage::data()
+{
+    return cairo_image_surface_get_data(surface_);
+}
+const uint8_t *CardImage::data() const
+{
+    return cairo_image_surface_get_data(surface_);
+}
 uint32_t CardImage::pixel(int x, int y) const
 {
     const uint8_t *row = data() + static_cast<std::ptrdiff_t>(y) * stride();
@@ -37,8 +56,14 @@ uint32_t CardImage::pixel(int x, int y) const
     std::copy_n(row + static_cast<std::ptrdiff_t>(x) * 4, 4, reinterpret_cast<uint8_t *>(&value));
     return value;
 }
-cairo_surface_t *CardImage::surface() { return surface_; }
-cairo_surface_t *CardImage::release() { return std::exchange(surface_, nullptr); }
+cairo_surface_t *CardImage::surface()
+{
+    return surface_;
+}
+cairo_surface_t *CardImage::release()
+{
+    return std::exchange(surface_, nullptr);
+}
 
 CardGeometry status_card_geometry(int output_width, int output_height)
 {
@@ -100,7 +125,8 @@ CardImage render_status_card(const StatusCardText &text, int output_width, int o
 {
     const CardGeometry geometry = status_card_geometry(output_width, output_height);
     const double w = geometry.width, h = geometry.height;
-    CardImage image(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, geometry.width, geometry.height));
+    CardImage image(
+        cairo_image_surface_create(CAIRO_FORMAT_ARGB32, geometry.width, geometry.height));
     cairo_t *cr = cairo_create(image.surface());
 
     // Rounded card on a transparent surround; the output's background shows

@@ -58,7 +58,6 @@ struct CardGeometry {
 CardGeometry status_card_geometry(int output_width, int output_height);
 
 // Draws the card at the size status_card_geometry gives for that output.
-CardImage render_status_card(const StatusCardText &text, int output_width,
-                             int output_height);
+CardImage render_status_card(const StatusCardText &text, int output_width, int output_height);
 
 } // namespace phyllome

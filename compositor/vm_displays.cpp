@@ -33,7 +33,9 @@ void VmDisplays::attach(const std::string &vm, vmview::UniqueFd fd)
     entry.state = "Connecting";
     vmview::DisplayClient::Handlers handlers;
     handlers.console_added = [this, vm](vmview::Console &console) {
-        console.on_disconnected = [this] { console_changed(); };
+        console.on_disconnected = [this] {
+            console_changed();
+        };
         auto it = vms_.find(vm);
         if (it != vms_.end())
             it->second.state = "Display off";
@@ -110,7 +112,8 @@ void VmDisplays::assign()
             if (console->connected())
                 consoles.push_back(console.get());
         std::sort(consoles.begin(), consoles.end(), [](auto *a, auto *b) {
-            return std::pair(a->info().head, a->info().id) < std::pair(b->info().head, b->info().id);
+            return std::pair(a->info().head, a->info().id) <
+                   std::pair(b->info().head, b->info().id);
         });
 
         const config::Vm *vm_config = config.find_vm(*seat.vm);

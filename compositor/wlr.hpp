@@ -17,8 +17,8 @@
 #include <libinput.h>
 #include <libudev.h>
 #include <pixman.h>
-#include <wayland-server-core.h>
 #include <wayland-client.h>
+#include <wayland-server-core.h>
 #include <wayland-server-protocol.h>
 #include <xcb/xcb.h>
 #include <xkbcommon/xkbcommon.h>

@@ -31,12 +31,20 @@ wlr_box output_layout_box(wlr_output_layout *layout, wlr_output *output)
     return box ? *box : wlr_box{};
 }
 
-SceneParent *scene_root(wlr_scene *scene) { return &scene->node; }
-SceneParent *scene_tree_parent(wlr_scene_tree *tree) { return &tree->node; }
-wlr_scene_node *scene_tree_node(wlr_scene_tree *tree) { return &tree->node; }
+SceneParent *scene_root(wlr_scene *scene)
+{
+    return &scene->node;
+}
+SceneParent *scene_tree_parent(wlr_scene_tree *tree)
+{
+    return &tree->node;
+}
+wlr_scene_node *scene_tree_node(wlr_scene_tree *tree)
+{
+    return &tree->node;
+}
 
-wlr_scene_rect *scene_rect_create(SceneParent *parent, int width, int height,
-                                  const float color[4])
+wlr_scene_rect *scene_rect_create(SceneParent *parent, int width, int height, const float color[4])
 {
     return wlr_scene_rect_create(parent, width, height, color);
 }
@@ -96,8 +104,7 @@ bool output_apply(wlr_output *output, const OutputState &state, bool test_only)
         if (state.mode)
             wlr_output_set_mode(output, state.mode);
         else if (state.custom_mode)
-            wlr_output_set_custom_mode(output, state.custom_mode->width,
-                                       state.custom_mode->height,
+            wlr_output_set_custom_mode(output, state.custom_mode->width, state.custom_mode->height,
                                        state.custom_mode->refresh_mhz);
         wlr_output_set_transform(output, state.transform);
         wlr_output_set_scale(output, state.scale);
@@ -129,7 +136,8 @@ bool output_enable_preferred(wlr_output *output)
         return true;
     // The preferred mode can fail (bandwidth, a bad EDID): try the others.
     wlr_output_mode *mode;
-    wl_list_for_each(mode, &output->modes, link) {
+    wl_list_for_each(mode, &output->modes, link)
+    {
         state.mode = mode;
         if (output_apply(output, state, false))
             return true;
@@ -137,8 +145,17 @@ bool output_enable_preferred(wlr_output *output)
     return false;
 }
 
-std::string output_make(const wlr_output *output) { return output->make; }
-std::string output_model(const wlr_output *output) { return output->model; }
-std::string output_serial(const wlr_output *output) { return output->serial; }
+std::string output_make(const wlr_output *output)
+{
+    return output->make;
+}
+std::string output_model(const wlr_output *output)
+{
+    return output->model;
+}
+std::string output_serial(const wlr_output *output)
+{
+    return output->serial;
+}
 
 } // namespace phyllome::compat

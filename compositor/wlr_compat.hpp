@@ -37,8 +37,7 @@ using SceneParent = wlr_scene_node;
 SceneParent *scene_root(wlr_scene *scene);
 SceneParent *scene_tree_parent(wlr_scene_tree *tree);
 wlr_scene_node *scene_tree_node(wlr_scene_tree *tree);
-wlr_scene_rect *scene_rect_create(SceneParent *parent, int width, int height,
-                                  const float color[4]);
+wlr_scene_rect *scene_rect_create(SceneParent *parent, int width, int height, const float color[4]);
 void scene_rect_set_color(wlr_scene_rect *rect, const float color[4]);
 
 // Shows `buffer` in `*node`, creating the node under `parent` if needed.

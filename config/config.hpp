@@ -15,10 +15,10 @@ namespace phyllome::config {
 
 // How a guest frame is laid on an output.
 enum class Scaling {
-  Fit,      // keep aspect ratio, letterbox (default)
-  Stretch,  // fill the output, ignore aspect ratio
-  Integer,  // largest whole multiple that fits, centred
-  None,     // 1:1, centred, cropped if larger
+    Fit,     // keep aspect ratio, letterbox (default)
+    Stretch, // fill the output, ignore aspect ratio
+    Integer, // largest whole multiple that fits, centred
+    None,    // 1:1, centred, cropped if larger
 };
 
 // "fit", "stretch", "integer", "none"; parse_scaling is its inverse.
@@ -26,67 +26,67 @@ std::string_view to_string(Scaling scaling);
 std::optional<Scaling> parse_scaling(std::string_view text);
 
 struct Session {
-  std::string libvirt_uri = "qemu:///system";
-  KeyChord host_keys{kModCtrl | kModAlt | kModSuper, {}, 0};
+    std::string libvirt_uri = "qemu:///system";
+    KeyChord host_keys{kModCtrl | kModAlt | kModSuper, {}, 0};
 
-  bool operator==(const Session&) const = default;
+    bool operator==(const Session &) const = default;
 };
 
 // Host commands, each pressed together with Session::host_keys. The keysym
 // values are XKB_KEY_Right, _Left, _Return, _End and _i.
 struct Keys {
-  KeyChord next_vm{0, "Right", 0xff53};
-  KeyChord prev_vm{0, "Left", 0xff51};
-  KeyChord start_vm{0, "Return", 0xff0d};
-  KeyChord shutdown_vm{0, "End", 0xff57};
-  KeyChord identify{0, "I", 0x0069};
+    KeyChord next_vm{0, "Right", 0xff53};
+    KeyChord prev_vm{0, "Left", 0xff51};
+    KeyChord start_vm{0, "Return", 0xff0d};
+    KeyChord shutdown_vm{0, "End", 0xff57};
+    KeyChord identify{0, "I", 0x0069};
 
-  bool operator==(const Keys&) const = default;
+    bool operator==(const Keys &) const = default;
 };
 
 struct Vm {
-  std::string name;                // the libvirt domain name, unique
-  std::optional<std::string> uri;  // overrides Session::libvirt_uri
-  bool autostart = false;          // start the domain when shown and off
-  Scaling scaling = Scaling::Fit;
-  bool follow_output = true;  // ask the guest for the output's resolution
+    std::string name;               // the libvirt domain name, unique
+    std::optional<std::string> uri; // overrides Session::libvirt_uri
+    bool autostart = false;         // start the domain when shown and off
+    Scaling scaling = Scaling::Fit;
+    bool follow_output = true; // ask the guest for the output's resolution
 
-  bool operator==(const Vm&) const = default;
+    bool operator==(const Vm &) const = default;
 };
 
 struct Seat {
-  std::string name;              // unique
-  std::optional<std::string> vm;  // shown at start; none: the status card
+    std::string name;              // unique
+    std::optional<std::string> vm; // shown at start; none: the status card
 
-  // The VMs this seat may switch between. all_vms (the default, `vms`
-  // omitted) means every [[vm]] in file order and leaves `vms` empty.
-  bool all_vms = true;
-  std::vector<std::string> vms;
+    // The VMs this seat may switch between. all_vms (the default, `vms`
+    // omitted) means every [[vm]] in file order and leaves `vms` empty.
+    bool all_vms = true;
+    std::vector<std::string> vms;
 
-  // Output names in guest screen order. all_outputs (`outputs` omitted)
-  // means every output that no other seat lists by name and leaves
-  // `outputs` empty; at most one seat has it. The built-in default seat has
-  // it, so there it simply means every output.
-  bool all_outputs = false;
-  std::vector<std::string> outputs;
+    // Output names in guest screen order. all_outputs (`outputs` omitted)
+    // means every output that no other seat lists by name and leaves
+    // `outputs` empty; at most one seat has it. The built-in default seat has
+    // it, so there it simply means every output.
+    bool all_outputs = false;
+    std::vector<std::string> outputs;
 
-  // Rules in file order. An omitted `devices` key means ["*"].
-  std::vector<DeviceRule> devices;
+    // Rules in file order. An omitted `devices` key means ["*"].
+    std::vector<DeviceRule> devices;
 
-  bool operator==(const Seat&) const = default;
+    bool operator==(const Seat &) const = default;
 };
 
 struct Config {
-  Session session;
-  Keys keys;
-  std::vector<Vm> vms;  // file order
-  std::vector<Seat> seats;  // file order; never empty once validated
+    Session session;
+    Keys keys;
+    std::vector<Vm> vms;     // file order
+    std::vector<Seat> seats; // file order; never empty once validated
 
-  bool operator==(const Config&) const = default;
+    bool operator==(const Config &) const = default;
 
-  // nullptr when there is no such VM or seat.
-  const Vm* find_vm(std::string_view name) const;
-  const Seat* find_seat(std::string_view name) const;
+    // nullptr when there is no such VM or seat.
+    const Vm *find_vm(std::string_view name) const;
+    const Seat *find_seat(std::string_view name) const;
 };
 
 // The name of the seat of the built-in default configuration.
@@ -98,13 +98,13 @@ inline constexpr std::string_view kDefaultSeatName = "seat0";
 Config default_config();
 
 // The connection a VM uses: its own uri, else the session's.
-const std::string& effective_uri(const Config& config, const Vm& vm);
+const std::string &effective_uri(const Config &config, const Vm &vm);
 
 // The names a seat may switch between, in file order, resolving all_vms.
-std::vector<std::string> allowed_vms(const Config& config, const Seat& seat);
+std::vector<std::string> allowed_vms(const Config &config, const Seat &seat);
 
 // "2 VMs, 2 seats, 3 outputs" (plus "and every other output" when a seat
 // has all_outputs); used by --check-config.
-std::string summary(const Config& config);
+std::string summary(const Config &config);
 
-}  // namespace phyllome::config
+} // namespace phyllome::config

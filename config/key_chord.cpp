@@ -16,8 +16,8 @@ namespace {
 using detail::quote;
 
 struct ModifierName {
-  std::string_view name;
-  std::uint32_t bit;
+    std::string_view name;
+    std::uint32_t bit;
 };
 
 // Canonical names first: to_string() and suggestions use them.
@@ -33,166 +33,184 @@ constexpr std::array<ModifierName, 9> kModifierNames{{
     {"Mod4", kModSuper},
 }};
 
-constexpr std::array<std::string_view, 4> kCanonicalModifiers{"Ctrl", "Alt", "Shift",
-                                                               "Super"};
+constexpr std::array<std::string_view, 4> kCanonicalModifiers{"Ctrl", "Alt", "Shift", "Super"};
 
 // Keys people are likely to bind; only used to suggest a spelling.
 constexpr std::array<std::string_view, 34> kCommonKeys{
-    "Right", "Left",  "Up",     "Down",   "Return", "End",       "Home",
-    "Prior", "Next",  "Page_Up", "Page_Down", "Insert", "Delete", "BackSpace",
-    "Tab",   "Escape", "space", "Print",  "Pause",  "F1",        "F2",
-    "F3",    "F4",    "F5",     "F6",     "F7",     "F8",        "F9",
-    "F10",   "F11",   "F12",    "Menu",   "comma",  "period"};
+    "Right",   "Left",      "Up",     "Down",   "Return",    "End",   "Home",   "Prior", "Next",
+    "Page_Up", "Page_Down", "Insert", "Delete", "BackSpace", "Tab",   "Escape", "space", "Print",
+    "Pause",   "F1",        "F2",     "F3",     "F4",        "F5",    "F6",     "F7",    "F8",
+    "F9",      "F10",       "F11",    "F12",    "Menu",      "comma", "period"};
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto fold = [](char c) {
-      return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    };
-    if (fold(a[i]) != fold(b[i])) return false;
-  }
-  return true;
+bool iequals(std::string_view a, std::string_view b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        auto fold = [](char c) {
+            return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+        };
+        if (fold(a[i]) != fold(b[i]))
+            return false;
+    }
+    return true;
 }
 
-std::optional<std::uint32_t> modifier_bit(std::string_view part) {
-  for (const auto& m : kModifierNames) {
-    if (iequals(part, m.name)) return m.bit;
-  }
-  return std::nullopt;
+std::optional<std::uint32_t> modifier_bit(std::string_view part)
+{
+    for (const auto &m : kModifierNames) {
+        if (iequals(part, m.name))
+            return m.bit;
+    }
+    return std::nullopt;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
+std::string_view trim(std::string_view s)
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
 }
 
 // Splits on '+' and trims; an empty part is kept so it can be reported.
-std::vector<std::string_view> split_chord(std::string_view text) {
-  std::vector<std::string_view> parts;
-  for (;;) {
-    const auto plus = text.find('+');
-    parts.push_back(trim(text.substr(0, plus)));
-    if (plus == std::string_view::npos) break;
-    text.remove_prefix(plus + 1);
-  }
-  return parts;
+std::vector<std::string_view> split_chord(std::string_view text)
+{
+    std::vector<std::string_view> parts;
+    for (;;) {
+        const auto plus = text.find('+');
+        parts.push_back(trim(text.substr(0, plus)));
+        if (plus == std::string_view::npos)
+            break;
+        text.remove_prefix(plus + 1);
+    }
+    return parts;
 }
 
-std::string not_a_modifier(std::string_view part) {
-  std::string msg = quote(part) + " is not a modifier (Ctrl, Alt, Shift or Super)";
-  if (auto s = closest(part, kCanonicalModifiers)) {
-    msg += "; did you mean " + quote(*s) + "?";
-  }
-  return msg;
+std::string not_a_modifier(std::string_view part)
+{
+    std::string msg = quote(part) + " is not a modifier (Ctrl, Alt, Shift or Super)";
+    if (auto s = closest(part, kCanonicalModifiers)) {
+        msg += "; did you mean " + quote(*s) + "?";
+    }
+    return msg;
 }
 
 // Applies the modifier parts, reporting the first problem.
-bool add_modifiers(std::span<const std::string_view> parts, KeyChord& chord,
-                   std::string& error) {
-  for (const auto part : parts) {
-    const auto bit = modifier_bit(part);
-    if (!bit) {
-      error = not_a_modifier(part);
-      return false;
+bool add_modifiers(std::span<const std::string_view> parts, KeyChord &chord, std::string &error)
+{
+    for (const auto part : parts) {
+        const auto bit = modifier_bit(part);
+        if (!bit) {
+            error = not_a_modifier(part);
+            return false;
+        }
+        if (chord.modifiers & *bit) {
+            error = "modifier " + quote(part) + " appears twice";
+            return false;
+        }
+        chord.modifiers |= *bit;
     }
-    if (chord.modifiers & *bit) {
-      error = "modifier " + quote(part) + " appears twice";
-      return false;
-    }
-    chord.modifiers |= *bit;
-  }
-  return true;
+    return true;
 }
 
-bool has_empty_part(const std::vector<std::string_view>& parts,
-                    std::string& error) {
-  for (const auto part : parts) {
-    if (part.empty()) {
-      error =
-          "empty part between '+' signs (to bind the + key itself, write "
-          "'plus')";
-      return true;
+bool has_empty_part(const std::vector<std::string_view> &parts, std::string &error)
+{
+    for (const auto part : parts) {
+        if (part.empty()) {
+            error = "empty part between '+' signs (to bind the + key itself, write "
+                    "'plus')";
+            return true;
+        }
     }
-  }
-  return false;
+    return false;
 }
 
 // xkb key names are printable ASCII; anything else (including a NUL that
 // would cut the C string short) cannot be one.
-bool printable_ascii(std::string_view s) {
-  for (const char c : s) {
-    if (c <= ' ' || c > '~') return false;
-  }
-  return true;
+bool printable_ascii(std::string_view s)
+{
+    for (const char c : s) {
+        if (c <= ' ' || c > '~')
+            return false;
+    }
+    return true;
 }
 
-}  // namespace
+} // namespace
 
-std::optional<KeyChord> parse_modifier_chord(std::string_view text,
-                                             std::string& error) {
-  if (trim(text).empty()) {
-    error = "no modifiers given (for example 'Ctrl+Alt+Super')";
-    return std::nullopt;
-  }
-  const auto parts = split_chord(text);
-  if (has_empty_part(parts, error)) return std::nullopt;
-  KeyChord chord;
-  if (!add_modifiers(parts, chord, error)) return std::nullopt;
-  return chord;
+std::optional<KeyChord> parse_modifier_chord(std::string_view text, std::string &error)
+{
+    if (trim(text).empty()) {
+        error = "no modifiers given (for example 'Ctrl+Alt+Super')";
+        return std::nullopt;
+    }
+    const auto parts = split_chord(text);
+    if (has_empty_part(parts, error))
+        return std::nullopt;
+    KeyChord chord;
+    if (!add_modifiers(parts, chord, error))
+        return std::nullopt;
+    return chord;
 }
 
-std::optional<KeyChord> parse_key_chord(std::string_view text,
-                                        std::string& error) {
-  if (trim(text).empty()) {
-    error = "no key given (for example 'Right')";
-    return std::nullopt;
-  }
-  const auto parts = split_chord(text);
-  if (has_empty_part(parts, error)) return std::nullopt;
+std::optional<KeyChord> parse_key_chord(std::string_view text, std::string &error)
+{
+    if (trim(text).empty()) {
+        error = "no key given (for example 'Right')";
+        return std::nullopt;
+    }
+    const auto parts = split_chord(text);
+    if (has_empty_part(parts, error))
+        return std::nullopt;
 
-  KeyChord chord;
-  const std::span<const std::string_view> all(parts);
-  if (!add_modifiers(all.first(all.size() - 1), chord, error)) return std::nullopt;
+    KeyChord chord;
+    const std::span<const std::string_view> all(parts);
+    if (!add_modifiers(all.first(all.size() - 1), chord, error))
+        return std::nullopt;
 
-  const std::string_view key = parts.back();
-  if (modifier_bit(key)) {
-    error = quote(key) + " is a modifier; name a key after it, like '" +
-            std::string(key) + "+Right'";
-    return std::nullopt;
-  }
-  xkb_keysym_t sym = XKB_KEY_NoSymbol;
-  if (printable_ascii(key)) {
-    const std::string name(key);
-    sym = xkb_keysym_from_name(name.c_str(), XKB_KEYSYM_NO_FLAGS);
+    const std::string_view key = parts.back();
+    if (modifier_bit(key)) {
+        error = quote(key) + " is a modifier; name a key after it, like '" + std::string(key) +
+                "+Right'";
+        return std::nullopt;
+    }
+    xkb_keysym_t sym = XKB_KEY_NoSymbol;
+    if (printable_ascii(key)) {
+        const std::string name(key);
+        sym = xkb_keysym_from_name(name.c_str(), XKB_KEYSYM_NO_FLAGS);
+        if (sym == XKB_KEY_NoSymbol) {
+            sym = xkb_keysym_from_name(name.c_str(), XKB_KEYSYM_CASE_INSENSITIVE);
+        }
+    }
     if (sym == XKB_KEY_NoSymbol) {
-      sym = xkb_keysym_from_name(name.c_str(), XKB_KEYSYM_CASE_INSENSITIVE);
+        error = "unknown key name " + quote(key) + " (xkb keysym names, like 'Right' or 'F1')";
+        if (auto s = closest(key, kCommonKeys))
+            error += "; did you mean " + quote(*s) + "?";
+        return std::nullopt;
     }
-  }
-  if (sym == XKB_KEY_NoSymbol) {
-    error = "unknown key name " + quote(key) + " (xkb keysym names, like 'Right' or 'F1')";
-    if (auto s = closest(key, kCommonKeys)) error += "; did you mean " + quote(*s) + "?";
-    return std::nullopt;
-  }
-  chord.key = std::string(key);
-  chord.keysym = xkb_keysym_to_lower(sym);
-  return chord;
+    chord.key = std::string(key);
+    chord.keysym = xkb_keysym_to_lower(sym);
+    return chord;
 }
 
-std::string to_string(const KeyChord& chord) {
-  std::string out;
-  for (const auto name : kCanonicalModifiers) {
-    if (chord.modifiers & *modifier_bit(name)) {
-      if (!out.empty()) out += '+';
-      out += name;
+std::string to_string(const KeyChord &chord)
+{
+    std::string out;
+    for (const auto name : kCanonicalModifiers) {
+        if (chord.modifiers & *modifier_bit(name)) {
+            if (!out.empty())
+                out += '+';
+            out += name;
+        }
     }
-  }
-  if (!chord.key.empty()) {
-    if (!out.empty()) out += '+';
-    out += chord.key;
-  }
-  return out;
+    if (!chord.key.empty()) {
+        if (!out.empty())
+            out += '+';
+        out += chord.key;
+    }
+    return out;
 }
 
-}  // namespace phyllome::config
+} // namespace phyllome::config

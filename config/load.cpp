@@ -18,97 +18,110 @@ namespace fs = std::filesystem;
 
 // Present, even as a dangling or unreadable entry: such a file must give an
 // error, not a silent fall-through to the next place.
-bool present(const fs::path& path) {
-  std::error_code ec;
-  return fs::exists(fs::symlink_status(path, ec));
+bool present(const fs::path &path)
+{
+    std::error_code ec;
+    return fs::exists(fs::symlink_status(path, ec));
 }
 
-std::optional<fs::path> user_config_path() {
-  const char* xdg = std::getenv("XDG_CONFIG_HOME");
-  // The XDG spec: unset, empty or relative means $HOME/.config.
-  if (xdg && xdg[0] == '/') return fs::path(xdg) / "phyllome" / "session.toml";
-  const char* home = std::getenv("HOME");
-  if (home && home[0] != '\0') return fs::path(home) / ".config" / "phyllome" / "session.toml";
-  return std::nullopt;
+std::optional<fs::path> user_config_path()
+{
+    const char *xdg = std::getenv("XDG_CONFIG_HOME");
+    // The XDG spec: unset, empty or relative means $HOME/.config.
+    if (xdg && xdg[0] == '/')
+        return fs::path(xdg) / "phyllome" / "session.toml";
+    const char *home = std::getenv("HOME");
+    if (home && home[0] != '\0')
+        return fs::path(home) / ".config" / "phyllome" / "session.toml";
+    return std::nullopt;
 }
 
 // The whole file, or an errno. Directories, unreadable files and oversized
 // files are refused; pipes (--config <(...)) are fine.
-std::string read_file(const fs::path& path, int& error, bool& too_large) {
-  error = 0;
-  too_large = false;
-  std::string text;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    error = errno;
-    return text;
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+std::string read_file(const fs::path &path, int &error, bool &too_large)
+{
+    error = 0;
+    too_large = false;
+    std::string text;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        error = errno;
+        return text;
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        ::close(fd);
+        error = EISDIR;
+        return text;
+    }
+    char buffer[16384];
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            error = errno;
+            break;
+        }
+        if (n == 0)
+            break;
+        if (text.size() + static_cast<std::size_t>(n) > kMaxConfigBytes) {
+            too_large = true;
+            break;
+        }
+        text.append(buffer, static_cast<std::size_t>(n));
+    }
     ::close(fd);
-    error = EISDIR;
     return text;
-  }
-  char buffer[16384];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      error = errno;
-      break;
+}
+
+} // namespace
+
+std::optional<fs::path> find_config_path(const char *cli_path, const fs::path &system_path)
+{
+    if (cli_path)
+        return fs::path(cli_path);
+    if (auto user = user_config_path(); user && present(*user))
+        return user;
+    if (present(system_path))
+        return system_path;
+    return std::nullopt;
+}
+
+LoadResult load_config(const fs::path &path)
+{
+    const std::string label = path.string();
+    auto fail = [&](std::string message) {
+        LoadResult result;
+        result.errors.push_back(Diagnostic{label, 0, 0, std::move(message)});
+        return result;
+    };
+    if (path.empty())
+        return fail("cannot read the configuration: empty path");
+
+    int error = 0;
+    bool too_large = false;
+    const std::string text = read_file(path, error, too_large);
+    if (too_large) {
+        return fail("cannot read the configuration: file is larger than " +
+                    std::to_string(kMaxConfigBytes) + " bytes");
     }
-    if (n == 0) break;
-    if (text.size() + static_cast<std::size_t>(n) > kMaxConfigBytes) {
-      too_large = true;
-      break;
+    if (error) {
+        return fail("cannot read the configuration: " + std::generic_category().message(error));
     }
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return text;
+    return parse_config(text, label);
 }
 
-}  // namespace
-
-std::optional<fs::path> find_config_path(const char* cli_path,
-                                         const fs::path& system_path) {
-  if (cli_path) return fs::path(cli_path);
-  if (auto user = user_config_path(); user && present(*user)) return user;
-  if (present(system_path)) return system_path;
-  return std::nullopt;
+int check_config(const fs::path &path, std::ostream &out, std::ostream &err)
+{
+    const LoadResult result = load_config(path);
+    if (!result.ok()) {
+        for (const auto &diagnostic : result.errors)
+            err << diagnostic << '\n';
+        return 1;
+    }
+    out << path.string() << ": ok: " << summary(*result.config) << '\n';
+    return 0;
 }
 
-LoadResult load_config(const fs::path& path) {
-  const std::string label = path.string();
-  auto fail = [&](std::string message) {
-    LoadResult result;
-    result.errors.push_back(Diagnostic{label, 0, 0, std::move(message)});
-    return result;
-  };
-  if (path.empty()) return fail("cannot read the configuration: empty path");
-
-  int error = 0;
-  bool too_large = false;
-  const std::string text = read_file(path, error, too_large);
-  if (too_large) {
-    return fail("cannot read the configuration: file is larger than " +
-                std::to_string(kMaxConfigBytes) + " bytes");
-  }
-  if (error) {
-    return fail("cannot read the configuration: " +
-                std::generic_category().message(error));
-  }
-  return parse_config(text, label);
-}
-
-int check_config(const fs::path& path, std::ostream& out, std::ostream& err) {
-  const LoadResult result = load_config(path);
-  if (!result.ok()) {
-    for (const auto& diagnostic : result.errors) err << diagnostic << '\n';
-    return 1;
-  }
-  out << path.string() << ": ok: " << summary(*result.config) << '\n';
-  return 0;
-}
-
-}  // namespace phyllome::config
+} // namespace phyllome::config

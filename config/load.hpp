@@ -15,7 +15,7 @@
 namespace phyllome::config {
 
 // The system-wide file, the last place looked at.
-inline constexpr const char* kSystemConfigPath = "/etc/phyllome/session.toml";
+inline constexpr const char *kSystemConfigPath = "/etc/phyllome/session.toml";
 
 // The file to use: cli_path (from --config) if not null, else
 // $XDG_CONFIG_HOME/phyllome/session.toml (XDG_CONFIG_HOME unset, empty or
@@ -23,16 +23,16 @@ inline constexpr const char* kSystemConfigPath = "/etc/phyllome/session.toml";
 // system_path, if present. nullopt: use default_config(). A candidate that
 // exists but cannot be read (or is a dangling symlink) is still returned, so
 // the user gets an error instead of a silently different configuration.
-std::optional<std::filesystem::path> find_config_path(
-    const char* cli_path,
-    const std::filesystem::path& system_path = kSystemConfigPath);
+std::optional<std::filesystem::path>
+find_config_path(const char *cli_path,
+                 const std::filesystem::path &system_path = kSystemConfigPath);
 
 // Either a valid configuration or every problem found, sorted by position.
 struct LoadResult {
-  std::optional<Config> config;  // set exactly when errors is empty
-  std::vector<Diagnostic> errors;
+    std::optional<Config> config; // set exactly when errors is empty
+    std::vector<Diagnostic> errors;
 
-  bool ok() const { return config.has_value(); }
+    bool ok() const { return config.has_value(); }
 };
 
 // Files above this size are refused rather than parsed.
@@ -44,11 +44,10 @@ LoadResult parse_config(std::string_view text, std::string path_for_messages);
 
 // Reads and validates a file. A file that cannot be read (missing,
 // unreadable, a directory, too large) gives one diagnostic with line 0.
-LoadResult load_config(const std::filesystem::path& path);
+LoadResult load_config(const std::filesystem::path &path);
 
 // --check-config: exit status 0 and "PATH: ok: SUMMARY" on out when valid,
 // 1 and one "PATH:LINE:COL: error: MESSAGE" line per problem on err.
-int check_config(const std::filesystem::path& path, std::ostream& out,
-                 std::ostream& err);
+int check_config(const std::filesystem::path &path, std::ostream &out, std::ostream &err);
 
-}  // namespace phyllome::config
+} // namespace phyllome::config

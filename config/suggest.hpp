@@ -20,4 +20,4 @@ std::optional<std::string_view> closest(std::string_view word,
 std::optional<std::string_view> closest(std::string_view word,
                                         std::span<const std::string> candidates);
 
-}  // namespace phyllome::config
+} // namespace phyllome::config

@@ -17,12 +17,12 @@
 namespace phyllome::config::detail {
 
 struct UnsafeInput {
-  std::size_t offset;  // byte offset of the offending character
-  int line;            // 1-based
-  int column;          // 1-based, in code points, as toml++ counts
-  std::string message;
+    std::size_t offset; // byte offset of the offending character
+    int line;           // 1-based
+    int column;         // 1-based, in code points, as toml++ counts
+    std::string message;
 };
 
 std::optional<UnsafeInput> find_unsafe_input(std::string_view text);
 
-}  // namespace phyllome::config::detail
+} // namespace phyllome::config::detail

@@ -15,8 +15,7 @@ bool variant_holds(sd_bus_message *m, const char *signature)
            std::strcmp(contents, signature) == 0;
 }
 
-template <typename Read>
-int read_variant(sd_bus_message *m, const char *signature, Read read)
+template <typename Read> int read_variant(sd_bus_message *m, const char *signature, Read read)
 {
     if (!variant_holds(m, signature))
         return 0;

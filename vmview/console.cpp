@@ -77,7 +77,10 @@ uint64_t buffer_fd_size(int fd)
     return end > 0 ? static_cast<uint64_t>(end) : 0;
 }
 
-int dup_fd(int fd) { return fcntl(fd, F_DUPFD_CLOEXEC, 3); }
+int dup_fd(int fd)
+{
+    return fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}
 
 } // namespace
 
@@ -135,8 +138,8 @@ Console::Console(wl_event_loop *loop, Info info, std::string vm_name, UniqueFd l
         return;
     }
     source_ = std::make_unique<BusSource>(loop_, bus_, [this](int error) {
-        std::fprintf(stderr, "VM %s console %u: display connection closed (%s)\n",
-                     vm_name_.c_str(), info_.id, std::strerror(error));
+        std::fprintf(stderr, "VM %s console %u: display connection closed (%s)\n", vm_name_.c_str(),
+                     info_.id, std::strerror(error));
         connected_ = false;
         acknowledge_pending();
         frame_ = Frame{};
@@ -160,8 +163,14 @@ Console::~Console()
         wl_event_source_remove(ack_timer_);
 }
 
-const FrameCounters &Console::counters() const { return shadow_.counters(); }
-FrameCounters &Console::counters() { return shadow_.counters(); }
+const FrameCounters &Console::counters() const
+{
+    return shadow_.counters();
+}
+FrameCounters &Console::counters()
+{
+    return shadow_.counters();
+}
 
 int Console::reject(sd_bus_error *error, const char *message_name, const std::string &reason,
                     bool counted)
@@ -280,7 +289,8 @@ int Console::on_scanout_map(sd_bus_message *m, void *data, sd_bus_error *error)
         return self->reject(error, "ScanoutMap", *problem);
     const PixelFormat *pixel_format = find_pixman_format(format);
     std::string reason;
-    const uint64_t length = uint64_t{stride} * (height - 1) + uint64_t{width} * pixel_format->bytes_per_pixel;
+    const uint64_t length =
+        uint64_t{stride} * (height - 1) + uint64_t{width} * pixel_format->bytes_per_pixel;
     auto mapping = SharedMapping::map(fd, offset, length, reason);
     if (!mapping)
         return self->reject(error, "ScanoutMap", reason);
@@ -332,7 +342,8 @@ int Console::on_update_map(sd_bus_message *m, void *data, sd_bus_error *error)
     if (self->map_copies_) {
         const PixelFormat *format = find_pixman_format(self->map_pixman_format_);
         const auto &mapping = static_cast<const MappedMemory &>(memory).mapping();
-        const uint64_t start = uint64_t(y) * memory.stride() + uint64_t(x) * format->bytes_per_pixel;
+        const uint64_t start =
+            uint64_t(y) * memory.stride() + uint64_t(x) * format->bytes_per_pixel;
         std::string reason;
         if (!self->shadow_.update(x, y, width, height, memory.stride(), self->map_pixman_format_,
                                   {mapping.data() + start, mapping.size() - start}, reason))
@@ -438,8 +449,8 @@ int Console::on_scanout_dmabuf2(sd_bus_message *m, void *data, sd_bus_error *err
         return self->reject(error, "ScanoutDMABUF2", "the handle is not a buffer");
     if (offset != 0 && offset >= size)
         return self->reject(error, "ScanoutDMABUF2", "plane offset outside the buffer");
-    if (auto problem = check_dmabuf(backing_width, backing_height, stride, fourcc, modifier,
-                                    size - offset))
+    if (auto problem =
+            check_dmabuf(backing_width, backing_height, stride, fourcc, modifier, size - offset))
         return self->reject(error, "ScanoutDMABUF2", *problem);
     if (auto problem = check_damage(static_cast<int32_t>(x), static_cast<int32_t>(y),
                                     static_cast<int32_t>(width), static_cast<int32_t>(height),
@@ -514,7 +525,10 @@ int Console::on_ack_timeout(void *data)
     return 0;
 }
 
-void Console::frame_presented() { acknowledge_pending(); }
+void Console::frame_presented()
+{
+    acknowledge_pending();
+}
 
 int Console::on_disable(sd_bus_message *m, void *data, sd_bus_error *)
 {

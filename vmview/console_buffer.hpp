@@ -44,106 +44,106 @@ namespace phyllome::vmview {
 // keeps a shared_ptr to the surface it shows, so replacing it in the
 // ConsoleBuffer never frees memory that is still shown.
 struct Surface {
-  static constexpr std::size_t kAlignment = 64;
+    static constexpr std::size_t kAlignment = 64;
 
-  Surface(std::uint32_t width, std::uint32_t height, std::uint32_t drm_format);
+    Surface(std::uint32_t width, std::uint32_t height, std::uint32_t drm_format);
 
-  const std::uint32_t width;
-  const std::uint32_t height;
-  const std::uint32_t stride;  // bytes
-  const std::uint32_t drm_format;
+    const std::uint32_t width;
+    const std::uint32_t height;
+    const std::uint32_t stride; // bytes
+    const std::uint32_t drm_format;
 
-  std::uint8_t* data() { return storage_.get(); }
-  const std::uint8_t* data() const { return storage_.get(); }
-  std::uint8_t* row(std::uint32_t y) { return data() + std::size_t{y} * stride; }
-  const std::uint8_t* row(std::uint32_t y) const { return data() + std::size_t{y} * stride; }
-  std::size_t size_bytes() const { return std::size_t{stride} * height; }
+    std::uint8_t *data() { return storage_.get(); }
+    const std::uint8_t *data() const { return storage_.get(); }
+    std::uint8_t *row(std::uint32_t y) { return data() + std::size_t{y} * stride; }
+    const std::uint8_t *row(std::uint32_t y) const { return data() + std::size_t{y} * stride; }
+    std::size_t size_bytes() const { return std::size_t{stride} * height; }
 
- private:
-  struct Free {
-    void operator()(std::uint8_t* p) const;
-  };
-  std::unique_ptr<std::uint8_t[], Free> storage_;
+private:
+    struct Free {
+        void operator()(std::uint8_t *p) const;
+    };
+    std::unique_ptr<std::uint8_t[], Free> storage_;
 };
 
 class ConsoleBuffer {
- public:
-  // More damage rectangles than this, between two take_damage() calls,
-  // collapse into their bounding box.
-  static constexpr std::size_t kMaxDamageRects = 16;
+public:
+    // More damage rectangles than this, between two take_damage() calls,
+    // collapse into their bounding box.
+    static constexpr std::size_t kMaxDamageRects = 16;
 
-  // Scanout(u width, u height, u stride, u pixman_format, ay data): replaces
-  // the whole frame; the shown size becomes width x height, everything is
-  // damaged and a pending size check is dropped (a Scanout is
-  // authoritative). On rejection returns false and sets error.
-  bool scanout(std::uint32_t width, std::uint32_t height, std::uint32_t stride,
-               std::uint32_t pixman_format, std::span<const std::uint8_t> data,
-               std::string& error);
+    // Scanout(u width, u height, u stride, u pixman_format, ay data): replaces
+    // the whole frame; the shown size becomes width x height, everything is
+    // damaged and a pending size check is dropped (a Scanout is
+    // authoritative). On rejection returns false and sets error.
+    bool scanout(std::uint32_t width, std::uint32_t height, std::uint32_t stride,
+                 std::uint32_t pixman_format, std::span<const std::uint8_t> data,
+                 std::string &error);
 
-  // Update(i x, i y, i width, i height, u stride, u pixman_format, ay data):
-  // copies the rectangle and damages it; applies the resize guard (above)
-  // when it lies outside the shown area or changes the format, or when no
-  // Scanout came before. On rejection returns false and sets error.
-  bool update(std::int32_t x, std::int32_t y, std::int32_t width, std::int32_t height,
-              std::uint32_t stride, std::uint32_t pixman_format,
-              std::span<const std::uint8_t> data, std::string& error);
+    // Update(i x, i y, i width, i height, u stride, u pixman_format, ay data):
+    // copies the rectangle and damages it; applies the resize guard (above)
+    // when it lies outside the shown area or changes the format, or when no
+    // Scanout came before. On rejection returns false and sets error.
+    bool update(std::int32_t x, std::int32_t y, std::int32_t width, std::int32_t height,
+                std::uint32_t stride, std::uint32_t pixman_format,
+                std::span<const std::uint8_t> data, std::string &error);
 
-  // The console's authoritative size (Console.Width/Height, read after
-  // size_check_needed() or from PropertiesChanged). Crops the shown area to
-  // it (the content outside is kept, in case it comes back) or, when larger
-  // than the surface, grows the surface keeping its content. Without a
-  // surface there is nothing to size: the next Scanout defines it. Returns
-  // false, changing nothing, for 0 or more than kMaxSide.
-  bool set_console_size(std::uint32_t width, std::uint32_t height);
+    // The console's authoritative size (Console.Width/Height, read after
+    // size_check_needed() or from PropertiesChanged). Crops the shown area to
+    // it (the content outside is kept, in case it comes back) or, when larger
+    // than the surface, grows the surface keeping its content. Without a
+    // surface there is nothing to size: the next Scanout defines it. Returns
+    // false, changing nothing, for 0 or more than kMaxSide.
+    bool set_console_size(std::uint32_t width, std::uint32_t height);
 
-  // Disable: drops the surface (the compositor shows the status card) and
-  // the damage; generation() increments if there was a surface.
-  void clear();
+    // Disable: drops the surface (the compositor shows the status card) and
+    // the damage; generation() increments if there was a surface.
+    void clear();
 
-  // nullptr before the first accepted Scanout/Update and after clear().
-  std::shared_ptr<Surface> surface() const { return surface_; }
-  // Increments whenever surface() changes to another allocation (or none).
-  std::uint64_t generation() const { return generation_; }
-  // The pixman format of the last accepted message; 0 without a surface.
-  std::uint32_t pixman_format() const { return pixman_format_; }
+    // nullptr before the first accepted Scanout/Update and after clear().
+    std::shared_ptr<Surface> surface() const { return surface_; }
+    // Increments whenever surface() changes to another allocation (or none).
+    std::uint64_t generation() const { return generation_; }
+    // The pixman format of the last accepted message; 0 without a surface.
+    std::uint32_t pixman_format() const { return pixman_format_; }
 
-  // The part of the surface to show, from (0, 0): never larger than the
-  // surface; 0 x 0 without one.
-  std::uint32_t shown_width() const { return shown_width_; }
-  std::uint32_t shown_height() const { return shown_height_; }
+    // The part of the surface to show, from (0, 0): never larger than the
+    // surface; 0 x 0 without one.
+    std::uint32_t shown_width() const { return shown_width_; }
+    std::uint32_t shown_height() const { return shown_height_; }
 
-  // Set by the resize guard: re-read Console.Width/Height and pass them to
-  // set_console_size(). size_checked() clears it once the read is on its way.
-  bool size_check_needed() const { return size_check_needed_; }
-  void size_checked() { size_check_needed_ = false; }
+    // Set by the resize guard: re-read Console.Width/Height and pass them to
+    // set_console_size(). size_checked() clears it once the read is on its way.
+    bool size_check_needed() const { return size_check_needed_; }
+    void size_checked() { size_check_needed_ = false; }
 
-  // The damage accumulated since the last call, in surface pixels, inside
-  // the surface; at most kMaxDamageRects rectangles. A Scanout, a
-  // reallocation that converts content and a change of the shown size damage
-  // the whole shown area.
-  std::vector<Rect> take_damage();
-  bool has_damage() const { return !damage_.empty(); }
+    // The damage accumulated since the last call, in surface pixels, inside
+    // the surface; at most kMaxDamageRects rectangles. A Scanout, a
+    // reallocation that converts content and a change of the shown size damage
+    // the whole shown area.
+    std::vector<Rect> take_damage();
+    bool has_damage() const { return !damage_.empty(); }
 
-  // This console's counters: messages, messages_rejected and
-  // pixel_bytes_copied are counted here; the compositor counts the rest in
-  // the same struct.
-  const FrameCounters& counters() const { return counters_; }
-  FrameCounters& counters() { return counters_; }
+    // This console's counters: messages, messages_rejected and
+    // pixel_bytes_copied are counted here; the compositor counts the rest in
+    // the same struct.
+    const FrameCounters &counters() const { return counters_; }
+    FrameCounters &counters() { return counters_; }
 
- private:
-  bool reject(std::string reason, std::string& error);
-  void reallocate(std::uint32_t width, std::uint32_t height, std::uint32_t drm_format);
-  void damage_all();
-  void add_damage(const Rect& rect);
+private:
+    bool reject(std::string reason, std::string &error);
+    void reallocate(std::uint32_t width, std::uint32_t height, std::uint32_t drm_format);
+    void damage_all();
+    void add_damage(const Rect &rect);
 
-  std::shared_ptr<Surface> surface_;
-  std::uint64_t generation_ = 0;
-  std::uint32_t pixman_format_ = 0;
-  std::uint32_t shown_width_ = 0;
-  std::uint32_t shown_height_ = 0;
-  bool size_check_needed_ = false;
-  std::vector<Rect> damage_;
-  FrameCounters counters_;
+    std::shared_ptr<Surface> surface_;
+    std::uint64_t generation_ = 0;
+    std::uint32_t pixman_format_ = 0;
+    std::uint32_t shown_width_ = 0;
+    std::uint32_t shown_height_ = 0;
+    bool size_check_needed_ = false;
+    std::vector<Rect> damage_;
+    FrameCounters counters_;
 };
 
-}  // namespace phyllome::vmview
+} // namespace phyllome::vmview

@@ -19,7 +19,10 @@ constexpr const char *kConsolePathPrefix = "/org/qemu/Display1/Console_";
 // Bounds what a peer can make us allocate: a VM has a handful of consoles.
 constexpr std::size_t kMaxConsoles = 16;
 
-std::string console_path(uint32_t id) { return kConsolePathPrefix + std::to_string(id); }
+std::string console_path(uint32_t id)
+{
+    return kConsolePathPrefix + std::to_string(id);
+}
 
 // The user data of an asynchronous call on a console: the client and which
 // console the reply is for.
@@ -83,9 +86,9 @@ void DisplayClient::fail(const std::string &reason)
 void DisplayClient::read_vm()
 {
     // p2p: QEMU is the peer itself, so calls carry no destination.
-    const int r = sd_bus_call_method_async(bus_, nullptr, nullptr, kVmPath,
-                                           "org.freedesktop.DBus.Properties", "GetAll",
-                                           on_vm_properties, this, "s", kVmInterface);
+    const int r =
+        sd_bus_call_method_async(bus_, nullptr, nullptr, kVmPath, "org.freedesktop.DBus.Properties",
+                                 "GetAll", on_vm_properties, this, "s", kVmInterface);
     if (r < 0)
         fail(std::string("cannot ask for the VM's consoles: ") + std::strerror(-r));
 }
@@ -120,8 +123,7 @@ void DisplayClient::read_console(uint32_t id)
     auto *call = new ConsoleCall{this, id};
     sd_bus_slot *slot = nullptr;
     const int r = sd_bus_call_method_async(
-        bus_, &slot, nullptr, console_path(id).c_str(), "org.freedesktop.DBus.Properties",
-        "GetAll",
+        bus_, &slot, nullptr, console_path(id).c_str(), "org.freedesktop.DBus.Properties", "GetAll",
         [](sd_bus_message *reply, void *data, sd_bus_error *) {
             auto *call = static_cast<ConsoleCall *>(data);
             DisplayClient *self = call->client;
@@ -158,7 +160,8 @@ void DisplayClient::read_console(uint32_t id)
         return;
     }
     // The slot frees the call data with the call, answered or not.
-    sd_bus_slot_set_destroy_callback(slot, [](void *data) { delete static_cast<ConsoleCall *>(data); });
+    sd_bus_slot_set_destroy_callback(slot,
+                                     [](void *data) { delete static_cast<ConsoleCall *>(data); });
     sd_bus_slot_set_floating(slot, 1);
 }
 
@@ -181,8 +184,8 @@ void DisplayClient::register_listener(Console::Info info)
         [](sd_bus_message *reply, void *data, sd_bus_error *) {
             auto *self = static_cast<DisplayClient *>(data);
             if (sd_bus_message_is_method_error(reply, nullptr))
-                std::fprintf(stderr, "VM %s: RegisterListener failed: %s\n",
-                             self->vm_name_.c_str(), sd_bus_message_get_error(reply)->message);
+                std::fprintf(stderr, "VM %s: RegisterListener failed: %s\n", self->vm_name_.c_str(),
+                             sd_bus_message_get_error(reply)->message);
             return 0;
         },
         this, "h", theirs.get());
@@ -233,7 +236,8 @@ void DisplayClient::refresh_console_size(Console &console)
         delete call;
         return;
     }
-    sd_bus_slot_set_destroy_callback(slot, [](void *data) { delete static_cast<ConsoleCall *>(data); });
+    sd_bus_slot_set_destroy_callback(slot,
+                                     [](void *data) { delete static_cast<ConsoleCall *>(data); });
     sd_bus_slot_set_floating(slot, 1);
     source_->update();
 }
@@ -247,7 +251,8 @@ int DisplayClient::on_properties_changed(sd_bus_message *m, void *data, sd_bus_e
         return 0;
     char *end = nullptr;
     const unsigned long id = std::strtoul(path + prefix.size(), &end, 10);
-    Console *console = (end && *end == '\0') ? self->find_console(static_cast<uint32_t>(id)) : nullptr;
+    Console *console =
+        (end && *end == '\0') ? self->find_console(static_cast<uint32_t>(id)) : nullptr;
     const char *interface = nullptr;
     if (!console || sd_bus_message_read(m, "s", &interface) < 0 ||
         std::strcmp(interface, kConsoleInterface) != 0)

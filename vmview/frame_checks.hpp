@@ -15,13 +15,13 @@ namespace phyllome::vmview {
 
 // A rectangle in pixels: of a frame (damage, source) or of an output.
 struct Rect {
-  std::int32_t x = 0;
-  std::int32_t y = 0;
-  std::int32_t width = 0;
-  std::int32_t height = 0;
+    std::int32_t x = 0;
+    std::int32_t y = 0;
+    std::int32_t width = 0;
+    std::int32_t height = 0;
 
-  bool empty() const { return width <= 0 || height <= 0; }
-  bool operator==(const Rect&) const = default;
+    bool empty() const { return width <= 0 || height <= 0; }
+    bool operator==(const Rect &) const = default;
 };
 
 // Largest frame side accepted, in pixels.
@@ -54,8 +54,8 @@ std::optional<std::string> check_update(std::int64_t x, std::int64_t y, std::int
 // (file_size bytes, from fstat) must hold offset + stride * (height - 1) +
 // width * bpp bytes. The offset need not be page-aligned.
 std::optional<std::string> check_map(std::uint64_t file_size, std::uint64_t offset,
-                                     std::int64_t width, std::int64_t height,
-                                     std::int64_t stride, std::uint32_t pixman_format);
+                                     std::int64_t width, std::int64_t height, std::int64_t stride,
+                                     std::uint32_t pixman_format);
 
 // The DMA-BUF fourccs accepted by check_dmabuf: single-plane 32-bit RGB,
 // DRM_FORMAT_XRGB8888, ARGB8888, XBGR8888 and ABGR8888.
@@ -74,9 +74,8 @@ std::optional<std::string> check_dmabuf(std::int64_t width, std::int64_t height,
 // CursorDefine(i width, i height, i hot_x, i hot_y, ay data): width and
 // height in 1..kMaxCursorSide, the hot spot inside the image (0 <= hot_x <
 // width, 0 <= hot_y < height), data_len == width * height * 4 exactly.
-std::optional<std::string> check_cursor(std::int64_t width, std::int64_t height,
-                                        std::int64_t hot_x, std::int64_t hot_y,
-                                        std::uint64_t data_len);
+std::optional<std::string> check_cursor(std::int64_t width, std::int64_t height, std::int64_t hot_x,
+                                        std::int64_t hot_y, std::uint64_t data_len);
 
 // UpdateMap / UpdateDMABUF(i x, i y, i width, i height): no negative value,
 // and a non-empty rectangle must lie inside the buffer
@@ -86,4 +85,4 @@ std::optional<std::string> check_damage(std::int64_t x, std::int64_t y, std::int
                                         std::int64_t height, std::int64_t buffer_width,
                                         std::int64_t buffer_height);
 
-}  // namespace phyllome::vmview
+} // namespace phyllome::vmview

@@ -13,10 +13,10 @@
 namespace phyllome::vmview {
 
 struct Placement {
-  Rect dest;    // on the output, in output pixels
-  Rect source;  // the part of the frame shown there, in frame pixels
+    Rect dest;   // on the output, in output pixels
+    Rect source; // the part of the frame shown there, in frame pixels
 
-  bool operator==(const Placement&) const = default;
+    bool operator==(const Placement &) const = default;
 };
 
 // Fit: the largest size with the frame's aspect ratio (rounded to the nearest
@@ -36,7 +36,7 @@ Placement place_frame(std::uint32_t frame_width, std::uint32_t frame_height,
 // The frame pixel under output position (output_x, output_y), or nullopt
 // outside placement.dest. Clamped to the shown source (so never past
 // frame_width - 1, frame_height - 1).
-std::optional<std::pair<std::uint32_t, std::uint32_t>> output_to_frame(
-    const Placement& placement, double output_x, double output_y);
+std::optional<std::pair<std::uint32_t, std::uint32_t>>
+output_to_frame(const Placement &placement, double output_x, double output_y);
 
-}  // namespace phyllome::vmview
+} // namespace phyllome::vmview

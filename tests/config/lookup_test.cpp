@@ -17,162 +17,181 @@ using ::testing::ElementsAre;
 
 // A fresh directory per test, standing in for HOME, XDG_CONFIG_HOME and /etc.
 class TempDirTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "phyllome-config-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    saved_home_ = save("HOME");
-    saved_xdg_ = save("XDG_CONFIG_HOME");
-  }
-  void TearDown() override {
-    restore("HOME", saved_home_);
-    restore("XDG_CONFIG_HOME", saved_xdg_);
-    std::error_code ec;
-    fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(dir_, ec);
-  }
-
-  static std::optional<std::string> save(const char* name) {
-    const char* value = std::getenv(name);
-    return value ? std::optional<std::string>(value) : std::nullopt;
-  }
-  static void restore(const char* name, const std::optional<std::string>& value) {
-    if (value) {
-      ::setenv(name, value->c_str(), 1);
-    } else {
-      ::unsetenv(name);
+protected:
+    void SetUp() override
+    {
+        std::string pattern = (fs::temp_directory_path() / "phyllome-config-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+        dir_ = pattern;
+        saved_home_ = save("HOME");
+        saved_xdg_ = save("XDG_CONFIG_HOME");
     }
-  }
+    void TearDown() override
+    {
+        restore("HOME", saved_home_);
+        restore("XDG_CONFIG_HOME", saved_xdg_);
+        std::error_code ec;
+        fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::add, ec);
+        fs::remove_all(dir_, ec);
+    }
 
-  fs::path write(const fs::path& relative, std::string_view text) {
-    const fs::path path = dir_ / relative;
-    fs::create_directories(path.parent_path());
-    std::ofstream(path) << text;
-    return path;
-  }
+    static std::optional<std::string> save(const char *name)
+    {
+        const char *value = std::getenv(name);
+        return value ? std::optional<std::string>(value) : std::nullopt;
+    }
+    static void restore(const char *name, const std::optional<std::string> &value)
+    {
+        if (value) {
+            ::setenv(name, value->c_str(), 1);
+        } else {
+            ::unsetenv(name);
+        }
+    }
 
-  fs::path dir_;
-  std::optional<std::string> saved_home_, saved_xdg_;
+    fs::path write(const fs::path &relative, std::string_view text)
+    {
+        const fs::path path = dir_ / relative;
+        fs::create_directories(path.parent_path());
+        std::ofstream(path) << text;
+        return path;
+    }
+
+    fs::path dir_;
+    std::optional<std::string> saved_home_, saved_xdg_;
 };
 
 using FindConfigPath = TempDirTest;
 
-TEST_F(FindConfigPath, CommandLineWinsEvenIfMissing) {
-  write("xdg/phyllome/session.toml", "");
-  ::setenv("XDG_CONFIG_HOME", (dir_ / "xdg").c_str(), 1);
-  EXPECT_EQ(find_config_path("/nonexistent/x.toml", dir_ / "etc.toml"),
-            fs::path("/nonexistent/x.toml"));
+TEST_F(FindConfigPath, CommandLineWinsEvenIfMissing)
+{
+    write("xdg/phyllome/session.toml", "");
+    ::setenv("XDG_CONFIG_HOME", (dir_ / "xdg").c_str(), 1);
+    EXPECT_EQ(find_config_path("/nonexistent/x.toml", dir_ / "etc.toml"),
+              fs::path("/nonexistent/x.toml"));
 }
 
-TEST_F(FindConfigPath, XdgConfigHomeBeforeSystem) {
-  const fs::path user = write("xdg/phyllome/session.toml", "");
-  const fs::path system = write("etc/phyllome/session.toml", "");
-  ::setenv("XDG_CONFIG_HOME", (dir_ / "xdg").c_str(), 1);
-  ::setenv("HOME", (dir_ / "home").c_str(), 1);
-  EXPECT_EQ(find_config_path(nullptr, system), user);
+TEST_F(FindConfigPath, XdgConfigHomeBeforeSystem)
+{
+    const fs::path user = write("xdg/phyllome/session.toml", "");
+    const fs::path system = write("etc/phyllome/session.toml", "");
+    ::setenv("XDG_CONFIG_HOME", (dir_ / "xdg").c_str(), 1);
+    ::setenv("HOME", (dir_ / "home").c_str(), 1);
+    EXPECT_EQ(find_config_path(nullptr, system), user);
 }
 
-TEST_F(FindConfigPath, SystemWhenNoUserFile) {
-  const fs::path system = write("etc/phyllome/session.toml", "");
-  ::setenv("XDG_CONFIG_HOME", (dir_ / "xdg").c_str(), 1);
-  EXPECT_EQ(find_config_path(nullptr, system), system);
+TEST_F(FindConfigPath, SystemWhenNoUserFile)
+{
+    const fs::path system = write("etc/phyllome/session.toml", "");
+    ::setenv("XDG_CONFIG_HOME", (dir_ / "xdg").c_str(), 1);
+    EXPECT_EQ(find_config_path(nullptr, system), system);
 }
 
-TEST_F(FindConfigPath, XdgDefaultsToHomeDotConfig) {
-  const fs::path user = write("home/.config/phyllome/session.toml", "");
-  const fs::path system = write("etc/phyllome/session.toml", "");
-  ::setenv("HOME", (dir_ / "home").c_str(), 1);
+TEST_F(FindConfigPath, XdgDefaultsToHomeDotConfig)
+{
+    const fs::path user = write("home/.config/phyllome/session.toml", "");
+    const fs::path system = write("etc/phyllome/session.toml", "");
+    ::setenv("HOME", (dir_ / "home").c_str(), 1);
 
-  ::unsetenv("XDG_CONFIG_HOME");
-  EXPECT_EQ(find_config_path(nullptr, system), user);
-  ::setenv("XDG_CONFIG_HOME", "", 1);  // empty counts as unset
-  EXPECT_EQ(find_config_path(nullptr, system), user);
-  ::setenv("XDG_CONFIG_HOME", "relative/dir", 1);  // relative is invalid per spec
-  EXPECT_EQ(find_config_path(nullptr, system), user);
+    ::unsetenv("XDG_CONFIG_HOME");
+    EXPECT_EQ(find_config_path(nullptr, system), user);
+    ::setenv("XDG_CONFIG_HOME", "", 1); // empty counts as unset
+    EXPECT_EQ(find_config_path(nullptr, system), user);
+    ::setenv("XDG_CONFIG_HOME", "relative/dir", 1); // relative is invalid per spec
+    EXPECT_EQ(find_config_path(nullptr, system), user);
 }
 
-TEST_F(FindConfigPath, NoneMeansTheBuiltInDefault) {
-  ::setenv("XDG_CONFIG_HOME", (dir_ / "xdg").c_str(), 1);
-  ::setenv("HOME", (dir_ / "home").c_str(), 1);
-  EXPECT_EQ(find_config_path(nullptr, dir_ / "etc/phyllome/session.toml"), std::nullopt);
-  ::unsetenv("XDG_CONFIG_HOME");
-  ::unsetenv("HOME");
-  EXPECT_EQ(find_config_path(nullptr, dir_ / "etc/phyllome/session.toml"), std::nullopt);
+TEST_F(FindConfigPath, NoneMeansTheBuiltInDefault)
+{
+    ::setenv("XDG_CONFIG_HOME", (dir_ / "xdg").c_str(), 1);
+    ::setenv("HOME", (dir_ / "home").c_str(), 1);
+    EXPECT_EQ(find_config_path(nullptr, dir_ / "etc/phyllome/session.toml"), std::nullopt);
+    ::unsetenv("XDG_CONFIG_HOME");
+    ::unsetenv("HOME");
+    EXPECT_EQ(find_config_path(nullptr, dir_ / "etc/phyllome/session.toml"), std::nullopt);
 }
 
-TEST_F(FindConfigPath, DanglingUserFileIsStillChosen) {
-  // A broken dotfiles link must produce an error, not a silently different
-  // configuration from /etc.
-  fs::create_directories(dir_ / "xdg/phyllome");
-  fs::create_symlink(dir_ / "missing.toml", dir_ / "xdg/phyllome/session.toml");
-  const fs::path system = write("etc/phyllome/session.toml", "");
-  ::setenv("XDG_CONFIG_HOME", (dir_ / "xdg").c_str(), 1);
-  EXPECT_EQ(find_config_path(nullptr, system), dir_ / "xdg/phyllome/session.toml");
+TEST_F(FindConfigPath, DanglingUserFileIsStillChosen)
+{
+    // A broken dotfiles link must produce an error, not a silently different
+    // configuration from /etc.
+    fs::create_directories(dir_ / "xdg/phyllome");
+    fs::create_symlink(dir_ / "missing.toml", dir_ / "xdg/phyllome/session.toml");
+    const fs::path system = write("etc/phyllome/session.toml", "");
+    ::setenv("XDG_CONFIG_HOME", (dir_ / "xdg").c_str(), 1);
+    EXPECT_EQ(find_config_path(nullptr, system), dir_ / "xdg/phyllome/session.toml");
 }
 
 using LoadConfig = TempDirTest;
 
-TEST_F(LoadConfig, ReadsAValidFile) {
-  const fs::path path = write("s.toml", "[[vm]]\nname = \"a\"\n");
-  const LoadResult result = load_config(path);
-  ASSERT_TRUE(result.ok());
-  EXPECT_EQ(result.config->vms.size(), 1u);
+TEST_F(LoadConfig, ReadsAValidFile)
+{
+    const fs::path path = write("s.toml", "[[vm]]\nname = \"a\"\n");
+    const LoadResult result = load_config(path);
+    ASSERT_TRUE(result.ok());
+    EXPECT_EQ(result.config->vms.size(), 1u);
 }
 
-TEST_F(LoadConfig, DiagnosticsCarryThePath) {
-  const fs::path path = write("s.toml", "\n[[vm]]\nnme = \"a\"\n");
-  const LoadResult result = load_config(path);
-  ASSERT_EQ(result.errors.size(), 2u);
-  EXPECT_EQ(to_string(result.errors[0]),
-            path.string() + ":2:1: error: [[vm]] is missing the required key 'name'");
-  EXPECT_EQ(to_string(result.errors[1]),
-            path.string() + ":3:1: error: unknown key 'nme' in [[vm]]; did you mean 'name'?");
+TEST_F(LoadConfig, DiagnosticsCarryThePath)
+{
+    const fs::path path = write("s.toml", "\n[[vm]]\nnme = \"a\"\n");
+    const LoadResult result = load_config(path);
+    ASSERT_EQ(result.errors.size(), 2u);
+    EXPECT_EQ(to_string(result.errors[0]),
+              path.string() + ":2:1: error: [[vm]] is missing the required key 'name'");
+    EXPECT_EQ(to_string(result.errors[1]),
+              path.string() + ":3:1: error: unknown key 'nme' in [[vm]]; did you mean 'name'?");
 }
 
-TEST_F(LoadConfig, MissingFile) {
-  const fs::path path = dir_ / "nope.toml";
-  const LoadResult result = load_config(path);
-  ASSERT_FALSE(result.ok());
-  EXPECT_THAT(result.errors,
-              ElementsAre(Diagnostic{path.string(), 0, 0,
-                                     "cannot read the configuration: No such file or "
-                                     "directory"}));
-  EXPECT_EQ(to_string(result.errors[0]),
-            path.string() + ": error: cannot read the configuration: No such file or "
-                            "directory");
+TEST_F(LoadConfig, MissingFile)
+{
+    const fs::path path = dir_ / "nope.toml";
+    const LoadResult result = load_config(path);
+    ASSERT_FALSE(result.ok());
+    EXPECT_THAT(result.errors,
+                ElementsAre(Diagnostic{path.string(), 0, 0,
+                                       "cannot read the configuration: No such file or "
+                                       "directory"}));
+    EXPECT_EQ(to_string(result.errors[0]),
+              path.string() + ": error: cannot read the configuration: No such file or "
+                              "directory");
 }
 
-TEST_F(LoadConfig, Directory) {
-  const LoadResult result = load_config(dir_);
-  ASSERT_EQ(result.errors.size(), 1u);
-  EXPECT_EQ(result.errors[0].message, "cannot read the configuration: Is a directory");
+TEST_F(LoadConfig, Directory)
+{
+    const LoadResult result = load_config(dir_);
+    ASSERT_EQ(result.errors.size(), 1u);
+    EXPECT_EQ(result.errors[0].message, "cannot read the configuration: Is a directory");
 }
 
-TEST_F(LoadConfig, UnreadableFile) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root reads any file";
-  const fs::path path = write("s.toml", "");
-  fs::permissions(path, fs::perms::none);
-  const LoadResult result = load_config(path);
-  ASSERT_EQ(result.errors.size(), 1u);
-  EXPECT_EQ(result.errors[0].message, "cannot read the configuration: Permission denied");
+TEST_F(LoadConfig, UnreadableFile)
+{
+    if (::geteuid() == 0)
+        GTEST_SKIP() << "root reads any file";
+    const fs::path path = write("s.toml", "");
+    fs::permissions(path, fs::perms::none);
+    const LoadResult result = load_config(path);
+    ASSERT_EQ(result.errors.size(), 1u);
+    EXPECT_EQ(result.errors[0].message, "cannot read the configuration: Permission denied");
 }
 
-TEST_F(LoadConfig, TooLargeAndEmptyPath) {
-  const fs::path path = write("s.toml", std::string(kMaxConfigBytes + 1, '#'));
-  LoadResult result = load_config(path);
-  ASSERT_EQ(result.errors.size(), 1u);
-  EXPECT_THAT(result.errors[0].message, ::testing::HasSubstr("larger than"));
+TEST_F(LoadConfig, TooLargeAndEmptyPath)
+{
+    const fs::path path = write("s.toml", std::string(kMaxConfigBytes + 1, '#'));
+    LoadResult result = load_config(path);
+    ASSERT_EQ(result.errors.size(), 1u);
+    EXPECT_THAT(result.errors[0].message, ::testing::HasSubstr("larger than"));
 
-  result = load_config("");
-  ASSERT_EQ(result.errors.size(), 1u);
-  EXPECT_THAT(result.errors[0].message, ::testing::HasSubstr("empty path"));
+    result = load_config("");
+    ASSERT_EQ(result.errors.size(), 1u);
+    EXPECT_THAT(result.errors[0].message, ::testing::HasSubstr("empty path"));
 }
 
 using CheckConfig = TempDirTest;
 
-TEST_F(CheckConfig, ValidFilePrintsOneSummaryLine) {
-  const fs::path path = write("s.toml", R"(
+TEST_F(CheckConfig, ValidFilePrintsOneSummaryLine)
+{
+    const fs::path path = write("s.toml", R"(
 [[vm]]
 name = "work"
 [[vm]]
@@ -185,31 +204,33 @@ devices = ["id:046d:c31c"]
 name = "right"
 outputs = ["HDMI-A-1"]
 )");
-  std::ostringstream out, err;
-  EXPECT_EQ(check_config(path, out, err), 0);
-  EXPECT_EQ(out.str(), path.string() + ": ok: 2 VMs, 2 seats, 3 outputs\n");
-  EXPECT_EQ(err.str(), "");
+    std::ostringstream out, err;
+    EXPECT_EQ(check_config(path, out, err), 0);
+    EXPECT_EQ(out.str(), path.string() + ": ok: 2 VMs, 2 seats, 3 outputs\n");
+    EXPECT_EQ(err.str(), "");
 }
 
-TEST_F(CheckConfig, InvalidFilePrintsOneLinePerProblem) {
-  const fs::path path = write("s.toml", "[[vm]]\nname = \"a\"\nscaling = \"big\"\n[x]\n");
-  std::ostringstream out, err;
-  EXPECT_EQ(check_config(path, out, err), 1);
-  EXPECT_EQ(out.str(), "");
-  EXPECT_EQ(err.str(),
-            path.string() +
-                ":3:11: error: unknown scaling 'big' (expected fit, stretch, integer or "
-                "none)\n" +
-                path.string() + ":4:2: error: unknown table [x]\n");
+TEST_F(CheckConfig, InvalidFilePrintsOneLinePerProblem)
+{
+    const fs::path path = write("s.toml", "[[vm]]\nname = \"a\"\nscaling = \"big\"\n[x]\n");
+    std::ostringstream out, err;
+    EXPECT_EQ(check_config(path, out, err), 1);
+    EXPECT_EQ(out.str(), "");
+    EXPECT_EQ(err.str(),
+              path.string() +
+                  ":3:11: error: unknown scaling 'big' (expected fit, stretch, integer or "
+                  "none)\n" +
+                  path.string() + ":4:2: error: unknown table [x]\n");
 }
 
-TEST_F(CheckConfig, UnreadableFileFails) {
-  std::ostringstream out, err;
-  EXPECT_EQ(check_config(dir_ / "nope.toml", out, err), 1);
-  EXPECT_EQ(err.str(), (dir_ / "nope.toml").string() +
-                           ": error: cannot read the configuration: No such file or "
-                           "directory\n");
+TEST_F(CheckConfig, UnreadableFileFails)
+{
+    std::ostringstream out, err;
+    EXPECT_EQ(check_config(dir_ / "nope.toml", out, err), 1);
+    EXPECT_EQ(err.str(), (dir_ / "nope.toml").string() +
+                             ": error: cannot read the configuration: No such file or "
+                             "directory\n");
 }
 
-}  // namespace
-}  // namespace phyllome::config
+} // namespace
+} // namespace phyllome::config

@@ -21,10 +21,15 @@ constexpr uint32_t kXrgb = 0x20020888;
 
 CallDone reply_to(Done done)
 {
-    return [done = std::move(done)](const CallResult &result) { done(result_line(result)); };
+    return [done = std::move(done)](const CallResult &result) {
+        done(result_line(result));
+    };
 }
 
-int32_t arg_int(std::string_view text) { return int32_t(arg_bits32(text)); }
+int32_t arg_int(std::string_view text)
+{
+    return int32_t(arg_bits32(text));
+}
 
 uint32_t arg_length(std::string_view text)
 {
@@ -171,8 +176,8 @@ void bad_dmabuf_fd(Fake &fake, const Words &words, Done done)
     if (fd < 0)
         return done("error local: " + error);
     if (Listener *listener = need_listener(fake, done))
-        send_scanout_dmabuf(*listener, fd, width, height, width * 4, fourcc('X', 'R', '2', '4'),
-                            0, false, reply_to(std::move(done)));
+        send_scanout_dmabuf(*listener, fd, width, height, width * 4, fourcc('X', 'R', '2', '4'), 0,
+                            false, reply_to(std::move(done)));
     close(fd);
 }
 
@@ -180,8 +185,8 @@ void bad_cursor(Fake &fake, const Words &words, Done done)
 {
     if (words.size() != 6)
         throw UsageError{};
-    const int32_t width = arg_int(words[1]), height = arg_int(words[2]),
-                  hot_x = arg_int(words[3]), hot_y = arg_int(words[4]);
+    const int32_t width = arg_int(words[1]), height = arg_int(words[2]), hot_x = arg_int(words[3]),
+                  hot_y = arg_int(words[4]);
     const std::vector<uint8_t> data(arg_length(words[5]), kFiller);
     if (Listener *listener = need_listener(fake, done))
         send_cursor_define(*listener, width, height, hot_x, hot_y, data.data(), data.size(),
@@ -215,6 +220,9 @@ constexpr CommandSpec kCommands[] = {
 
 } // namespace
 
-std::span<const CommandSpec> bad_commands() { return kCommands; }
+std::span<const CommandSpec> bad_commands()
+{
+    return kCommands;
+}
 
 } // namespace fake_qemu

@@ -29,8 +29,8 @@ void send_update(Listener &listener, int32_t x, int32_t y, int32_t width, int32_
         kReplyTimeoutUs, std::move(done));
 }
 
-void send_scanout_map(Listener &listener, int fd, uint32_t offset, uint32_t width,
-                      uint32_t height, uint32_t stride, uint32_t format, CallDone done)
+void send_scanout_map(Listener &listener, int fd, uint32_t offset, uint32_t width, uint32_t height,
+                      uint32_t stride, uint32_t format, CallDone done)
 {
     listener.call(
         kMapInterface, "ScanoutMap",
@@ -57,8 +57,8 @@ void send_scanout_dmabuf(Listener &listener, int fd, uint32_t width, uint32_t he
     listener.call(
         kListenerInterface, "ScanoutDMABUF",
         [&](sd_bus_message *m) {
-            return sd_bus_message_append(m, "huuuutb", fd, width, height, stride, fourcc,
-                                         modifier, int(y0_top));
+            return sd_bus_message_append(m, "huuuutb", fd, width, height, stride, fourcc, modifier,
+                                         int(y0_top));
         },
         kReplyTimeoutUs, std::move(done));
 }
@@ -133,8 +133,8 @@ void send_surface(Listener &listener, const Surface &surface, CallDone done)
 
 void send_surface_map(Listener &listener, const Surface &surface, CallDone done)
 {
-    send_scanout_map(listener, surface.memory->fd(), surface.offset, surface.width,
-                     surface.height, surface.stride, surface.format, std::move(done));
+    send_scanout_map(listener, surface.memory->fd(), surface.offset, surface.width, surface.height,
+                     surface.stride, surface.format, std::move(done));
 }
 
 void send_dmabuf(Listener &listener, const Dmabuf &buffer, bool version2, CallDone done)

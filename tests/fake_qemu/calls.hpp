@@ -20,8 +20,8 @@ void send_scanout(Listener &listener, uint32_t width, uint32_t height, uint32_t 
 void send_update(Listener &listener, int32_t x, int32_t y, int32_t width, int32_t height,
                  uint32_t stride, uint32_t format, const uint8_t *data, size_t length,
                  CallDone done);
-void send_scanout_map(Listener &listener, int fd, uint32_t offset, uint32_t width,
-                      uint32_t height, uint32_t stride, uint32_t format, CallDone done);
+void send_scanout_map(Listener &listener, int fd, uint32_t offset, uint32_t width, uint32_t height,
+                      uint32_t stride, uint32_t format, CallDone done);
 void send_update_map(Listener &listener, const Rect &rect, CallDone done);
 void send_scanout_dmabuf(Listener &listener, int fd, uint32_t width, uint32_t height,
                          uint32_t stride, uint32_t fourcc, uint64_t modifier, bool y0_top,

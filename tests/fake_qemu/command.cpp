@@ -33,7 +33,10 @@ template <typename T> static T need(std::optional<T> value)
     return *value;
 }
 
-uint32_t arg_u32(std::string_view text) { return need(parse_u32(text)); }
+uint32_t arg_u32(std::string_view text)
+{
+    return need(parse_u32(text));
+}
 
 uint32_t arg_side(std::string_view text)
 {
@@ -51,11 +54,26 @@ uint32_t arg_coordinate(std::string_view text)
     return value;
 }
 
-int32_t arg_i32(std::string_view text) { return need(parse_i32(text)); }
-uint32_t arg_bits32(std::string_view text) { return need(parse_bits32(text)); }
-uint64_t arg_u64(std::string_view text) { return need(parse_u64(text)); }
-uint32_t arg_colour(std::string_view text) { return need(parse_colour(text)); }
-uint32_t arg_format(std::string_view text) { return need(pixman_format_by_name(text)); }
+int32_t arg_i32(std::string_view text)
+{
+    return need(parse_i32(text));
+}
+uint32_t arg_bits32(std::string_view text)
+{
+    return need(parse_bits32(text));
+}
+uint64_t arg_u64(std::string_view text)
+{
+    return need(parse_u64(text));
+}
+uint32_t arg_colour(std::string_view text)
+{
+    return need(parse_colour(text));
+}
+uint32_t arg_format(std::string_view text)
+{
+    return need(pixman_format_by_name(text));
+}
 
 uint32_t arg_format_code(std::string_view text)
 {

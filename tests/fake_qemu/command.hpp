@@ -41,7 +41,7 @@ Arguments split_arguments(const Words &words, std::initializer_list<std::string_
 inline constexpr uint32_t kMaxSide = 16384; // valid commands stay within what QEMU sends
 
 uint32_t arg_u32(std::string_view text);
-uint32_t arg_side(std::string_view text); // 1..kMaxSide
+uint32_t arg_side(std::string_view text);       // 1..kMaxSide
 uint32_t arg_coordinate(std::string_view text); // 0..kMaxSide
 int32_t arg_i32(std::string_view text);
 uint32_t arg_bits32(std::string_view text);

@@ -116,8 +116,8 @@ void Commands::run(const std::string &line)
     }
     const CommandSpec *spec = find_command(words[0]);
     if (!spec) {
-        print_line("error usage: unknown command \"" + words[0] + "\"; commands: " +
-                   command_names());
+        print_line("error usage: unknown command \"" + words[0] +
+                   "\"; commands: " + command_names());
         return;
     }
     busy_ = true;

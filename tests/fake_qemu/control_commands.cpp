@@ -52,6 +52,9 @@ constexpr CommandSpec kCommands[] = {
 
 } // namespace
 
-std::span<const CommandSpec> control_commands() { return kCommands; }
+std::span<const CommandSpec> control_commands()
+{
+    return kCommands;
+}
 
 } // namespace fake_qemu

@@ -28,7 +28,10 @@ constexpr int32_t kMaxTouchSlots = 10;
 constexpr uint64_t kMethod = SD_BUS_VTABLE_UNPRIVILEGED;
 constexpr uint64_t kProperty = SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE;
 
-Display *self_of(void *userdata) { return static_cast<Display *>(userdata); }
+Display *self_of(void *userdata)
+{
+    return static_cast<Display *>(userdata);
+}
 
 } // namespace
 
@@ -46,8 +49,7 @@ int Display::export_objects()
         table.push_back(SD_BUS_VTABLE_END);
         vtables_.push_back(std::move(table));
     };
-    finish({SD_BUS_VTABLE_START(0),
-            SD_BUS_PROPERTY("Name", "s", get_property, 0, kProperty),
+    finish({SD_BUS_VTABLE_START(0), SD_BUS_PROPERTY("Name", "s", get_property, 0, kProperty),
             SD_BUS_PROPERTY("UUID", "s", get_property, 0, kProperty),
             SD_BUS_PROPERTY("ConsoleIDs", "au", get_property, 0, kProperty)},
            interfaces);
@@ -78,8 +80,8 @@ int Display::export_objects()
     }
 
     const std::pair<const char *, std::string_view> objects[] = {
-        {kVmPath, kVm},           {kConsolePath, kConsole},    {kConsolePath, kKeyboard},
-        {kConsolePath, kMouse},   {kConsolePath, kMultiTouch},
+        {kVmPath, kVm},         {kConsolePath, kConsole},    {kConsolePath, kKeyboard},
+        {kConsolePath, kMouse}, {kConsolePath, kMultiTouch},
     };
     for (size_t i = 0; i < vtables_.size(); ++i) {
         sd_bus_slot *slot = nullptr;

@@ -12,7 +12,9 @@ namespace {
 constexpr uint32_t kX8r8g8b8 = 0x20020888; // QEMU-allocated surfaces
 }
 
-Fake::Fake(const Options &options, sd_event *event) : options_(options), event_(event) {}
+Fake::Fake(const Options &options, sd_event *event) : options_(options), event_(event)
+{
+}
 
 Fake::~Fake()
 {
@@ -44,8 +46,8 @@ bool Fake::start(std::string *error)
         (r = display_->export_objects()) < 0 || (r = sd_bus_start(raw)) < 0 ||
         (r = sd_bus_attach_event(raw, event_, SD_EVENT_PRIORITY_NORMAL)) < 0 ||
         (r = sd_bus_match_signal(raw, &slot, nullptr, "/org/freedesktop/DBus/Local",
-                                 "org.freedesktop.DBus.Local", "Disconnected",
-                                 on_main_disconnected, this)) < 0) {
+                                 "org.freedesktop.DBus.Local", "Disconnected", on_main_disconnected,
+                                 this)) < 0) {
         *error = std::string("main connection: ") + strerror(-r);
         return false;
     }
@@ -132,8 +134,8 @@ void Fake::when_listener_ready(std::function<void()> done)
 void Fake::register_listener(int listener_fd)
 {
     std::string error;
-    auto listener = Listener::connect(listener_fd, event_, options_.version,
-                                      kListenerSetupTimeoutUs, &error);
+    auto listener =
+        Listener::connect(listener_fd, event_, options_.version, kListenerSetupTimeoutUs, &error);
     if (!listener) {
         fprintf(stderr, "fake-qemu: listener not registered: %s\n", error.c_str());
         return;
@@ -160,7 +162,9 @@ void Fake::send_initial_frames()
 {
     Listener &target = *listener_;
     const uint64_t generation = generation_;
-    auto step = [this, generation](const CallResult &) { initial_call_done(generation); };
+    auto step = [this, generation](const CallResult &) {
+        initial_call_done(generation);
+    };
     initial_pending_ = 1; // held until every call below has been sent
     if (dmabuf_) {
         ++initial_pending_;

@@ -147,8 +147,7 @@ TEST_P(Formats, QuadrantsAreByteExact)
     fake.register_listener({});
     ASSERT_EQ(fake.command("wait-listener"), "ok interfaces=");
     fake.calls().clear();
-    EXPECT_EQ(fake.command(std::string("scanout 4 2 ") + e.format +
-                           " 112233 445566 778899 aabbcc"),
+    EXPECT_EQ(fake.command(std::string("scanout 4 2 ") + e.format + " 112233 445566 778899 aabbcc"),
               "ok");
     auto scanout = fake.take("Scanout");
     ASSERT_TRUE(scanout);
@@ -465,8 +464,7 @@ TEST(Listener, ClosedOrReplacedListenerEndsTheWaitingCommand)
     fake.send("disable");
     fake.dispatch_until([&] { return bool(fake.take("Disable")); });
     fake.register_listener({}); // replaces the listener that holds the reply
-    EXPECT_EQ(fake.next_line(),
-              "error listener-gone: the listener went away before it replied");
+    EXPECT_EQ(fake.next_line(), "error listener-gone: the listener went away before it replied");
     ASSERT_EQ(fake.command("wait-listener"), "ok interfaces=");
 
     fake.send("disable");
@@ -486,9 +484,8 @@ TEST(Listener, GetAllErrorIsAcceptedAndReported)
               "ok interfaces= getall-error=org.freedesktop.DBus.Error.UnknownObject");
     auto scanout = fake.take("Scanout");
     EXPECT_FALSE(scanout); // sd-bus refused it for us: nothing is exported
-    EXPECT_EQ(fake.command("disable"),
-              "error org.freedesktop.DBus.Error.UnknownObject: "
-              "Unknown object '/org/qemu/Display1/Listener'.");
+    EXPECT_EQ(fake.command("disable"), "error org.freedesktop.DBus.Error.UnknownObject: "
+                                       "Unknown object '/org/qemu/Display1/Listener'.");
 }
 
 TEST(Input, MouseModesAndErrors)
@@ -516,8 +513,8 @@ TEST(Input, MouseModesAndErrors)
         EXPECT_EQ(fake.call_console("org.qemu.Display1.Keyboard", "Press", "u", 30), "ok");
         EXPECT_EQ(fake.call_console("org.qemu.Display1.Keyboard", "Release", "u", 30), "ok");
         EXPECT_EQ(fake.call_console("org.qemu.Display1.Mouse", "Press", "u", 0), "ok");
-        EXPECT_EQ(fake.call_console("org.qemu.Display1.Console", "SetUIInfo", "qqiiuu", 300, 200,
-                                    0, 0, 1024, 768),
+        EXPECT_EQ(fake.call_console("org.qemu.Display1.Console", "SetUIInfo", "qqiiuu", 300, 200, 0,
+                                    0, 1024, 768),
                   "org.qemu.Display1.Error.Unsupported: SetUIInfo is not supported");
         EXPECT_EQ(fake.command("events"),
                   "ok rel:5,-3 abs:99,49 key-press:30 key-release:30 button-press:0");
@@ -566,8 +563,8 @@ TEST(Input, MultiTouchFrom81)
 TEST(Input, VirtioAcceptsSetUIInfo)
 {
     FakeQemu fake("9.2", {"--virtio"});
-    EXPECT_EQ(fake.call_console("org.qemu.Display1.Console", "SetUIInfo", "qqiiuu", 300, 200, 0,
-                                0, 1024, 768),
+    EXPECT_EQ(fake.call_console("org.qemu.Display1.Console", "SetUIInfo", "qqiiuu", 300, 200, 0, 0,
+                                1024, 768),
               "ok");
     EXPECT_EQ(fake.command("events"), "ok uiinfo:300,200,0,0,1024,768");
     EXPECT_EQ(fake.console_u32("Width"), 1024u);

@@ -17,7 +17,9 @@ constexpr const char *kNoListenerKept = "ok no-listener";
 
 CallDone reply_to(Done done)
 {
-    return [done = std::move(done)](const CallResult &result) { done(result_line(result)); };
+    return [done = std::move(done)](const CallResult &result) {
+        done(result_line(result));
+    };
 }
 
 // One colour fills the frame; four fill its quadrants.
@@ -97,8 +99,8 @@ void update(Fake &fake, const Words &words, Done done)
     Listener *listener = fake.listener();
     if (!listener)
         return done(kNoListenerKept);
-    send_update(*listener, rect.x, rect.y, rect.width, rect.height, stride, format,
-                pixels.data(), pixels.size(), reply_to(std::move(done)));
+    send_update(*listener, rect.x, rect.y, rect.width, rect.height, stride, format, pixels.data(),
+                pixels.size(), reply_to(std::move(done)));
 }
 
 void resize_silently(Fake &fake, const Words &words, Done done)
@@ -163,8 +165,8 @@ void update_map(Fake &fake, const Words &words, Done done)
         return done("error unsupported: the listener holds no mapped surface; use scanout-map");
     if (!inside(rect, surface.width, surface.height))
         throw UsageError{};
-    fill_rect(surface.pixels(), surface.stride, surface.format, uint32_t(rect.x),
-              uint32_t(rect.y), uint32_t(rect.width), uint32_t(rect.height), colour);
+    fill_rect(surface.pixels(), surface.stride, surface.format, uint32_t(rect.x), uint32_t(rect.y),
+              uint32_t(rect.width), uint32_t(rect.height), colour);
     send_update_map(*fake.listener(), rect, reply_to(std::move(done)));
 }
 
@@ -294,6 +296,9 @@ constexpr CommandSpec kCommands[] = {
 
 } // namespace
 
-std::span<const CommandSpec> frame_commands() { return kCommands; }
+std::span<const CommandSpec> frame_commands()
+{
+    return kCommands;
+}
 
 } // namespace fake_qemu

@@ -147,7 +147,10 @@ Listener::~Listener()
     }
 }
 
-bool Listener::connected() const { return sd_bus_is_open(bus_.get()) > 0; }
+bool Listener::connected() const
+{
+    return sd_bus_is_open(bus_.get()) > 0;
+}
 
 int Listener::get_all(const char *interface, uint64_t timeout_us, MessagePtr *reply)
 {
@@ -226,8 +229,8 @@ int Listener::on_reply(sd_bus_message *m, void *userdata, sd_bus_error *)
 {
     auto *raw = static_cast<Pending *>(userdata);
     auto &list = raw->owner->pending_;
-    const auto it = std::find_if(list.begin(), list.end(),
-                                 [raw](const auto &p) { return p.get() == raw; });
+    const auto it =
+        std::find_if(list.begin(), list.end(), [raw](const auto &p) { return p.get() == raw; });
     if (it == list.end())
         return 0;
     std::unique_ptr<Pending> pending = std::move(*it);

@@ -15,6 +15,9 @@ void print_line(const std::string &line)
     fflush(stdout);
 }
 
-void stop_output() { stopped = true; }
+void stop_output()
+{
+    stopped = true;
+}
 
 } // namespace fake_qemu

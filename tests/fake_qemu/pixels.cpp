@@ -12,12 +12,24 @@ struct Format {
 
 // Codes are PIXMAN_FORMAT(bpp, type, a, r, g, b).
 constexpr std::array<Format, 18> kFormats{{
-    {"x8r8g8b8", 0x20020888},    {"a8r8g8b8", 0x20028888},    {"x8b8g8r8", 0x20030888},
-    {"a8b8g8r8", 0x20038888},    {"b8g8r8x8", 0x20080888},    {"b8g8r8a8", 0x20088888},
-    {"r8g8b8x8", 0x20090888},    {"r8g8b8a8", 0x20098888},    {"r8g8b8", 0x18020888},
-    {"b8g8r8", 0x18030888},      {"r5g6b5", 0x10020565},      {"b5g6r5", 0x10030565},
-    {"x1r5g5b5", 0x10020555},    {"a1r5g5b5", 0x10021555},    {"x2r10g10b10", 0x20020aaa},
-    {"a2r10g10b10", 0x20022aaa}, {"x2b10g10r10", 0x20030aaa}, {"a2b10g10r10", 0x20032aaa},
+    {"x8r8g8b8", 0x20020888},
+    {"a8r8g8b8", 0x20028888},
+    {"x8b8g8r8", 0x20030888},
+    {"a8b8g8r8", 0x20038888},
+    {"b8g8r8x8", 0x20080888},
+    {"b8g8r8a8", 0x20088888},
+    {"r8g8b8x8", 0x20090888},
+    {"r8g8b8a8", 0x20098888},
+    {"r8g8b8", 0x18020888},
+    {"b8g8r8", 0x18030888},
+    {"r5g6b5", 0x10020565},
+    {"b5g6r5", 0x10030565},
+    {"x1r5g5b5", 0x10020555},
+    {"a1r5g5b5", 0x10021555},
+    {"x2r10g10b10", 0x20020aaa},
+    {"a2r10g10b10", 0x20022aaa},
+    {"x2b10g10r10", 0x20030aaa},
+    {"a2b10g10r10", 0x20032aaa},
 }};
 
 constexpr uint32_t kTypeArgb = 2, kTypeAbgr = 3, kTypeBgra = 8, kTypeRgba = 9;
@@ -106,8 +118,8 @@ void fill_rect(uint8_t *pixels, size_t stride, uint32_t code, uint32_t x, uint32
     }
 }
 
-void fill_quadrants(uint8_t *pixels, size_t stride, uint32_t code, uint32_t width,
-                    uint32_t height, const Quadrants &colours)
+void fill_quadrants(uint8_t *pixels, size_t stride, uint32_t code, uint32_t width, uint32_t height,
+                    const Quadrants &colours)
 {
     const uint32_t half_w = width / 2, half_h = height / 2;
     fill_rect(pixels, stride, code, 0, 0, half_w, half_h, colours[0]);

@@ -15,7 +15,10 @@ const char *pixman_format_name(uint32_t code);
 // Every pixman format name the fake understands, in the reference's order.
 const std::array<std::string_view, 18> &pixman_format_names();
 
-inline uint32_t bytes_per_pixel(uint32_t pixman_code) { return ((pixman_code >> 24) + 7) / 8; }
+inline uint32_t bytes_per_pixel(uint32_t pixman_code)
+{
+    return ((pixman_code >> 24) + 7) / 8;
+}
 
 // Writes one pixel of opaque colour 0xRRGGBB: alpha bits all ones, padding
 // ("x") bits zero, channels narrowed by truncation and widened by bit

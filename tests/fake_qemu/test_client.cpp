@@ -93,8 +93,7 @@ FakeQemu::FakeQemu(const std::string &version, const std::vector<std::string> &e
     if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
         socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sock) < 0)
         throw std::runtime_error("pipes");
-    UniqueFd child_in = high_fd(in[0]), child_out = high_fd(out[1]),
-             child_sock = high_fd(sock[1]);
+    UniqueFd child_in = high_fd(in[0]), child_out = high_fd(out[1]), child_sock = high_fd(sock[1]);
     stdin_ = UniqueFd(in[1]);
     stdout_ = UniqueFd(out[0]);
     const char *path = getenv("FAKE_QEMU");
@@ -122,9 +121,8 @@ FakeQemu::FakeQemu(const std::string &version, const std::vector<std::string> &e
     main_ = bus;
     // The client side of a p2p connection: not a bus client, not a server.
     if (sd_bus_set_fd(bus, sock[0], sock[0]) < 0 || sd_bus_negotiate_fds(bus, 1) < 0 ||
-        sd_bus_match_signal(bus, nullptr, nullptr, kConsolePath,
-                            "org.freedesktop.DBus.Properties", "PropertiesChanged",
-                            on_properties_changed, this) < 0 ||
+        sd_bus_match_signal(bus, nullptr, nullptr, kConsolePath, "org.freedesktop.DBus.Properties",
+                            "PropertiesChanged", on_properties_changed, this) < 0 ||
         sd_bus_start(bus) < 0)
         throw std::runtime_error("main connection");
 }
@@ -187,9 +185,9 @@ void FakeQemu::register_listener(const std::vector<std::string> &interfaces)
     listener_ = bus;
     ASSERT_GE(sd_bus_set_fd(bus, pair[0], pair[0]), 0);
     ASSERT_GE(sd_bus_negotiate_fds(bus, 1), 0);
-    for (const auto &[interface, vtable] : {std::pair{"org.qemu.Display1.Listener", kListener},
-                                            std::pair{kMapInterface, kMap},
-                                            std::pair{kDmabuf2Interface, kDmabuf2}}) {
+    for (const auto &[interface, vtable] :
+         {std::pair{"org.qemu.Display1.Listener", kListener}, std::pair{kMapInterface, kMap},
+          std::pair{kDmabuf2Interface, kDmabuf2}}) {
         if (export_listener) {
             ASSERT_GE(sd_bus_add_object_vtable(bus, nullptr, "/org/qemu/Display1/Listener",
                                                interface, vtable, this),
@@ -221,9 +219,8 @@ uint32_t FakeQemu::console_u32(const char *property)
 {
     uint32_t value = 0;
     sd_bus_error error = SD_BUS_ERROR_NULL;
-    EXPECT_GE(sd_bus_get_property_trivial(main_, nullptr, kConsolePath,
-                                          "org.qemu.Display1.Console", property, &error, 'u',
-                                          &value),
+    EXPECT_GE(sd_bus_get_property_trivial(main_, nullptr, kConsolePath, "org.qemu.Display1.Console",
+                                          property, &error, 'u', &value),
               0);
     sd_bus_error_free(&error);
     return value;
@@ -376,8 +373,7 @@ int FakeQemu::on_call(sd_bus_message *m, void *userdata, sd_bus_error *)
     if (listed(self->hold))
         return 1; // never answered
     if (listed(self->reject))
-        return sd_bus_reply_method_errorf(m, "org.example.Rejected", "%s rejected",
-                                          member.c_str());
+        return sd_bus_reply_method_errorf(m, "org.example.Rejected", "%s rejected", member.c_str());
     return sd_bus_reply_method_return(m, "");
 }
 

@@ -26,7 +26,9 @@ constexpr int kOutputWidth = 320, kOutputHeight = 240;
 uint32_t representable(const std::string &format, uint32_t rgb)
 {
     static const std::map<std::string, std::array<int, 3>> kNarrow = {
-        {"r5g6b5", {5, 6, 5}},   {"b5g6r5", {5, 6, 5}},   {"x1r5g5b5", {5, 5, 5}},
+        {"r5g6b5", {5, 6, 5}},
+        {"b5g6r5", {5, 6, 5}},
+        {"x1r5g5b5", {5, 5, 5}},
         {"a1r5g5b5", {5, 5, 5}},
     };
     auto it = kNarrow.find(format);
@@ -65,8 +67,8 @@ protected:
                 displays_->assign();
         };
         session_ = std::make_unique<InProcessSession>(std::move(settings));
-        displays_ = std::make_unique<VmDisplays>(session_->server(),
-                                                 [this]() -> const config::Config & { return config_; });
+        displays_ = std::make_unique<VmDisplays>(
+            session_->server(), [this]() -> const config::Config & { return config_; });
         fake_source_ = wl_event_loop_add_fd(session_->server().event_loop(), fake_->stdout_fd(),
                                             WL_EVENT_READABLE, on_fake_output, this);
         displays_->attach("test", vmview::UniqueFd(fake_->take_client_fd()));
@@ -109,10 +111,7 @@ protected:
         EXPECT_EQ(answer.rfind("ok", 0), 0u) << line << " -> " << answer;
     }
 
-    vmview::Console &console()
-    {
-        return *displays_->client("test")->consoles().front();
-    }
+    vmview::Console &console() { return *displays_->client("test")->consoles().front(); }
 
     // Where a frame of this size is on the output (native size, centred).
     static vmview::Rect frame_rect(int width, int height)
@@ -143,7 +142,8 @@ protected:
                                                        std::array<uint32_t, 4> colours)
     {
         return [=](int x, int y) {
-            return colours[static_cast<std::size_t>((y >= height / 2 ? 2 : 0) + (x >= width / 2 ? 1 : 0))];
+            return colours[static_cast<std::size_t>((y >= height / 2 ? 2 : 0) +
+                                                    (x >= width / 2 ? 1 : 0))];
         };
     }
 
@@ -178,7 +178,8 @@ TEST_P(Display, EveryPixelFormatShowsItsColours)
 TEST_P(Display, StrideWithPaddingIsHonoured)
 {
     expect_ok("scanout 30 20 r8g8b8 112233 445566 778899 aabbcc stride=100");
-    EXPECT_EQ(differing_until(30, 20, quadrants(30, 20, {0x112233, 0x445566, 0x778899, 0xaabbcc})), 0);
+    EXPECT_EQ(differing_until(30, 20, quadrants(30, 20, {0x112233, 0x445566, 0x778899, 0xaabbcc})),
+              0);
 }
 
 TEST_P(Display, PartialUpdateChangesOnlyItsRectangle)
@@ -186,9 +187,11 @@ TEST_P(Display, PartialUpdateChangesOnlyItsRectangle)
     expect_ok("scanout 64 48 x8r8g8b8 102030");
     const uint64_t copied = console().counters().pixel_bytes_copied;
     expect_ok("update 8 4 16 12 x8r8g8b8 f0e0d0");
-    EXPECT_EQ(differing_until(64, 48, [](int x, int y) {
-                  return x >= 8 && x < 24 && y >= 4 && y < 16 ? 0xf0e0d0u : 0x102030u;
-              }),
+    EXPECT_EQ(differing_until(64, 48,
+                              [](int x, int y) {
+                                  return x >= 8 && x < 24 && y >= 4 && y < 16 ? 0xf0e0d0u
+                                                                              : 0x102030u;
+                              }),
               0);
     // One copy of exactly the rectangle's bytes.
     EXPECT_EQ(console().counters().pixel_bytes_copied - copied, 16u * 12u * 4u);
@@ -202,7 +205,8 @@ TEST_P(Display, ResizeWithoutScanoutIsCaughtByTheGuard)
     expect_ok("resize-silently 96 64");
     expect_ok("update 0 0 96 32 x8r8g8b8 405060");
     expect_ok("update 0 32 96 32 x8r8g8b8 708090");
-    EXPECT_EQ(differing_until(96, 64, [](int, int y) { return y < 32 ? 0x405060u : 0x708090u; }), 0);
+    EXPECT_EQ(differing_until(96, 64, [](int, int y) { return y < 32 ? 0x405060u : 0x708090u; }),
+              0);
     EXPECT_EQ(console().frame().width, 96u);
     EXPECT_EQ(console().frame().height, 64u);
 }
@@ -212,38 +216,37 @@ TEST_P(Display, MalformedMessagesAreRefusedAndTheLastFrameStays)
     expect_ok("scanout 64 48 x8r8g8b8 102030");
     const uint64_t rejected = console().counters().messages_rejected;
     const std::vector<std::string> bad = {
-        "bad-scanout 0 0 0 0x20020888 0",              // empty
-        "bad-scanout 64 48 256 0x20020888 100",        // data shorter than declared
-        "bad-scanout 64 48 256 0x12345678 12288",      // unknown format
-        "bad-scanout 64 48 8 0x20020888 12288",        // stride below a row
-        "bad-scanout 20000 10 80000 0x20020888 0",     // wider than any screen
+        "bad-scanout 0 0 0 0x20020888 0",                             // empty
+        "bad-scanout 64 48 256 0x20020888 100",                       // data shorter than declared
+        "bad-scanout 64 48 256 0x12345678 12288",                     // unknown format
+        "bad-scanout 64 48 8 0x20020888 12288",                       // stride below a row
+        "bad-scanout 20000 10 80000 0x20020888 0",                    // wider than any screen
         "bad-scanout 4294967295 4294967295 4294967295 0x20020888 16", // overflow bait
-        "bad-update -1 0 8 8 32 0x20020888 256",       // negative position
-        "bad-update 0 0 0 8 32 0x20020888 256",        // empty
-        "bad-update 0 0 8 8 32 0x20020888 255",        // one byte short
-        "bad-update 0 0 8 8 32 0x0 256",               // no format
-        "bad-update 16380 0 8 8 32 0x20020888 256",    // beyond the largest screen
+        "bad-update -1 0 8 8 32 0x20020888 256",                      // negative position
+        "bad-update 0 0 0 8 32 0x20020888 256",                       // empty
+        "bad-update 0 0 8 8 32 0x20020888 255",                       // one byte short
+        "bad-update 0 0 8 8 32 0x0 256",                              // no format
+        "bad-update 16380 0 8 8 32 0x20020888 256",                   // beyond the largest screen
         "bad-cursor 0 0 0 0 0",
-        "bad-cursor 4 4 9 0 64",                       // hot spot outside
-        "bad-cursor 4 4 0 0 63",                       // data short
-        "bad-cursor 4096 4096 0 0 16",                 // huge
-        "bad-update-dmabuf 0 0 8 8",                   // no DMA-BUF scanout first
+        "bad-cursor 4 4 9 0 64",       // hot spot outside
+        "bad-cursor 4 4 0 0 63",       // data short
+        "bad-cursor 4096 4096 0 0 16", // huge
+        "bad-update-dmabuf 0 0 8 8",   // no DMA-BUF scanout first
         "bad-dmabuf-fd pipe 64 48",
         "bad-dmabuf-fd socket 64 48",
         "bad-dmabuf-fd dir 64 48",
-        "bad-dmabuf 64 48 256 0x34325258 100",         // file shorter than the image
-        "bad-dmabuf 64 48 256 0x3231564e 12288",       // NV12: not a single-plane RGB format
+        "bad-dmabuf 64 48 256 0x34325258 100",   // file shorter than the image
+        "bad-dmabuf 64 48 256 0x3231564e 12288", // NV12: not a single-plane RGB format
     };
     for (const std::string &line : bad) {
         const std::string answer = command(line);
         EXPECT_EQ(answer.rfind("error", 0), 0u) << line << " -> " << answer;
     }
     if (GetParam() != "7.2") {
-        for (const std::string line : {"bad-map 0 64 48 256 0x20020888 100",
-                                       "bad-map 8192 64 48 256 0x20020888 12288",
-                                       "bad-map 0 64 48 256 0x12345678 12288",
-                                       "bad-map-fd pipe 64 48", "bad-map-fd socket 64 48",
-                                       "bad-map-fd dir 64 48"}) {
+        for (const std::string line :
+             {"bad-map 0 64 48 256 0x20020888 100", "bad-map 8192 64 48 256 0x20020888 12288",
+              "bad-map 0 64 48 256 0x12345678 12288", "bad-map-fd pipe 64 48",
+              "bad-map-fd socket 64 48", "bad-map-fd dir 64 48"}) {
             const std::string answer = command(line);
             EXPECT_EQ(answer.rfind("error", 0), 0u) << line << " -> " << answer;
         }
@@ -252,7 +255,8 @@ TEST_P(Display, MalformedMessagesAreRefusedAndTheLastFrameStays)
     EXPECT_EQ(differing_until(64, 48, [](int, int) { return 0x102030u; }), 0);
     // And the connection still works.
     expect_ok("update 0 0 8 8 x8r8g8b8 ffffff");
-    EXPECT_EQ(differing_until(64, 48, [](int x, int y) { return x < 8 && y < 8 ? 0xffffffu : 0x102030u; }),
+    EXPECT_EQ(differing_until(64, 48,
+                              [](int x, int y) { return x < 8 && y < 8 ? 0xffffffu : 0x102030u; }),
               0);
 }
 
@@ -300,12 +304,16 @@ TEST_P(Display, SharedMemoryIsShownWithoutCopies)
     }
     const uint64_t copied = console().counters().pixel_bytes_copied;
     expect_ok("scanout-map 64 48 x8r8g8b8 112233 445566 778899 aabbcc");
-    EXPECT_EQ(differing_until(64, 48, quadrants(64, 48, {0x112233, 0x445566, 0x778899, 0xaabbcc})), 0);
+    EXPECT_EQ(differing_until(64, 48, quadrants(64, 48, {0x112233, 0x445566, 0x778899, 0xaabbcc})),
+              0);
     expect_ok("update-map 0 0 8 8 ffffff");
-    EXPECT_EQ(differing_until(64, 48, [](int x, int y) {
-                  return x < 8 && y < 8 ? 0xffffffu
-                                        : quadrants(64, 48, {0x112233, 0x445566, 0x778899, 0xaabbcc})(x, y);
-              }),
+    EXPECT_EQ(differing_until(64, 48,
+                              [](int x, int y) {
+                                  return x < 8 && y < 8 ? 0xffffffu
+                                                        : quadrants(64, 48,
+                                                                    {0x112233, 0x445566, 0x778899,
+                                                                     0xaabbcc})(x, y);
+                              }),
               0);
     EXPECT_EQ(console().counters().pixel_bytes_copied, copied) << "the map path copied pixels";
 }
@@ -314,13 +322,17 @@ TEST_P(Display, DmabufIsShownWithoutCopiesAndAcknowledged)
 {
     const uint64_t copied = console().counters().pixel_bytes_copied;
     expect_ok("scanout-dmabuf 64 48 XR24 112233 445566 778899 aabbcc");
-    EXPECT_EQ(differing_until(64, 48, quadrants(64, 48, {0x112233, 0x445566, 0x778899, 0xaabbcc})), 0);
+    EXPECT_EQ(differing_until(64, 48, quadrants(64, 48, {0x112233, 0x445566, 0x778899, 0xaabbcc})),
+              0);
     const std::string ack = command("update-dmabuf 0 0 8 8 ffffff");
     EXPECT_EQ(ack.rfind("ok", 0), 0u) << ack;
-    EXPECT_EQ(differing_until(64, 48, [](int x, int y) {
-                  return x < 8 && y < 8 ? 0xffffffu
-                                        : quadrants(64, 48, {0x112233, 0x445566, 0x778899, 0xaabbcc})(x, y);
-              }),
+    EXPECT_EQ(differing_until(64, 48,
+                              [](int x, int y) {
+                                  return x < 8 && y < 8 ? 0xffffffu
+                                                        : quadrants(64, 48,
+                                                                    {0x112233, 0x445566, 0x778899,
+                                                                     0xaabbcc})(x, y);
+                              }),
               0);
     EXPECT_EQ(console().counters().pixel_bytes_copied, copied);
 }
@@ -328,13 +340,17 @@ TEST_P(Display, DmabufIsShownWithoutCopiesAndAcknowledged)
 TEST_P(Display, DmabufStoredBottomUpIsShownTheRightWayUp)
 {
     expect_ok("scanout-dmabuf 64 48 XR24 112233 445566 778899 aabbcc y0_top=1");
-    EXPECT_EQ(differing_until(64, 48, quadrants(64, 48, {0x112233, 0x445566, 0x778899, 0xaabbcc})), 0);
+    EXPECT_EQ(differing_until(64, 48, quadrants(64, 48, {0x112233, 0x445566, 0x778899, 0xaabbcc})),
+              0);
     // Damage is flipped too: the top-left corner changes, seen the right way up.
     expect_ok("update-dmabuf 0 0 8 8 ffffff");
-    EXPECT_EQ(differing_until(64, 48, [](int x, int y) {
-                  return x < 8 && y < 8 ? 0xffffffu
-                                        : quadrants(64, 48, {0x112233, 0x445566, 0x778899, 0xaabbcc})(x, y);
-              }),
+    EXPECT_EQ(differing_until(64, 48,
+                              [](int x, int y) {
+                                  return x < 8 && y < 8 ? 0xffffffu
+                                                        : quadrants(64, 48,
+                                                                    {0x112233, 0x445566, 0x778899,
+                                                                     0xaabbcc})(x, y);
+                              }),
               0);
 }
 
@@ -346,7 +362,8 @@ TEST_P(Display, FullScreenDmabufIsScannedOutDirectly)
     for (int i = 0; i < 3; ++i)
         expect_ok("update-dmabuf 0 0 8 8 ffffff");
     EXPECT_GT(console().counters().direct_scanouts, before);
-    EXPECT_EQ(differing_until(320, 240, [](int x, int y) { return x < 8 && y < 8 ? 0xffffffu : 0x336699u; }),
+    EXPECT_EQ(differing_until(320, 240,
+                              [](int x, int y) { return x < 8 && y < 8 ? 0xffffffu : 0x336699u; }),
               0);
 }
 

@@ -20,14 +20,14 @@ class ParentCompositor {
 public:
     ParentCompositor() : dir_(make_dir()), notify_(dir_ + "/notify")
     {
-        pid_ = spawn({required_env("WESTON"), "--backend=headless-backend.so", "--socket=parent",
-                      "--modules=systemd-notify.so", "--idle-time=0", "--width=800",
-                      "--height=600"},
-                     {{"XDG_RUNTIME_DIR", dir_},
-                      {"NOTIFY_SOCKET", notify_.path()},
-                      {"WAYLAND_DISPLAY", std::nullopt},
-                      {"DISPLAY", std::nullopt}},
-                     dir_ + "/weston.log");
+        pid_ =
+            spawn({required_env("WESTON"), "--backend=headless-backend.so", "--socket=parent",
+                   "--modules=systemd-notify.so", "--idle-time=0", "--width=800", "--height=600"},
+                  {{"XDG_RUNTIME_DIR", dir_},
+                   {"NOTIFY_SOCKET", notify_.path()},
+                   {"WAYLAND_DISPLAY", std::nullopt},
+                   {"DISPLAY", std::nullopt}},
+                  dir_ + "/weston.log");
     }
     ~ParentCompositor()
     {
@@ -38,9 +38,11 @@ public:
 
     bool wait_ready()
     {
-        return notify_.wait_for([](const std::string &message) {
-            return message.find("READY=1") != std::string::npos;
-        }).has_value();
+        return notify_
+            .wait_for([](const std::string &message) {
+                return message.find("READY=1") != std::string::npos;
+            })
+            .has_value();
     }
 
     void kill_now()
@@ -57,7 +59,8 @@ public:
 private:
     static std::string make_dir()
     {
-        std::string dir = (std::filesystem::temp_directory_path() / "phyllome-parent-XXXXXX").string();
+        std::string dir =
+            (std::filesystem::temp_directory_path() / "phyllome-parent-XXXXXX").string();
         if (!mkdtemp(dir.data()))
             throw std::runtime_error("mkdtemp failed");
         return dir;
@@ -73,7 +76,8 @@ TEST(Nested, EachOutputIsAWindowShowingItsCard)
     ParentCompositor parent;
     ASSERT_TRUE(parent.wait_ready());
 
-    SessionProcess session({}, {{"WAYLAND_DISPLAY", parent.socket_path()}, {"WLR_WL_OUTPUTS", "2"}});
+    SessionProcess session({},
+                           {{"WAYLAND_DISPLAY", parent.socket_path()}, {"WLR_WL_OUTPUTS", "2"}});
     ASSERT_TRUE(session.wait_ready()) << session.log();
     for (const char *name : {"WL-1", "WL-2"}) {
         auto image = session.capture(name);

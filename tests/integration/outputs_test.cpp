@@ -99,7 +99,10 @@ protected:
     void TearDown() override { session_.reset(); }
 
     Server &server() { return session_->server(); }
-    bool dispatch_until(const std::function<bool()> &done) { return session_->dispatch_until(done); }
+    bool dispatch_until(const std::function<bool()> &done)
+    {
+        return session_->dispatch_until(done);
+    }
     std::optional<Image> capture(const std::string &output) { return session_->capture(output); }
     bool ready() const { return session_->ready(); }
 

@@ -29,18 +29,37 @@ protected:
         const char *qemu = getenv("QEMU");
         if (!qemu || !*qemu)
             GTEST_SKIP() << "qemu-system-x86_64 is not installed";
-        std::string dir = (std::filesystem::temp_directory_path() / "phyllome-qemu-XXXXXX").string();
+        std::string dir =
+            (std::filesystem::temp_directory_path() / "phyllome-qemu-XXXXXX").string();
         ASSERT_TRUE(mkdtemp(dir.data()));
         dir_ = dir;
         // KVM when the machine lets us, else TCG: SeaBIOS is quick either way.
         // -daemonize: QEMU's first process exits once the QMP socket exists.
-        const pid_t starter = spawn(
-            {qemu, "-name", "bios", "-machine", "pc,accel=kvm:tcg", "-m", "32", "-nodefaults",
-             "-no-user-config", "-vga", "std", "-display", "dbus,p2p=on", "-nic", "none",
-             "-serial", "none", "-monitor", "none", "-qmp",
-             "unix:" + dir_ + "/qmp.sock,server=on,wait=off", "-daemonize", "-pidfile",
-             dir_ + "/qemu.pid"},
-            {}, dir_ + "/qemu.log");
+        const pid_t starter = spawn({qemu,
+                                     "-name",
+                                     "bios",
+                                     "-machine",
+                                     "pc,accel=kvm:tcg",
+                                     "-m",
+                                     "32",
+                                     "-nodefaults",
+                                     "-no-user-config",
+                                     "-vga",
+                                     "std",
+                                     "-display",
+                                     "dbus,p2p=on",
+                                     "-nic",
+                                     "none",
+                                     "-serial",
+                                     "none",
+                                     "-monitor",
+                                     "none",
+                                     "-qmp",
+                                     "unix:" + dir_ + "/qmp.sock,server=on,wait=off",
+                                     "-daemonize",
+                                     "-pidfile",
+                                     dir_ + "/qemu.pid"},
+                                    {}, dir_ + "/qemu.log");
         auto status = wait_for_exit(starter, std::chrono::seconds(60));
         ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << qemu_log();
         std::ifstream(dir_ + "/qemu.pid") >> qemu_pid_;
@@ -108,9 +127,9 @@ TEST_F(RealQemu, SessionShowsExactlyWhatQemuDraws)
     ASSERT_LE(dump->height, kOutputHeight);
 
     // Shown at its native size, centred: every pixel must be QEMU's.
-    const auto placement = vmview::place_frame(static_cast<uint32_t>(dump->width),
-                                               static_cast<uint32_t>(dump->height), kOutputWidth,
-                                               kOutputHeight, config::Scaling::None);
+    const auto placement =
+        vmview::place_frame(static_cast<uint32_t>(dump->width), static_cast<uint32_t>(dump->height),
+                            kOutputWidth, kOutputHeight, config::Scaling::None);
     ASSERT_EQ(placement.dest.width, dump->width);
     int differing = -1;
     for (int i = 0; i < kMaxCaptures && differing != 0; ++i) {

@@ -22,7 +22,9 @@ constexpr int kWidth = 640, kHeight = 480;
 std::string session_file(const std::string &left_vm)
 {
     return "[[vm]]\nname = \"work\"\n\n[[vm]]\nname = \"games\"\n\n"
-           "[[seat]]\nname = \"left\"\nvm = \"" + left_vm + "\"\noutputs = [\"HEADLESS-1\"]\n"
+           "[[seat]]\nname = \"left\"\nvm = \"" +
+           left_vm +
+           "\"\noutputs = [\"HEADLESS-1\"]\n"
            "devices = [\"name:Left keyboard\"]\n\n"
            "[[seat]]\nname = \"right\"\nvm = \"games\"\noutputs = [\"HEADLESS-2\"]\n";
 }
@@ -36,7 +38,8 @@ class Reload : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        std::string dir = (std::filesystem::temp_directory_path() / "phyllome-reload-XXXXXX").string();
+        std::string dir =
+            (std::filesystem::temp_directory_path() / "phyllome-reload-XXXXXX").string();
         ASSERT_TRUE(mkdtemp(dir.data()));
         dir_ = dir;
         path_ = dir_ + "/session.toml";
@@ -71,8 +74,8 @@ protected:
     {
         config::LoadResult parsed = config::parse_config(content, "expected");
         ASSERT_TRUE(parsed.ok());
-        const StatusCardText text = card_text_for_output(*parsed.config, output,
-                                                        [](const std::string &) { return "Not connected"; }, "");
+        const StatusCardText text = card_text_for_output(
+            *parsed.config, output, [](const std::string &) { return "Not connected"; }, "");
         ASSERT_EQ(text.vm, vm);
         CardImage expected = render_status_card(text, kWidth, kHeight);
         const CardGeometry card = status_card_geometry(kWidth, kHeight);

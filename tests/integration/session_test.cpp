@@ -39,9 +39,13 @@ TEST(Cli, VersionAndHelpExitZero)
 
 TEST(Cli, BadArgumentsGiveOneLineAndExitTwo)
 {
-    for (const auto &args : std::vector<std::vector<std::string>>{
-             {"--bogus"}, {"--headless"}, {"--headless", "1920"}, {"--headless", "0x10"},
-             {"--headless", "10x10,"}, {"--ready-fd", "x"}, {"--ready-fd", "999"}}) {
+    for (const auto &args : std::vector<std::vector<std::string>>{{"--bogus"},
+                                                                  {"--headless"},
+                                                                  {"--headless", "1920"},
+                                                                  {"--headless", "0x10"},
+                                                                  {"--headless", "10x10,"},
+                                                                  {"--ready-fd", "x"},
+                                                                  {"--ready-fd", "999"}}) {
         auto result = run_session(args);
         EXPECT_EQ(result.exit_code, 2) << args[0] << ": " << result.output;
         EXPECT_EQ(count_lines(result.output), 1) << result.output;
@@ -57,7 +61,8 @@ void expect_status_card(const Image &image)
     // The four margins around the card are pure background.
     EXPECT_EQ(count_differing(image, 0, 0, image.width, card.y, kBackgroundColor, 2), 0);
     EXPECT_EQ(count_differing(image, 0, card.y + card.height, image.width,
-                              image.height - card.y - card.height, kBackgroundColor, 2), 0);
+                              image.height - card.y - card.height, kBackgroundColor, 2),
+              0);
     EXPECT_EQ(count_differing(image, 0, 0, card.x, image.height, kBackgroundColor, 2), 0);
     // The card's inner area is its colour, with text in a clearly different one.
     const int inner_x = card.x + card.width / 10, inner_w = card.width * 8 / 10;

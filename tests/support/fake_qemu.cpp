@@ -20,8 +20,8 @@ namespace phyllome::test {
 FakeQemu::FakeQemu(const std::string &version, const std::string &extra_args)
 {
     int pair[2], in[2], out[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0 || pipe2(in, O_CLOEXEC) != 0 ||
-        pipe2(out, O_CLOEXEC) != 0)
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0 ||
+        pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
         throw std::runtime_error("cannot create fake-qemu's pipes");
     client_fd_ = pair[0];
     log_path_ = (std::filesystem::temp_directory_path() /
@@ -74,7 +74,10 @@ FakeQemu::~FakeQemu()
     std::filesystem::remove(log_path_, ignored);
 }
 
-int FakeQemu::take_client_fd() { return std::exchange(client_fd_, -1); }
+int FakeQemu::take_client_fd()
+{
+    return std::exchange(client_fd_, -1);
+}
 
 void FakeQemu::send(const std::string &command)
 {

@@ -65,7 +65,8 @@ std::optional<Image> InProcessSession::capture(const std::string &output, bool w
     if (with_cursor)
         argv.push_back("-c");
     argv.insert(argv.end(), {"-o", output, path});
-    const pid_t pid = spawn(argv, {{"WAYLAND_DISPLAY", server_->socket()}}, runtime_dir_ + "/grim.log");
+    const pid_t pid =
+        spawn(argv, {{"WAYLAND_DISPLAY", server_->socket()}}, runtime_dir_ + "/grim.log");
     const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
     if (pidfd < 0) {
         ADD_FAILURE() << "pidfd_open failed";
@@ -97,9 +98,10 @@ std::optional<Image> InProcessSession::capture(const std::string &output, bool w
     return read_ppm(path);
 }
 
-std::optional<Image> InProcessSession::capture_until(const std::string &output,
-                                                     const std::function<bool(const Image &)> &wanted,
-                                                     int attempts, bool with_cursor)
+std::optional<Image>
+InProcessSession::capture_until(const std::string &output,
+                                const std::function<bool(const Image &)> &wanted, int attempts,
+                                bool with_cursor)
 {
     std::optional<Image> image;
     for (int i = 0; i < attempts; ++i) {

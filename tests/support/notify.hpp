@@ -21,8 +21,9 @@ public:
 
     // Receives messages until one satisfies `wanted`; returns it, or nullopt
     // at the deadline. Messages before it are dropped.
-    std::optional<std::string> wait_for(const std::function<bool(const std::string &)> &wanted,
-                                        std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    std::optional<std::string>
+    wait_for(const std::function<bool(const std::string &)> &wanted,
+             std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 private:
     std::string path_;

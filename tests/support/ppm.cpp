@@ -33,14 +33,16 @@ std::optional<long> next_number(const std::string &data, std::size_t &pos)
 uint32_t Image::at(int x, int y) const
 {
     const std::size_t i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
-                           static_cast<std::size_t>(x)) * 3;
+                           static_cast<std::size_t>(x)) *
+                          3;
     return (uint32_t{rgb[i]} << 16) | (uint32_t{rgb[i + 1]} << 8) | rgb[i + 2];
 }
 
 std::optional<Image> read_ppm(const std::string &path)
 {
     std::ifstream file(path, std::ios::binary);
-    const std::string data((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    const std::string data((std::istreambuf_iterator<char>(file)),
+                           std::istreambuf_iterator<char>());
     if (data.size() < 2 || data[0] != 'P' || data[1] != '6')
         return std::nullopt;
     std::size_t pos = 2;
@@ -50,7 +52,8 @@ std::optional<Image> read_ppm(const std::string &path)
     if (!width || !height || !max || *max != 255 || *width <= 0 || *height <= 0)
         return std::nullopt;
     ++pos; // the single whitespace after the header
-    const std::size_t size = static_cast<std::size_t>(*width) * static_cast<std::size_t>(*height) * 3;
+    const std::size_t size =
+        static_cast<std::size_t>(*width) * static_cast<std::size_t>(*height) * 3;
     if (data.size() < pos + size)
         return std::nullopt;
     Image image;

@@ -18,10 +18,10 @@ namespace phyllome::test {
 using EnvChanges = std::map<std::string, std::optional<std::string>>;
 
 struct CommandResult {
-    int exit_code = -1;   // -1 if it did not exit normally
-    int term_signal = 0;  // the signal that ended it, if any
+    int exit_code = -1;  // -1 if it did not exit normally
+    int term_signal = 0; // the signal that ended it, if any
     bool timed_out = false;
-    std::string output;   // stdout and stderr together
+    std::string output; // stdout and stderr together
 };
 
 // Runs argv to completion, killing it at the deadline.

@@ -19,7 +19,8 @@ Qmp::Qmp(const std::string &socket_path)
         throw std::runtime_error("QMP socket path too long");
     socket_path.copy(address.sun_path, sizeof address.sun_path - 1);
     if (connect(fd_, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0)
-        throw std::runtime_error("cannot connect to QMP at " + socket_path + ": " + strerror(errno));
+        throw std::runtime_error("cannot connect to QMP at " + socket_path + ": " +
+                                 strerror(errno));
     read_line(std::chrono::seconds(30)); // the greeting
     const std::string reply = execute(R"({"execute":"qmp_capabilities"})");
     if (reply.find("\"return\"") == std::string::npos)

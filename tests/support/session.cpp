@@ -18,7 +18,8 @@ namespace phyllome::test {
 SessionProcess::SessionProcess(const std::vector<std::string> &args, EnvChanges env,
                                std::vector<int> inherit)
 {
-    std::string dir_template = (std::filesystem::temp_directory_path() / "phyllome-test-XXXXXX").string();
+    std::string dir_template =
+        (std::filesystem::temp_directory_path() / "phyllome-test-XXXXXX").string();
     if (!mkdtemp(dir_template.data()))
         throw std::runtime_error("mkdtemp failed");
     runtime_dir_ = dir_template;
@@ -105,7 +106,8 @@ CommandResult SessionProcess::run_client(const std::vector<std::string> &argv)
 std::optional<Image> SessionProcess::capture(const std::string &output)
 {
     const std::string path = runtime_dir_ + "/capture-" + std::to_string(++captures_) + ".ppm";
-    const CommandResult result = run_client({required_env("GRIM"), "-t", "ppm", "-o", output, path});
+    const CommandResult result =
+        run_client({required_env("GRIM"), "-t", "ppm", "-o", output, path});
     if (result.exit_code != 0) {
         ADD_FAILURE() << "grim -o " << output << " failed (exit " << result.exit_code
                       << "): " << result.output;

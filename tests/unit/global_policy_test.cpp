@@ -7,9 +7,9 @@ namespace {
 
 TEST(GlobalPolicy, ScreenReadersAndOutputControlAreForTheSessionUserOnly)
 {
-    for (const char *name : {"zwlr_screencopy_manager_v1", "zwlr_output_manager_v1",
-                             "zwlr_export_dmabuf_manager_v1", "zwp_virtual_keyboard_manager_v1",
-                             "zwlr_virtual_pointer_manager_v1"}) {
+    for (const char *name :
+         {"zwlr_screencopy_manager_v1", "zwlr_output_manager_v1", "zwlr_export_dmabuf_manager_v1",
+          "zwp_virtual_keyboard_manager_v1", "zwlr_virtual_pointer_manager_v1"}) {
         EXPECT_TRUE(global_is_privileged(name)) << name;
         EXPECT_TRUE(client_may_bind(name, 1000, 1000)) << name;
         EXPECT_FALSE(client_may_bind(name, 1001, 1000)) << name;

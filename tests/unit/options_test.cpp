@@ -8,8 +8,7 @@ namespace {
 Options parse_ok(const std::vector<std::string> &args)
 {
     auto result = parse_options(args);
-    EXPECT_TRUE(std::holds_alternative<Options>(result))
-        << std::get<OptionsError>(result).message;
+    EXPECT_TRUE(std::holds_alternative<Options>(result)) << std::get<OptionsError>(result).message;
     return std::holds_alternative<Options>(result) ? std::get<Options>(result) : Options{};
 }
 
@@ -17,7 +16,8 @@ std::string parse_error(const std::vector<std::string> &args)
 {
     auto result = parse_options(args);
     EXPECT_TRUE(std::holds_alternative<OptionsError>(result));
-    return std::holds_alternative<OptionsError>(result) ? std::get<OptionsError>(result).message : "";
+    return std::holds_alternative<OptionsError>(result) ? std::get<OptionsError>(result).message
+                                                        : "";
 }
 
 TEST(Options, NoArgumentsMeansTheBackendWlrootsPicks)
@@ -39,9 +39,9 @@ TEST(Options, HeadlessSizesInOrder)
 
 TEST(Options, MalformedSizesAreRefused)
 {
-    for (const char *bad : {"", "1920", "1920x", "x1080", "0x100", "100x0", "-1x5", "1x1,",
-                            ",1x1", "1920x1080x3", "16385x10", "10 x10", "1e3x10",
-                            "99999999999999999999x1"})
+    for (const char *bad :
+         {"", "1920", "1920x", "x1080", "0x100", "100x0", "-1x5", "1x1,", ",1x1", "1920x1080x3",
+          "16385x10", "10 x10", "1e3x10", "99999999999999999999x1"})
         EXPECT_FALSE(parse_output_sizes(bad)) << '"' << bad << '"';
     EXPECT_TRUE(parse_output_sizes("16384x16384"));
     std::string seventeen = "1x1";

@@ -7,7 +7,10 @@
 namespace phyllome {
 namespace {
 
-uint32_t rgb(uint32_t argb) { return argb & 0xffffff; }
+uint32_t rgb(uint32_t argb)
+{
+    return argb & 0xffffff;
+}
 
 int count_text_pixels(const CardImage &image)
 {
@@ -23,8 +26,13 @@ int count_text_pixels(const CardImage &image)
 
 TEST(StatusCardGeometry, CentredAndInsideTheOutput)
 {
-    for (auto [w, h] : std::vector<std::pair<int, int>>{
-             {1920, 1080}, {1280, 720}, {3840, 2160}, {640, 480}, {200, 100}, {1, 1}, {100, 4000}}) {
+    for (auto [w, h] : std::vector<std::pair<int, int>>{{1920, 1080},
+                                                        {1280, 720},
+                                                        {3840, 2160},
+                                                        {640, 480},
+                                                        {200, 100},
+                                                        {1, 1},
+                                                        {100, 4000}}) {
         const CardGeometry card = status_card_geometry(w, h);
         EXPECT_GE(card.x, 0);
         EXPECT_GE(card.y, 0);
@@ -73,8 +81,10 @@ TEST(StatusCard, EmptyTextStillSaysSomething)
 
 TEST(StatusCard, LongNamesAndTinyOutputsDoNotBreakIt)
 {
-    const StatusCardText text{.vm = std::string(500, 'W'), .state = "\xe2\x9c\x93 ok",
-                              .seat = std::string(300, 's'), .output = "X"};
+    const StatusCardText text{.vm = std::string(500, 'W'),
+                              .state = "\xe2\x9c\x93 ok",
+                              .seat = std::string(300, 's'),
+                              .output = "X"};
     for (auto [w, h] : std::vector<std::pair<int, int>>{{1, 1}, {16, 9}, {7680, 4320}}) {
         CardImage image = render_status_card(text, w, h);
         EXPECT_GT(image.width(), 0);
