@@ -95,6 +95,7 @@ public:
         for (const auto &action : outcome.actions)
             wlr_log(WLR_INFO, "Reload: %s", config::to_string(action).c_str());
         // Outputs whose card text and console are unchanged are not touched.
+        displays_.sync_libvirt();
         displays_.assign();
         server_.refresh_cards();
         const std::string status =
@@ -199,7 +200,8 @@ int main(int argc, char **argv)
             ~Forget() { pointer = nullptr; }
         } forget{displays};
         for (const auto &[vm, fd] : options.vm_fds)
-            vm_displays.attach(vm, vmview::UniqueFd(fd));
+            vm_displays.attach_manual(vm, vmview::UniqueFd(fd));
+        vm_displays.sync_libvirt();
         vm_displays.assign();
         Reloader reloader(server, session_config, readiness, vm_displays);
         server.run();

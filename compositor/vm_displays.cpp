@@ -19,6 +19,73 @@ VmDisplays::~VmDisplays()
         output->show_console(nullptr, config::Scaling::Fit);
     if (cleanup_)
         wl_event_source_remove(cleanup_);
+    links_.clear();
+    connections_.clear();
+    off_loop_.reset(); // waits for libvirt calls still running
+    vms_.clear();
+    libvirt_loop_.reset();
+}
+
+void VmDisplays::attach_manual(const std::string &vm, vmview::UniqueFd fd)
+{
+    manual_.insert(vm);
+    attach(vm, std::move(fd));
+}
+
+void VmDisplays::sync_libvirt()
+{
+    const config::Config &config = config_();
+    std::map<std::string, std::string> wanted; // VM -> URI
+    for (const config::Seat &seat : config.seats) {
+        if (!seat.vm || manual_.count(*seat.vm))
+            continue;
+        if (const config::Vm *vm = config.find_vm(*seat.vm))
+            wanted[vm->name] = config::effective_uri(config, *vm);
+    }
+
+    // Let go of VMs no seat shows any more (or whose URI changed): their
+    // display goes with them.
+    for (auto it = links_.begin(); it != links_.end();) {
+        auto want = wanted.find(it->first);
+        if (want != wanted.end() && it->second->uri() == want->second) {
+            ++it;
+            continue;
+        }
+        wlr_log(WLR_INFO, "VM %s: no longer shown; its display is closed", it->first.c_str());
+        vms_.erase(it->first);
+        it = links_.erase(it);
+    }
+    if (wanted.empty() && links_.empty())
+        return;
+
+    if (!libvirt_loop_) {
+        libvirt_loop_ = std::make_unique<vmview::LibvirtLoop>(server_.event_loop());
+        off_loop_ = std::make_unique<vmview::OffLoop>(server_.event_loop());
+    }
+    for (const auto &[name, uri] : wanted) {
+        if (links_.count(name))
+            continue;
+        auto &connection = connections_[uri];
+        if (!connection)
+            connection = std::make_unique<vmview::LibvirtConnection>(server_.event_loop(),
+                                                                     *off_loop_, uri);
+        const config::Vm *vm = config.find_vm(name);
+        vmview::VmLink::Handlers handlers;
+        handlers.display_opened = [this, name](vmview::UniqueFd fd) { attach(name, std::move(fd)); };
+        handlers.state_changed = [this] { server_.refresh_cards(); };
+        wlr_log(WLR_INFO, "VM %s: following it through libvirt at %s", name.c_str(), uri.c_str());
+        links_[name] = std::make_unique<vmview::VmLink>(server_.event_loop(), *off_loop_,
+                                                        *connection, name,
+                                                        vm && vm->autostart, std::move(handlers));
+    }
+    // Connections no VM uses any more.
+    for (auto it = connections_.begin(); it != connections_.end();) {
+        const bool used = std::any_of(wanted.begin(), wanted.end(),
+                                      [&](const auto &w) { return w.second == it->first; });
+        it = used ? std::next(it) : connections_.erase(it);
+    }
+    assign();
+    server_.refresh_cards();
 }
 
 void VmDisplays::attach(const std::string &vm, vmview::UniqueFd fd)
@@ -48,6 +115,9 @@ void VmDisplays::attach(const std::string &vm, vmview::UniqueFd fd)
         it->second.state = "Display disconnected";
         wlr_log(WLR_ERROR, "VM %s: display %s", vm.c_str(), reason.c_str());
         closed_.push_back(std::move(it->second.client));
+        // The VM may still run (QEMU closed the socket): libvirt opens it again.
+        if (auto link = links_.find(vm); link != links_.end())
+            link->second->display_lost();
         assign();
         server_.refresh_cards();
         if (!cleanup_)
@@ -118,8 +188,20 @@ void VmDisplays::assign()
 
         const config::Vm *vm_config = config.find_vm(*seat.vm);
         const config::Scaling scaling = vm_config ? vm_config->scaling : config::Scaling::Fit;
-        for (std::size_t i = 0; i < std::min(outputs.size(), consoles.size()); ++i)
+        for (std::size_t i = 0; i < std::min(outputs.size(), consoles.size()); ++i) {
             shown[outputs[i]] = {consoles[i], scaling};
+            // follow_output: the guest is asked for the output's size (sent
+            // again only when it changes); where the device cannot, the
+            // scaling setting places the frame.
+            if (vm_config && vm_config->follow_output) {
+                const wlr_output *output = outputs[i]->wlr();
+                vm->second.client->set_ui_info(
+                    consoles[i]->info().id, static_cast<uint32_t>(output->width),
+                    static_cast<uint32_t>(output->height),
+                    static_cast<uint16_t>(std::clamp(output->phys_width, 0, 65535)),
+                    static_cast<uint16_t>(std::clamp(output->phys_height, 0, 65535)));
+            }
+        }
     }
     for (auto &[output, console] : shown)
         output->show_console(console.first, console.second);
@@ -127,10 +209,20 @@ void VmDisplays::assign()
 
 std::string VmDisplays::state_of(const std::string &vm) const
 {
+    // libvirt's view first; once the VM runs, the display's.
+    if (auto link = links_.find(vm); link != links_.end() &&
+                                     link->second->state() != vmview::VmLink::State::Running)
+        return link->second->describe();
     auto it = vms_.find(vm);
     if (it == vms_.end())
         return "Not connected";
     return it->second.state;
+}
+
+const vmview::VmLink *VmDisplays::link(const std::string &vm) const
+{
+    auto it = links_.find(vm);
+    return it == links_.end() ? nullptr : it->second.get();
 }
 
 const vmview::DisplayClient *VmDisplays::client(const std::string &vm) const

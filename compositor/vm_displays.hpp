@@ -5,10 +5,15 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "config/config.hpp"
 #include "vmview/display_client.hpp"
+#include "vmview/libvirt_connection.hpp"
+#include "vmview/libvirt_loop.hpp"
+#include "vmview/off_loop.hpp"
+#include "vmview/vm_link.hpp"
 #include "vmview/unique_fd.hpp"
 
 namespace phyllome {
@@ -27,6 +32,14 @@ public:
     // the VM's previous display connection, if any.
     void attach(const std::string &vm, vmview::UniqueFd fd);
 
+    // A VM the session was handed a display for (--vm-fd): not looked for
+    // in libvirt.
+    void attach_manual(const std::string &vm, vmview::UniqueFd fd);
+
+    // Follows through libvirt every VM a seat shows (and lets go of the
+    // others): at start and after the session file changed.
+    void sync_libvirt();
+
     // Decides again which console every output shows: after output,
     // console or configuration changes.
     void assign();
@@ -35,6 +48,7 @@ public:
     std::string state_of(const std::string &vm) const;
 
     const vmview::DisplayClient *client(const std::string &vm) const;
+    const vmview::VmLink *link(const std::string &vm) const;
 
 private:
     struct Vm {
@@ -50,6 +64,13 @@ private:
     // Clients whose connection ended, destroyed outside their own callbacks.
     std::vector<std::unique_ptr<vmview::DisplayClient>> closed_;
     wl_event_source *cleanup_ = nullptr;
+
+    // libvirt: created on first use, in this order, destroyed in reverse.
+    std::set<std::string> manual_;
+    std::unique_ptr<vmview::LibvirtLoop> libvirt_loop_;
+    std::unique_ptr<vmview::OffLoop> off_loop_;
+    std::map<std::string, std::unique_ptr<vmview::LibvirtConnection>> connections_; // by URI
+    std::map<std::string, std::unique_ptr<vmview::VmLink>> links_;                  // by VM
 };
 
 } // namespace phyllome

@@ -273,6 +273,40 @@ int DisplayClient::on_properties_changed(sd_bus_message *m, void *data, sd_bus_e
     return 0;
 }
 
+void DisplayClient::set_ui_info(uint32_t console_id, uint32_t width, uint32_t height,
+                                uint16_t width_mm, uint16_t height_mm)
+{
+    const UiInfo info{width, height, width_mm, height_mm};
+    auto sent = ui_info_sent_.find(console_id);
+    if (!connected_ || (sent != ui_info_sent_.end() && sent->second == info))
+        return;
+    ui_info_sent_[console_id] = info;
+    auto *call = new ConsoleCall{this, console_id};
+    sd_bus_slot *slot = nullptr;
+    const int r = sd_bus_call_method_async(
+        bus_, &slot, nullptr, console_path(console_id).c_str(), kConsoleInterface, "SetUIInfo",
+        [](sd_bus_message *reply, void *data, sd_bus_error *) {
+            auto *call = static_cast<ConsoleCall *>(data);
+            if (!sd_bus_message_is_method_error(reply, nullptr))
+                return 0;
+            DisplayClient *self = call->client;
+            std::fprintf(stderr, "VM %s: console %u keeps its size (%s): scaling applies\n",
+                         self->vm_name_.c_str(), call->id, sd_bus_message_get_error(reply)->message);
+            if (self->on_ui_info_unsupported)
+                self->on_ui_info_unsupported(call->id);
+            return 0;
+        },
+        call, "qqiiuu", width_mm, height_mm, 0, 0, width, height);
+    if (r < 0) {
+        delete call;
+        return;
+    }
+    sd_bus_slot_set_destroy_callback(slot,
+                                     [](void *data) { delete static_cast<ConsoleCall *>(data); });
+    sd_bus_slot_set_floating(slot, 1);
+    source_->update();
+}
+
 Console *DisplayClient::find_console(uint32_t id)
 {
     for (auto &console : consoles_)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,14 @@ public:
     const std::vector<std::unique_ptr<Console>> &consoles() const { return consoles_; }
     bool connected() const { return connected_; }
 
+    // Asks the guest to take this size for a console (Console.SetUIInfo):
+    // the output's resolution and physical size. A repeat of the last
+    // request is not sent. Devices without the hook (standard VGA) refuse;
+    // `on_unsupported` is then told once, and the scaling setting applies.
+    void set_ui_info(uint32_t console_id, uint32_t width, uint32_t height, uint16_t width_mm,
+                     uint16_t height_mm);
+    std::function<void(uint32_t console_id)> on_ui_info_unsupported;
+
 private:
     void fail(const std::string &reason);
     void read_vm();
@@ -55,6 +64,12 @@ private:
     std::unique_ptr<BusSource> source_;
     bool connected_ = true;
     std::vector<std::unique_ptr<Console>> consoles_;
+    struct UiInfo {
+        uint32_t width, height;
+        uint16_t width_mm, height_mm;
+        bool operator==(const UiInfo &) const = default;
+    };
+    std::map<uint32_t, UiInfo> ui_info_sent_;
     sd_bus_slot *properties_match_ = nullptr;
 };
 

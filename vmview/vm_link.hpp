@@ -1,0 +1,83 @@
+// One VM a seat shows, followed through libvirt for its whole life: looked
+// up by name, its lifecycle events followed, its D-Bus display opened with
+// virDomainOpenGraphicsFD whenever it runs, and reopened when it is lost.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <wayland-server-core.h>
+
+#include "vmview/libvirt_connection.hpp"
+#include "vmview/off_loop.hpp"
+#include "vmview/unique_fd.hpp"
+
+namespace phyllome::vmview {
+
+class VmLink {
+public:
+    enum class State {
+        Connecting,  // libvirt not reached yet
+        Unreachable, // libvirt not reachable: error() says why
+        Undefined,   // no such domain
+        ShutOff,
+        Starting,    // autostart asked libvirt to start it
+        Running,
+        Paused,
+        ShuttingDown,
+        Crashed,
+        NoDisplay,   // running, but without <graphics type='dbus' p2p='yes'/>
+        Error,       // error() says what
+    };
+
+    struct Handlers {
+        // A display connection to the running VM, for the display client.
+        std::function<void(UniqueFd fd)> display_opened;
+        // state() or error() changed.
+        std::function<void()> state_changed;
+    };
+
+    VmLink(wl_event_loop *loop, OffLoop &off_loop, LibvirtConnection &connection,
+           std::string name, bool autostart, Handlers handlers);
+    ~VmLink();
+    VmLink(const VmLink &) = delete;
+    VmLink &operator=(const VmLink &) = delete;
+
+    const std::string &name() const { return name_; }
+    const std::string &uri() const { return connection_.uri(); }
+    State state() const { return state_; }
+    const std::string &error() const { return error_; }
+    // The state in words, for the status card.
+    std::string describe() const;
+
+    // The display connection ended while the VM may still run (QEMU closed
+    // it, or the guest rebooted): open it again, after a bounded back-off.
+    void display_lost();
+
+private:
+    void refresh();
+    void refreshed(State state, std::string error, UniqueFd display, bool may_autostart);
+    void start_domain();
+    static int on_retry(void *data);
+
+    wl_event_loop *loop_;
+    OffLoop &off_loop_;
+    LibvirtConnection &connection_;
+    std::string name_;
+    bool autostart_;
+    Handlers handlers_;
+    int subscription_ = -1;
+
+    State state_ = State::Connecting;
+    std::string error_;
+    bool refreshing_ = false;
+    bool refresh_again_ = false;
+    bool autostart_done_ = false; // only when the seat starts showing it
+    bool display_open_ = false;
+    int retry_ms_ = 0;
+    wl_event_source *retry_ = nullptr;
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+} // namespace phyllome::vmview
