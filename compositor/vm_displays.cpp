@@ -67,16 +67,20 @@ void VmDisplays::sync_libvirt()
             continue;
         auto &connection = connections_[uri];
         if (!connection)
-            connection = std::make_unique<vmview::LibvirtConnection>(server_.event_loop(),
-                                                                     *off_loop_, uri);
+            connection =
+                std::make_unique<vmview::LibvirtConnection>(server_.event_loop(), *off_loop_, uri);
         const config::Vm *vm = config.find_vm(name);
         vmview::VmLink::Handlers handlers;
-        handlers.display_opened = [this, name](vmview::UniqueFd fd) { attach(name, std::move(fd)); };
-        handlers.state_changed = [this] { server_.refresh_cards(); };
+        handlers.display_opened = [this, name](vmview::UniqueFd fd) {
+            attach(name, std::move(fd));
+        };
+        handlers.state_changed = [this] {
+            server_.refresh_cards();
+        };
         wlr_log(WLR_INFO, "VM %s: following it through libvirt at %s", name.c_str(), uri.c_str());
-        links_[name] = std::make_unique<vmview::VmLink>(server_.event_loop(), *off_loop_,
-                                                        *connection, name,
-                                                        vm && vm->autostart, std::move(handlers));
+        links_[name] =
+            std::make_unique<vmview::VmLink>(server_.event_loop(), *off_loop_, *connection, name,
+                                             vm && vm->autostart, std::move(handlers));
     }
     // Connections no VM uses any more.
     for (auto it = connections_.begin(); it != connections_.end();) {
@@ -210,13 +214,19 @@ void VmDisplays::assign()
 std::string VmDisplays::state_of(const std::string &vm) const
 {
     // libvirt's view first; once the VM runs, the display's.
-    if (auto link = links_.find(vm); link != links_.end() &&
-                                     link->second->state() != vmview::VmLink::State::Running)
+    if (auto link = links_.find(vm);
+        link != links_.end() && link->second->state() != vmview::VmLink::State::Running)
         return link->second->describe();
     auto it = vms_.find(vm);
     if (it == vms_.end())
         return "Not connected";
     return it->second.state;
+}
+
+virConnectPtr VmDisplays::libvirt(const std::string &uri) const
+{
+    auto it = connections_.find(uri);
+    return it == connections_.end() ? nullptr : it->second->get();
 }
 
 const vmview::VmLink *VmDisplays::link(const std::string &vm) const

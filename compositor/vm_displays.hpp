@@ -13,8 +13,8 @@
 #include "vmview/libvirt_connection.hpp"
 #include "vmview/libvirt_loop.hpp"
 #include "vmview/off_loop.hpp"
-#include "vmview/vm_link.hpp"
 #include "vmview/unique_fd.hpp"
+#include "vmview/vm_link.hpp"
 
 namespace phyllome {
 
@@ -49,6 +49,8 @@ public:
 
     const vmview::DisplayClient *client(const std::string &vm) const;
     const vmview::VmLink *link(const std::string &vm) const;
+    // The libvirt connection to `uri` (null until it is open).
+    virConnectPtr libvirt(const std::string &uri) const;
 
 private:
     struct Vm {

@@ -291,7 +291,8 @@ void DisplayClient::set_ui_info(uint32_t console_id, uint32_t width, uint32_t he
                 return 0;
             DisplayClient *self = call->client;
             std::fprintf(stderr, "VM %s: console %u keeps its size (%s): scaling applies\n",
-                         self->vm_name_.c_str(), call->id, sd_bus_message_get_error(reply)->message);
+                         self->vm_name_.c_str(), call->id,
+                         sd_bus_message_get_error(reply)->message);
             if (self->on_ui_info_unsupported)
                 self->on_ui_info_unsupported(call->id);
             return 0;

@@ -37,9 +37,10 @@ std::optional<DomainGraphics> read_domain_graphics(std::string_view xml)
         return std::nullopt;
     DomainGraphics graphics;
     xmlNode *root = xmlDocGetRootElement(doc);
-    xmlNode *devices = root && std::strcmp(reinterpret_cast<const char *>(root->name), "domain") == 0
-                           ? child(root, "devices")
-                           : nullptr;
+    xmlNode *devices =
+        root && std::strcmp(reinterpret_cast<const char *>(root->name), "domain") == 0
+            ? child(root, "devices")
+            : nullptr;
     unsigned index = 0;
     for (xmlNode *node = devices ? devices->children : nullptr; node; node = node->next) {
         if (node->type != XML_ELEMENT_NODE ||

@@ -82,9 +82,9 @@ void LibvirtConnection::opened(virConnectPtr conn, std::string error)
     virConnectSetKeepAlive(conn_, 5, 3);
     virResetLastError();
     virConnectRegisterCloseCallback(conn_, on_close, this, nullptr);
-    lifecycle_callback_ = virConnectDomainEventRegisterAny(
-        conn_, nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle),
-        this, nullptr);
+    lifecycle_callback_ =
+        virConnectDomainEventRegisterAny(conn_, nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                         VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), this, nullptr);
     if (lifecycle_callback_ < 0)
         std::fprintf(stderr, "libvirt %s: no lifecycle events: %s\n", uri_.c_str(),
                      last_libvirt_error().c_str());
@@ -162,14 +162,16 @@ void LibvirtConnection::notify_all(int event, int detail)
         callback(event, detail);
 }
 
-int LibvirtConnection::subscribe(const std::string &domain,
-                                 std::function<void(int, int)> callback)
+int LibvirtConnection::subscribe(const std::string &domain, std::function<void(int, int)> callback)
 {
     const int id = next_id_++;
     subscribers_[id] = {domain, std::move(callback)};
     return id;
 }
 
-void LibvirtConnection::unsubscribe(int id) { subscribers_.erase(id); }
+void LibvirtConnection::unsubscribe(int id)
+{
+    subscribers_.erase(id);
+}
 
 } // namespace phyllome::vmview

@@ -72,8 +72,14 @@ int to_libvirt(uint32_t mask)
     return events;
 }
 
-void *id_data(int id) { return reinterpret_cast<void *>(static_cast<intptr_t>(id)); }
-int data_id(void *data) { return static_cast<int>(reinterpret_cast<intptr_t>(data)); }
+void *id_data(int id)
+{
+    return reinterpret_cast<void *>(static_cast<intptr_t>(id));
+}
+int data_id(void *data)
+{
+    return static_cast<int>(reinterpret_cast<intptr_t>(data));
+}
 
 // libvirt's free callbacks must run from a clean stack, never inside the
 // remove call that released them: an idle source runs them.
@@ -115,7 +121,8 @@ int on_handle(int fd, uint32_t mask, void *data)
 
 void arm(Timeout &timeout)
 {
-    const int ms = timeout.frequency_ms < 0 ? 0 : (timeout.frequency_ms == 0 ? 1 : timeout.frequency_ms);
+    const int ms =
+        timeout.frequency_ms < 0 ? 0 : (timeout.frequency_ms == 0 ? 1 : timeout.frequency_ms);
     wl_event_source_timer_update(timeout.source, ms);
 }
 
@@ -291,8 +298,8 @@ LibvirtLoop::LibvirtLoop(wl_event_loop *loop)
         virInitialize();
         // The session logs libvirt's errors itself, once, where it handles them.
         virSetErrorFunc(nullptr, [](void *, virErrorPtr) {});
-        virEventRegisterImpl(add_handle, update_handle, remove_handle, add_timeout,
-                             update_timeout, remove_timeout);
+        virEventRegisterImpl(add_handle, update_handle, remove_handle, add_timeout, update_timeout,
+                             remove_timeout);
         registered = true;
     }
     // Handles and timeouts libvirt made while no loop served it.

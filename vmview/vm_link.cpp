@@ -121,8 +121,8 @@ void VmLink::refresh()
             virDomainPtr dom = virDomainLookupByName(conn, name.c_str());
             if (!dom) {
                 const virError *error = virGetLastError();
-                result->state = error && error->code == VIR_ERR_NO_DOMAIN ? State::Undefined
-                                                                          : State::Error;
+                result->state =
+                    error && error->code == VIR_ERR_NO_DOMAIN ? State::Undefined : State::Error;
                 result->error = last_libvirt_error();
                 virConnectClose(conn);
                 return;
@@ -139,8 +139,7 @@ void VmLink::refresh()
                     if (!graphics || !graphics->dbus_p2p_index) {
                         result->state = State::NoDisplay;
                     } else {
-                        const int fd = virDomainOpenGraphicsFD(dom, *graphics->dbus_p2p_index,
-                                                               0);
+                        const int fd = virDomainOpenGraphicsFD(dom, *graphics->dbus_p2p_index, 0);
                         if (fd < 0)
                             result->error = "cannot open its display: " + last_libvirt_error();
                         result->display = UniqueFd(fd);
@@ -190,7 +189,8 @@ void VmLink::refreshed(State state, std::string error, UniqueFd display, bool ma
         autostart_done_ = true;
 
     if (state_ == State::NoDisplay && previous != State::NoDisplay)
-        std::fprintf(stderr, "VM %s runs without a D-Bus display the session can open: add %s to "
+        std::fprintf(stderr,
+                     "VM %s runs without a D-Bus display the session can open: add %s to "
                      "its <devices> (virsh edit %s)\n",
                      name_.c_str(), kDbusGraphicsXml, name_.c_str());
     if ((state_ != previous || error_ != previous_error) && handlers_.state_changed)

@@ -22,13 +22,13 @@ public:
         Unreachable, // libvirt not reachable: error() says why
         Undefined,   // no such domain
         ShutOff,
-        Starting,    // autostart asked libvirt to start it
+        Starting, // autostart asked libvirt to start it
         Running,
         Paused,
         ShuttingDown,
         Crashed,
-        NoDisplay,   // running, but without <graphics type='dbus' p2p='yes'/>
-        Error,       // error() says what
+        NoDisplay, // running, but without <graphics type='dbus' p2p='yes'/>
+        Error,     // error() says what
     };
 
     struct Handlers {
@@ -38,8 +38,8 @@ public:
         std::function<void()> state_changed;
     };
 
-    VmLink(wl_event_loop *loop, OffLoop &off_loop, LibvirtConnection &connection,
-           std::string name, bool autostart, Handlers handlers);
+    VmLink(wl_event_loop *loop, OffLoop &off_loop, LibvirtConnection &connection, std::string name,
+           bool autostart, Handlers handlers);
     ~VmLink();
     VmLink(const VmLink &) = delete;
     VmLink &operator=(const VmLink &) = delete;

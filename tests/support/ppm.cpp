@@ -1,6 +1,9 @@
 #include "tests/support/ppm.hpp"
 
 #include <cstdlib>
+#include <cstring>
+
+#include <cairo.h>
 #include <fstream>
 #include <iterator>
 
@@ -61,6 +64,38 @@ std::optional<Image> read_ppm(const std::string &path)
     image.height = static_cast<int>(*height);
     image.rgb.assign(data.begin() + static_cast<std::ptrdiff_t>(pos),
                      data.begin() + static_cast<std::ptrdiff_t>(pos + size));
+    return image;
+}
+
+std::optional<Image> read_png(const std::string &path)
+{
+    cairo_surface_t *surface = cairo_image_surface_create_from_png(path.c_str());
+    if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(surface);
+        return std::nullopt;
+    }
+    cairo_surface_flush(surface);
+    const cairo_format_t format = cairo_image_surface_get_format(surface);
+    Image image;
+    image.width = cairo_image_surface_get_width(surface);
+    image.height = cairo_image_surface_get_height(surface);
+    const int stride = cairo_image_surface_get_stride(surface);
+    const uint8_t *data = cairo_image_surface_get_data(surface);
+    if (format != CAIRO_FORMAT_RGB24 && format != CAIRO_FORMAT_ARGB32) {
+        cairo_surface_destroy(surface);
+        return std::nullopt;
+    }
+    image.rgb.reserve(static_cast<std::size_t>(image.width) *
+                      static_cast<std::size_t>(image.height) * 3);
+    for (int y = 0; y < image.height; ++y)
+        for (int x = 0; x < image.width; ++x) {
+            uint32_t pixel;
+            std::memcpy(&pixel, data + static_cast<std::ptrdiff_t>(y) * stride + x * 4, 4);
+            image.rgb.push_back(static_cast<uint8_t>(pixel >> 16));
+            image.rgb.push_back(static_cast<uint8_t>(pixel >> 8));
+            image.rgb.push_back(static_cast<uint8_t>(pixel));
+        }
+    cairo_surface_destroy(surface);
     return image;
 }
 

@@ -1,5 +1,5 @@
-// Binary PPM (P6), as `grim -t ppm` writes it: enough to look at pixels
-// without a PNG decoder.
+// Images tests look at: binary PPM (P6), as `grim -t ppm` writes it, and
+// PNG.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +17,9 @@ struct Image {
 };
 
 std::optional<Image> read_ppm(const std::string &path);
+
+// PNG, as libvirt's screenshots come (decoded with cairo).
+std::optional<Image> read_png(const std::string &path);
 
 // Counts the pixels of a rectangle whose colour differs from `rgb` by more
 // than `tolerance` in any channel.
