@@ -378,6 +378,65 @@ TEST_P(Display, MultiPlaneScanoutOnlyWhereQemuHasIt)
     EXPECT_EQ(differing_until(64, 48, [](int, int) { return 0x445566u; }), 0);
 }
 
+// follow_output: the guest is asked for the output's size once, when a
+// virtio-vga console is shown (and not again for the same size).
+TEST(FollowOutput, GuestIsAskedForTheOutputsSize)
+{
+    config::Config config;
+    config::Vm vm;
+    vm.name = "test";
+    vm.follow_output = true;
+    config::Seat seat;
+    seat.name = "seat0";
+    seat.vm = "test";
+    seat.outputs = {"HEADLESS-1"};
+    config.vms = {vm};
+    config.seats = {seat};
+
+    FakeQemu fake("9.2", "--virtio");
+    Server::Settings settings;
+    settings.headless = {{kOutputWidth, kOutputHeight}};
+    VmDisplays *displays = nullptr;
+    settings.on_outputs_changed = [&] {
+        if (displays)
+            displays->assign();
+    };
+    InProcessSession session(std::move(settings));
+    VmDisplays vm_displays(session.server(), [&]() -> const config::Config & { return config; });
+    displays = &vm_displays;
+    std::vector<std::string> lines;
+    std::pair<FakeQemu *, std::vector<std::string> *> context{&fake, &lines};
+    wl_event_source *source = wl_event_loop_add_fd(
+        session.server().event_loop(), fake.stdout_fd(), WL_EVENT_READABLE,
+        [](int, uint32_t, void *data) {
+            auto *context = static_cast<std::pair<FakeQemu *, std::vector<std::string> *> *>(data);
+            while (auto line = context->first->poll_line())
+                context->second->push_back(*line);
+            return 0;
+        },
+        &context);
+    vm_displays.attach("test", vmview::UniqueFd(fake.take_client_fd()));
+    auto command = [&](const std::string &line) {
+        fake.send(line);
+        session.dispatch_until([&] { return !lines.empty(); });
+        std::string answer = lines.empty() ? "" : lines.front();
+        if (!lines.empty())
+            lines.erase(lines.begin());
+        return answer;
+    };
+    ASSERT_EQ(command("wait-listener").rfind("ok", 0), 0u);
+    // The request travels on the main connection: wait for a frame round
+    // trip, then ask the fake what it got.
+    ASSERT_TRUE(session.dispatch_until([&] { return session.ready(); }));
+    command("scanout 64 48 x8r8g8b8 102030");
+    vm_displays.assign(); // again: the same size is not asked twice
+    const std::string events = command("events");
+    EXPECT_NE(events.find("uiinfo:0,0,0,0,320,240"), std::string::npos) << events;
+    EXPECT_EQ(events.find("uiinfo:"), events.rfind("uiinfo:")) << events;
+    wl_event_source_remove(source);
+    displays = nullptr;
+}
+
 INSTANTIATE_TEST_SUITE_P(QemuVersions, Display, ::testing::Values("7.2", "9.2", "10.1"),
                          [](const auto &info) {
                              std::string name = info.param;

@@ -361,5 +361,33 @@ TEST_F(Libvirt, ReloadSwapsTheSeatsVms)
     expect_same_as_screenshot("HEADLESS-2", *zeta);
 }
 
+TEST_F(Libvirt, AutostartStartsAShutOffDomainWhenASeatShowsIt)
+{
+    // A seat showing another VM at first; then the file names this one.
+    start_session({{"seat0", "iota", "HEADLESS-1"}}, {"iota"});
+    define("theta");
+    config::Vm vm;
+    vm.name = "theta";
+    vm.autostart = true;
+    vm.scaling = config::Scaling::None;
+    config_.vms.push_back(vm);
+    config_.seats[0].vm = "theta";
+    displays_->sync_libvirt();
+    EXPECT_TRUE(wait_for("HEADLESS-1", [&](const Image &i) { return shows_vm(i); }))
+        << displays_->state_of("theta");
+}
+
+TEST_F(Libvirt, UndefinedDomainIsNamedOnTheCard)
+{
+    start_session({{"seat0", "nowhere", "HEADLESS-1"}}, {"nowhere"});
+    ASSERT_TRUE(session_->dispatch_until(
+        [&] { return displays_->link("nowhere")->state() == vmview::VmLink::State::Undefined; },
+        std::chrono::seconds(60)));
+    EXPECT_NE(displays_->state_of("nowhere").find("Not defined"), std::string::npos);
+    auto image = session_->capture("HEADLESS-1");
+    ASSERT_TRUE(image);
+    EXPECT_TRUE(shows_card(*image));
+}
+
 } // namespace
 } // namespace phyllome::test
