@@ -223,6 +223,12 @@ std::string VmDisplays::state_of(const std::string &vm) const
     return it->second.state;
 }
 
+vmview::DisplayClient *VmDisplays::client(const std::string &vm)
+{
+    auto it = vms_.find(vm);
+    return it == vms_.end() ? nullptr : it->second.client.get();
+}
+
 virConnectPtr VmDisplays::libvirt(const std::string &uri) const
 {
     auto it = connections_.find(uri);

@@ -48,6 +48,7 @@ public:
     std::string state_of(const std::string &vm) const;
 
     const vmview::DisplayClient *client(const std::string &vm) const;
+    vmview::DisplayClient *client(const std::string &vm);
     const vmview::VmLink *link(const std::string &vm) const;
     // The libvirt connection to `uri` (null until it is open).
     virConnectPtr libvirt(const std::string &uri) const;

@@ -1,6 +1,8 @@
 #include "vmview/display_client.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -15,6 +17,9 @@ constexpr const char *kVmPath = "/org/qemu/Display1/VM";
 constexpr const char *kVmInterface = "org.qemu.Display1.VM";
 constexpr const char *kConsoleInterface = "org.qemu.Display1.Console";
 constexpr const char *kConsolePathPrefix = "/org/qemu/Display1/Console_";
+constexpr const char *kKeyboardInterface = "org.qemu.Display1.Keyboard";
+constexpr const char *kMouseInterface = "org.qemu.Display1.Mouse";
+constexpr uint32_t kMaxQemuButton = 8; // 7.2 does not range-check them
 
 // Bounds what a peer can make us allocate: a VM has a handful of consoles.
 constexpr std::size_t kMaxConsoles = 16;
@@ -204,6 +209,7 @@ void DisplayClient::register_listener(Console::Info info)
             refresh_console_size(*c);
     };
     consoles_.push_back(std::move(console));
+    read_input_properties(id);
     if (handlers_.console_added)
         handlers_.console_added(added);
 }
@@ -254,8 +260,14 @@ int DisplayClient::on_properties_changed(sd_bus_message *m, void *data, sd_bus_e
     Console *console =
         (end && *end == '\0') ? self->find_console(static_cast<uint32_t>(id)) : nullptr;
     const char *interface = nullptr;
-    if (!console || sd_bus_message_read(m, "s", &interface) < 0 ||
-        std::strcmp(interface, kConsoleInterface) != 0)
+    if (!console || sd_bus_message_read(m, "s", &interface) < 0)
+        return 0;
+    if (std::strcmp(interface, kMouseInterface) == 0 ||
+        std::strcmp(interface, kKeyboardInterface) == 0) {
+        self->apply_input_properties(console->info().id, m);
+        return 0;
+    }
+    if (std::strcmp(interface, kConsoleInterface) != 0)
         return 0;
     std::optional<uint32_t> width, height;
     read_properties(m, [&](const std::string &name, sd_bus_message *value) {
@@ -306,6 +318,138 @@ void DisplayClient::set_ui_info(uint32_t console_id, uint32_t width, uint32_t he
                                      [](void *data) { delete static_cast<ConsoleCall *>(data); });
     sd_bus_slot_set_floating(slot, 1);
     source_->update();
+}
+
+void DisplayClient::apply_input_properties(uint32_t console_id, sd_bus_message *m)
+{
+    InputState &state = input_[console_id];
+    const uint32_t leds_before = state.leds;
+    read_properties(m, [&](const std::string &name, sd_bus_message *value) {
+        if (name == "IsAbsolute")
+            return read_bool(value, state.absolute);
+        if (name == "Modifiers")
+            return read_u32(value, state.leds);
+        return 0;
+    });
+    if (state.leds != leds_before && on_keyboard_leds)
+        on_keyboard_leds(console_id, state.leds);
+}
+
+void DisplayClient::read_input_properties(uint32_t console_id)
+{
+    for (const char *interface : {kKeyboardInterface, kMouseInterface}) {
+        auto *call = new ConsoleCall{this, console_id};
+        sd_bus_slot *slot = nullptr;
+        const int r = sd_bus_call_method_async(
+            bus_, &slot, nullptr, console_path(console_id).c_str(),
+            "org.freedesktop.DBus.Properties", "GetAll",
+            [](sd_bus_message *reply, void *data, sd_bus_error *) {
+                auto *call = static_cast<ConsoleCall *>(data);
+                if (!sd_bus_message_is_method_error(reply, nullptr))
+                    call->client->apply_input_properties(call->id, reply);
+                return 0;
+            },
+            call, "s", interface);
+        if (r < 0) {
+            delete call;
+            continue;
+        }
+        sd_bus_slot_set_destroy_callback(
+            slot, [](void *data) { delete static_cast<ConsoleCall *>(data); });
+        sd_bus_slot_set_floating(slot, 1);
+    }
+}
+
+void DisplayClient::call_input(uint32_t console_id, const char *interface, const char *method,
+                               const char *signature, ...)
+{
+    if (!connected_ || !find_console(console_id))
+        return;
+    sd_bus_message *message = nullptr;
+    int r = sd_bus_message_new_method_call(bus_, &message, nullptr,
+                                           console_path(console_id).c_str(), interface, method);
+    if (r >= 0) {
+        va_list args;
+        va_start(args, signature);
+        r = sd_bus_message_appendv(message, signature, args);
+        va_end(args);
+    }
+    // The reply matters only for the pointer form QEMU refuses.
+    auto *call = new ConsoleCall{this, console_id};
+    sd_bus_slot *slot = nullptr;
+    if (r >= 0)
+        r = sd_bus_call_async(
+            bus_, &slot, message,
+            [](sd_bus_message *reply, void *data, sd_bus_error *) {
+                auto *call = static_cast<ConsoleCall *>(data);
+                const sd_bus_error *error = sd_bus_message_get_error(reply);
+                if (!error || !error->message)
+                    return 0;
+                InputState &state = call->client->input_[call->id];
+                if (std::strstr(error->message, "not absolute"))
+                    state.absolute = false;
+                else if (std::strstr(error->message, "not relative"))
+                    state.absolute = true;
+                return 0;
+            },
+            call, 0);
+    sd_bus_message_unref(message);
+    if (r < 0) {
+        delete call;
+        return;
+    }
+    sd_bus_slot_set_destroy_callback(slot,
+                                     [](void *data) { delete static_cast<ConsoleCall *>(data); });
+    sd_bus_slot_set_floating(slot, 1);
+    source_->update();
+}
+
+void DisplayClient::key(uint32_t console_id, uint32_t qnum, bool pressed)
+{
+    call_input(console_id, kKeyboardInterface, pressed ? "Press" : "Release", "u", qnum);
+}
+
+void DisplayClient::button(uint32_t console_id, uint32_t button, bool pressed)
+{
+    if (button > kMaxQemuButton)
+        return;
+    call_input(console_id, kMouseInterface, pressed ? "Press" : "Release", "u", button);
+}
+
+void DisplayClient::motion(uint32_t console_id, uint32_t x, uint32_t y, int32_t dx, int32_t dy)
+{
+    const Console *console = find_console(console_id);
+    if (!console)
+        return;
+    if (mouse_absolute(console_id)) {
+        // QEMU refuses positions outside the console.
+        const uint32_t width = std::max(console->info().width, 1u);
+        const uint32_t height = std::max(console->info().height, 1u);
+        call_input(console_id, kMouseInterface, "SetAbsPosition", "uu", std::min(x, width - 1),
+                   std::min(y, height - 1));
+    } else if (dx != 0 || dy != 0) {
+        call_input(console_id, kMouseInterface, "RelMotion", "ii", dx, dy);
+    }
+}
+
+bool DisplayClient::mouse_absolute(uint32_t console_id) const
+{
+    auto it = input_.find(console_id);
+    return it == input_.end() || it->second.absolute;
+}
+
+uint32_t DisplayClient::keyboard_leds(uint32_t console_id) const
+{
+    auto it = input_.find(console_id);
+    return it == input_.end() ? 0 : it->second.leds;
+}
+
+const Console *DisplayClient::find_console(uint32_t id) const
+{
+    for (const auto &console : consoles_)
+        if (console->info().id == id)
+            return console.get();
+    return nullptr;
 }
 
 Console *DisplayClient::find_console(uint32_t id)

@@ -46,6 +46,21 @@ public:
                      uint16_t height_mm);
     std::function<void(uint32_t console_id)> on_ui_info_unsupported;
 
+    // Input for a console, in order, on the main connection. Keys are
+    // qnum codes; buttons are QEMU's (left 0, middle 1, right 2, wheel up 3,
+    // down 4, side 5, extra 6, wheel left 7, right 8). Calls for a console
+    // that does not exist, or after the connection closed, are dropped.
+    void key(uint32_t console_id, uint32_t qnum, bool pressed);
+    void button(uint32_t console_id, uint32_t button, bool pressed);
+    // Pointer motion in both forms; the one the guest takes is sent. QEMU
+    // 7.2 reports IsAbsolute wrongly until the mode first changes, so a
+    // refusal ("Mouse is not absolute/relative") flips the form used.
+    void motion(uint32_t console_id, uint32_t x, uint32_t y, int32_t dx, int32_t dy);
+    bool mouse_absolute(uint32_t console_id) const;
+    // The guest's keyboard LEDs (Keyboard.Modifiers: scroll 1, num 2, caps 4).
+    uint32_t keyboard_leds(uint32_t console_id) const;
+    std::function<void(uint32_t console_id, uint32_t leds)> on_keyboard_leds;
+
 private:
     void fail(const std::string &reason);
     void read_vm();
@@ -53,6 +68,7 @@ private:
     void register_listener(Console::Info info);
     void refresh_console_size(Console &console);
     Console *find_console(uint32_t id);
+    const Console *find_console(uint32_t id) const;
 
     static int on_vm_properties(sd_bus_message *reply, void *data, sd_bus_error *error);
     static int on_properties_changed(sd_bus_message *m, void *data, sd_bus_error *error);
@@ -70,6 +86,15 @@ private:
         bool operator==(const UiInfo &) const = default;
     };
     std::map<uint32_t, UiInfo> ui_info_sent_;
+    struct InputState {
+        bool absolute = true; // tried first: 7.2 misreports it as false
+        uint32_t leds = 0;
+    };
+    std::map<uint32_t, InputState> input_;
+    void read_input_properties(uint32_t console_id);
+    void apply_input_properties(uint32_t console_id, sd_bus_message *m);
+    void call_input(uint32_t console_id, const char *interface, const char *method,
+                    const char *signature, ...);
     sd_bus_slot *properties_match_ = nullptr;
 };
 
