@@ -26,6 +26,7 @@ public:
     std::function<void()> on_showing_changed;
     // Whether the console has a frame to show (else the status card shows).
     bool showing() const { return frame_node_ != nullptr; }
+    const vmview::Placement &placement() const { return placement_; }
 
     // The output's size, mode or scaling changed: place the frame again.
     void relayout(int output_width, int output_height, config::Scaling scaling);

@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "compositor/input_devices.hpp"
 #include "compositor/options.hpp"
 #include "compositor/readiness.hpp"
 #include "compositor/server.hpp"
@@ -49,9 +50,9 @@ int check_config(const Options &options)
 class Reloader {
 public:
     Reloader(Server &server, SessionConfig &session_config, Readiness &readiness,
-             VmDisplays &displays)
+             VmDisplays &displays, InputDevices &input)
         : server_(server), session_config_(session_config), readiness_(readiness),
-          displays_(displays)
+          displays_(displays), input_(input)
     {
         wl_event_loop *loop = server.event_loop();
         sighup_ = wl_event_loop_add_signal(loop, SIGHUP, on_sighup, this);
@@ -94,7 +95,9 @@ public:
         }
         for (const auto &action : outcome.actions)
             wlr_log(WLR_INFO, "Reload: %s", config::to_string(action).c_str());
-        // Outputs whose card text and console are unchanged are not touched.
+        // Devices that change seat release what they hold first; outputs
+        // whose card text and console are unchanged are not touched.
+        input_.reload(session_config_.config());
         displays_.sync_libvirt();
         displays_.assign();
         server_.refresh_cards();
@@ -122,6 +125,7 @@ private:
     SessionConfig &session_config_;
     Readiness &readiness_;
     VmDisplays &displays_;
+    InputDevices &input_;
     std::unique_ptr<config::ConfigWatcher> watcher_;
     wl_event_source *watch_source_ = nullptr;
     wl_event_source *sighup_ = nullptr;
@@ -193,6 +197,12 @@ int main(int argc, char **argv)
         VmDisplays vm_displays(server, [&session_config]() -> const config::Config & {
             return session_config.config();
         });
+        InputDevices input_devices(server, session_config.config());
+        vm_displays.set_input(&input_devices);
+        struct Unhook {
+            VmDisplays &displays;
+            ~Unhook() { displays.set_input(nullptr); }
+        } unhook{vm_displays};
         displays = &vm_displays;
         // Forget it before it goes: the server's last callbacks come after.
         struct Forget {
@@ -201,9 +211,10 @@ int main(int argc, char **argv)
         } forget{displays};
         for (const auto &[vm, fd] : options.vm_fds)
             vm_displays.attach_manual(vm, vmview::UniqueFd(fd));
+        server.start();
         vm_displays.sync_libvirt();
         vm_displays.assign();
-        Reloader reloader(server, session_config, readiness, vm_displays);
+        Reloader reloader(server, session_config, readiness, vm_displays, input_devices);
         server.run();
     } catch (const std::exception &error) {
         std::cerr << "phyllome-session: " << error.what() << "\n";

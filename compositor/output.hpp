@@ -35,6 +35,12 @@ public:
     // frame to show.
     void show_console(vmview::Console *console, config::Scaling scaling);
     vmview::Console *console() const { return console_view_ ? &console_view_->console() : nullptr; }
+    // Where the console's frame is on this output (empty when none shows).
+    vmview::Placement console_placement() const
+    {
+        return console_view_ && console_view_->showing() ? console_view_->placement()
+                                                         : vmview::Placement{};
+    }
 
 private:
     void on_frame();

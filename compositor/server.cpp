@@ -78,7 +78,12 @@ Server::Server(Settings settings) : settings_(std::move(settings)), session_uid_
     if (!socket)
         throw std::runtime_error("cannot create a Wayland socket in $XDG_RUNTIME_DIR");
     socket_ = socket;
+}
 
+void Server::start()
+{
+    if (started_)
+        return;
     if (!wlr_backend_start(backend_))
         throw std::runtime_error("the display backend failed to start");
     // Added after the start, so outputs arrive (and are named) in order.

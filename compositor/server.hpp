@@ -31,9 +31,12 @@ public:
         std::function<void(const std::string &socket)> on_ready;
     };
 
-    // Sets everything up and starts the backend. Throws std::runtime_error
-    // with a one-line message when something cannot be had.
+    // Sets everything up; start() then starts the backend, once whoever
+    // listens to its new outputs and input devices is in place. Throws
+    // std::runtime_error with a one-line message when something cannot be
+    // had.
     explicit Server(Settings settings);
+    void start();
     ~Server();
     Server(const Server &) = delete;
     Server &operator=(const Server &) = delete;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "compositor/console_input.hpp"
+#include "compositor/input_devices.hpp"
 #include "compositor/output.hpp"
 #include "compositor/server.hpp"
 
@@ -22,6 +24,11 @@ VmDisplays::~VmDisplays()
     links_.clear();
     connections_.clear();
     off_loop_.reset(); // waits for libvirt calls still running
+    for (auto &[name, vm] : vms_)
+        if (vm.client)
+            drop_sinks(*vm.client);
+    for (auto &client : closed_)
+        drop_sinks(*client);
     vms_.clear();
     libvirt_loop_.reset();
 }
@@ -36,10 +43,19 @@ void VmDisplays::sync_libvirt()
 {
     const config::Config &config = config_();
     std::map<std::string, std::string> wanted; // VM -> URI
+    // A host-key switch holds only while the file still allows that VM.
+    for (auto it = switched_.begin(); it != switched_.end();) {
+        const config::Seat *seat = config.find_seat(it->first);
+        const auto allowed = seat ? config::allowed_vms(config, *seat) : std::vector<std::string>{};
+        it = std::find(allowed.begin(), allowed.end(), it->second) == allowed.end()
+                 ? switched_.erase(it)
+                 : std::next(it);
+    }
     for (const config::Seat &seat : config.seats) {
-        if (!seat.vm || manual_.count(*seat.vm))
+        const auto shown = shown_vm(seat);
+        if (!shown || manual_.count(*shown))
             continue;
-        if (const config::Vm *vm = config.find_vm(*seat.vm))
+        if (const config::Vm *vm = config.find_vm(*shown))
             wanted[vm->name] = config::effective_uri(config, *vm);
     }
 
@@ -52,7 +68,16 @@ void VmDisplays::sync_libvirt()
             continue;
         }
         wlr_log(WLR_INFO, "VM %s: no longer shown; its display is closed", it->first.c_str());
-        vms_.erase(it->first);
+        if (auto vm = vms_.find(it->first); vm != vms_.end()) {
+            if (vm->second.client) {
+                auto old = std::move(vm->second.client);
+                vms_.erase(vm);
+                assign(); // outputs and input let go first
+                drop_sinks(*old);
+            } else {
+                vms_.erase(vm);
+            }
+        }
         it = links_.erase(it);
     }
     if (wanted.empty() && links_.empty())
@@ -96,9 +121,10 @@ void VmDisplays::attach(const std::string &vm, vmview::UniqueFd fd)
 {
     Vm &entry = vms_[vm];
     if (entry.client) {
-        // Outputs let go of the old consoles first.
+        // Outputs and input let go of the old consoles first.
         auto old = std::move(entry.client);
         assign();
+        drop_sinks(*old);
         old.reset();
     }
     entry.state = "Connecting";
@@ -118,6 +144,7 @@ void VmDisplays::attach(const std::string &vm, vmview::UniqueFd fd)
             return;
         it->second.state = "Display disconnected";
         wlr_log(WLR_ERROR, "VM %s: display %s", vm.c_str(), reason.c_str());
+        drop_sinks(*it->second.client);
         closed_.push_back(std::move(it->second.client));
         // The VM may still run (QEMU closed the socket): libvirt opens it again.
         if (auto link = links_.find(vm); link != links_.end())
@@ -129,6 +156,13 @@ void VmDisplays::attach(const std::string &vm, vmview::UniqueFd fd)
     };
     entry.client = std::make_unique<vmview::DisplayClient>(server_.event_loop(), std::move(fd), vm,
                                                            std::move(handlers));
+    entry.client->on_keyboard_leds = [this, vm](uint32_t, uint32_t leds) {
+        if (!input_)
+            return;
+        for (const config::Seat &seat : config_().seats)
+            if (shown_vm(seat) == vm)
+                input_->set_seat_leds(seat.name, leds);
+    };
     server_.refresh_cards();
 }
 
@@ -145,6 +179,55 @@ void VmDisplays::console_changed()
     server_.refresh_cards();
 }
 
+std::optional<std::string> VmDisplays::shown_vm(const config::Seat &seat) const
+{
+    if (auto it = switched_.find(seat.name); it != switched_.end())
+        return it->second;
+    return seat.vm;
+}
+
+std::vector<Output *> VmDisplays::outputs_of(const config::Seat &seat) const
+{
+    const config::Config &config = config_();
+    auto named_by_a_seat = [&](const std::string &name) {
+        return std::any_of(config.seats.begin(), config.seats.end(), [&](const config::Seat &s) {
+            return std::find(s.outputs.begin(), s.outputs.end(), name) != s.outputs.end();
+        });
+    };
+    // The seat's outputs in its order, then (for the seat that takes the
+    // rest) every output no seat names, in the order they came.
+    std::vector<Output *> outputs;
+    for (const std::string &name : seat.outputs)
+        for (const auto &output : server_.outputs())
+            if (output->name() == name)
+                outputs.push_back(output.get());
+    if (seat.all_outputs)
+        for (const auto &output : server_.outputs())
+            if (!named_by_a_seat(output->name()))
+                outputs.push_back(output.get());
+    return outputs;
+}
+
+ConsoleInput *VmDisplays::sink_for(vmview::DisplayClient &client, vmview::Console &console)
+{
+    auto &sink = sinks_[&console];
+    if (!sink)
+        sink = std::make_unique<ConsoleInput>(client, console.info().id);
+    return sink.get();
+}
+
+void VmDisplays::drop_sinks(const vmview::DisplayClient &client)
+{
+    for (const auto &console : client.consoles()) {
+        auto it = sinks_.find(console.get());
+        if (it == sinks_.end())
+            continue;
+        if (input_)
+            input_->router().remove_vm(*it->second);
+        sinks_.erase(it);
+    }
+}
+
 void VmDisplays::assign()
 {
     const config::Config &config = config_();
@@ -152,54 +235,50 @@ void VmDisplays::assign()
     for (const auto &output : server_.outputs())
         shown[output.get()] = {nullptr, config::Scaling::Fit};
 
-    auto find_output = [&](const std::string &name) -> Output * {
-        for (const auto &output : server_.outputs())
-            if (output->name() == name)
-                return output.get();
-        return nullptr;
+    struct SeatInput {
+        std::string seat;
+        input::VmInput *vm = nullptr;
+        std::vector<Output *> outputs;
+        std::vector<input::VmInput *> consoles; // per output
     };
-    auto named_by_a_seat = [&](const std::string &name) {
-        return std::any_of(config.seats.begin(), config.seats.end(), [&](const config::Seat &seat) {
-            return std::find(seat.outputs.begin(), seat.outputs.end(), name) != seat.outputs.end();
-        });
-    };
+    std::vector<SeatInput> seat_inputs;
 
     for (const config::Seat &seat : config.seats) {
-        if (!seat.vm)
+        SeatInput &seat_input = seat_inputs.emplace_back();
+        seat_input.seat = seat.name;
+        seat_input.outputs = outputs_of(seat);
+        seat_input.consoles.assign(seat_input.outputs.size(), nullptr);
+        const auto shown_name = shown_vm(seat);
+        if (!shown_name)
             continue;
-        auto vm = vms_.find(*seat.vm);
+        auto vm = vms_.find(*shown_name);
         if (vm == vms_.end() || !vm->second.client || !vm->second.client->connected())
             continue;
-        // The seat's outputs in its order, then (for the seat that takes
-        // the rest) every output no seat names, in the order they came.
-        std::vector<Output *> outputs;
-        for (const std::string &name : seat.outputs)
-            if (Output *output = find_output(name))
-                outputs.push_back(output);
-        if (seat.all_outputs)
-            for (const auto &output : server_.outputs())
-                if (!named_by_a_seat(output->name()))
-                    outputs.push_back(output.get());
+        vmview::DisplayClient &client = *vm->second.client;
 
         std::vector<vmview::Console *> consoles;
-        for (const auto &console : vm->second.client->consoles())
+        for (const auto &console : client.consoles())
             if (console->connected())
                 consoles.push_back(console.get());
         std::sort(consoles.begin(), consoles.end(), [](auto *a, auto *b) {
             return std::pair(a->info().head, a->info().id) <
                    std::pair(b->info().head, b->info().id);
         });
+        if (!consoles.empty())
+            seat_input.vm = sink_for(client, *consoles.front());
 
-        const config::Vm *vm_config = config.find_vm(*seat.vm);
+        const config::Vm *vm_config = config.find_vm(*shown_name);
         const config::Scaling scaling = vm_config ? vm_config->scaling : config::Scaling::Fit;
+        const auto &outputs = seat_input.outputs;
         for (std::size_t i = 0; i < std::min(outputs.size(), consoles.size()); ++i) {
             shown[outputs[i]] = {consoles[i], scaling};
+            seat_input.consoles[i] = sink_for(client, *consoles[i]);
             // follow_output: the guest is asked for the output's size (sent
             // again only when it changes); where the device cannot, the
             // scaling setting places the frame.
             if (vm_config && vm_config->follow_output) {
                 const wlr_output *output = outputs[i]->wlr();
-                vm->second.client->set_ui_info(
+                client.set_ui_info(
                     consoles[i]->info().id, static_cast<uint32_t>(output->width),
                     static_cast<uint32_t>(output->height),
                     static_cast<uint16_t>(std::clamp(output->phys_width, 0, 65535)),
@@ -209,6 +288,95 @@ void VmDisplays::assign()
     }
     for (auto &[output, console] : shown)
         output->show_console(console.first, console.second);
+
+    if (!input_)
+        return;
+    // Input follows what the outputs now show, with the frames' places.
+    for (const SeatInput &seat_input : seat_inputs) {
+        std::vector<input::Head> heads;
+        std::vector<wlr_output *> outputs;
+        for (std::size_t i = 0; i < seat_input.outputs.size(); ++i) {
+            heads.push_back({seat_input.outputs[i]->console_placement(), seat_input.consoles[i]});
+            outputs.push_back(seat_input.outputs[i]->wlr());
+        }
+        input_->set_seat(seat_input.seat, seat_input.vm, std::move(heads), std::move(outputs));
+    }
+}
+
+void VmDisplays::set_input(InputDevices *input)
+{
+    input_ = input;
+    if (!input_)
+        return;
+    input_->router().set_command_handler(
+        [this](const std::string &seat, input::HostCommand command) {
+            using Kind = input::HostCommand::Kind;
+            switch (command.kind) {
+            case Kind::NextVm:
+                switch_vm(seat, +1);
+                break;
+            case Kind::PrevVm:
+                switch_vm(seat, -1);
+                break;
+            case Kind::StartVm:
+                start_vm(seat);
+                break;
+            case Kind::ShutdownVm:
+                shutdown_vm(seat);
+                break;
+            case Kind::Identify: {
+                const config::Seat *s = config_().find_seat(seat);
+                const auto vm = s ? shown_vm(*s) : std::nullopt;
+                wlr_log(WLR_INFO, "Identify: seat %s shows %s", seat.c_str(),
+                        vm ? vm->c_str() : "no VM");
+                break;
+            }
+            case Kind::SwitchVt:
+                if (wlr_session *session = wlr_backend_get_session(server_.backend()))
+                    wlr_session_change_vt(session, static_cast<unsigned>(command.vt));
+                break;
+            }
+        });
+    assign();
+}
+
+void VmDisplays::switch_vm(const std::string &seat_name, int step)
+{
+    const config::Config &config = config_();
+    const config::Seat *seat = config.find_seat(seat_name);
+    if (!seat)
+        return;
+    const std::vector<std::string> allowed = config::allowed_vms(config, *seat);
+    if (allowed.empty())
+        return;
+    const auto current = shown_vm(*seat);
+    auto it = current ? std::find(allowed.begin(), allowed.end(), *current) : allowed.end();
+    const long count = static_cast<long>(allowed.size());
+    const long index = it == allowed.end() ? 0 : ((it - allowed.begin()) + step + count) % count;
+    const std::string &next = allowed[static_cast<std::size_t>(index)];
+    if (current == next)
+        return;
+    wlr_log(WLR_INFO, "Seat %s switches to VM %s", seat_name.c_str(), next.c_str());
+    switched_[seat_name] = next;
+    sync_libvirt();
+    assign();
+    server_.refresh_cards();
+}
+
+void VmDisplays::start_vm(const std::string &seat_name)
+{
+    const config::Seat *seat = config_().find_seat(seat_name);
+    const auto vm = seat ? shown_vm(*seat) : std::nullopt;
+    if (auto link = vm ? links_.find(*vm) : links_.end(); link != links_.end())
+        link->second->start();
+}
+
+void VmDisplays::shutdown_vm(const std::string &seat_name)
+{
+    const config::Seat *seat = config_().find_seat(seat_name);
+    const auto vm = seat ? shown_vm(*seat) : std::nullopt;
+    if (auto link = vm ? links_.find(*vm) : links_.end(); link != links_.end())
+        link->second->shutdown();
 }
 
 std::string VmDisplays::state_of(const std::string &vm) const

@@ -5,8 +5,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "vmview/display_client.hpp"
@@ -18,6 +20,9 @@
 
 namespace phyllome {
 
+class Output;
+class InputDevices;
+class ConsoleInput;
 class Server;
 
 class VmDisplays {
@@ -47,6 +52,17 @@ public:
     // The VM's display state in words, for the status card.
     std::string state_of(const std::string &vm) const;
 
+    // Input: each seat's keyboards and pointers go to the console(s) of the
+    // VM it shows; the host keys' commands act on that seat.
+    void set_input(InputDevices *input);
+
+    // The VM a seat shows now: switched by the host keys, else the file's.
+    std::optional<std::string> shown_vm(const config::Seat &seat) const;
+    // Host commands for a seat.
+    void switch_vm(const std::string &seat, int step);
+    void start_vm(const std::string &seat);
+    void shutdown_vm(const std::string &seat);
+
     const vmview::DisplayClient *client(const std::string &vm) const;
     vmview::DisplayClient *client(const std::string &vm);
     const vmview::VmLink *link(const std::string &vm) const;
@@ -59,11 +75,19 @@ private:
         std::string state;
     };
     void console_changed();
+    ConsoleInput *sink_for(vmview::DisplayClient &client, vmview::Console &console);
+    // Forget the input sinks of a client's consoles (releasing what is held
+    // in them) before the client goes.
+    void drop_sinks(const vmview::DisplayClient &client);
+    std::vector<Output *> outputs_of(const config::Seat &seat) const;
     static void on_idle_cleanup(void *data);
 
     Server &server_;
     std::function<const config::Config &()> config_;
     std::map<std::string, Vm> vms_;
+    InputDevices *input_ = nullptr;
+    std::map<const vmview::Console *, std::unique_ptr<ConsoleInput>> sinks_;
+    std::map<std::string, std::string> switched_; // seat -> VM, by the host keys
     // Clients whose connection ended, destroyed outside their own callbacks.
     std::vector<std::unique_ptr<vmview::DisplayClient>> closed_;
     wl_event_source *cleanup_ = nullptr;

@@ -158,4 +158,23 @@ std::string output_serial(const wlr_output *output)
     return output->serial;
 }
 
+wlr_keyboard *keyboard_of(wlr_input_device *device)
+{
+    return device->type == WLR_INPUT_DEVICE_KEYBOARD ? device->keyboard : nullptr;
+}
+
+wlr_pointer *pointer_of(wlr_input_device *device)
+{
+    return device->type == WLR_INPUT_DEVICE_POINTER ? device->pointer : nullptr;
+}
+
+unsigned device_vendor(const wlr_input_device *device)
+{
+    return device->vendor;
+}
+unsigned device_product(const wlr_input_device *device)
+{
+    return device->product;
+}
+
 } // namespace phyllome::compat

@@ -89,4 +89,17 @@ std::string output_make(const wlr_output *output);
 std::string output_model(const wlr_output *output);
 std::string output_serial(const wlr_output *output);
 
+// Input devices. 0.16: wlr_keyboard_from_input_device() and friends replace
+// the union, and the event structs are renamed (wlr_keyboard_key_event,
+// wlr_pointer_motion_event, ...); 0.18 drops vendor and product.
+using KeyboardKeyEvent = wlr_event_keyboard_key;
+using PointerMotionEvent = wlr_event_pointer_motion;
+using PointerMotionAbsoluteEvent = wlr_event_pointer_motion_absolute;
+using PointerButtonEvent = wlr_event_pointer_button;
+using PointerAxisEvent = wlr_event_pointer_axis;
+wlr_keyboard *keyboard_of(wlr_input_device *device);
+wlr_pointer *pointer_of(wlr_input_device *device);
+unsigned device_vendor(const wlr_input_device *device);
+unsigned device_product(const wlr_input_device *device);
+
 } // namespace phyllome::compat

@@ -418,18 +418,28 @@ void DisplayClient::button(uint32_t console_id, uint32_t button, bool pressed)
 
 void DisplayClient::motion(uint32_t console_id, uint32_t x, uint32_t y, int32_t dx, int32_t dy)
 {
+    if (mouse_absolute(console_id))
+        motion_absolute(console_id, x, y);
+    else
+        motion_relative(console_id, dx, dy);
+}
+
+void DisplayClient::motion_absolute(uint32_t console_id, uint32_t x, uint32_t y)
+{
     const Console *console = find_console(console_id);
     if (!console)
         return;
-    if (mouse_absolute(console_id)) {
-        // QEMU refuses positions outside the console.
-        const uint32_t width = std::max(console->info().width, 1u);
-        const uint32_t height = std::max(console->info().height, 1u);
-        call_input(console_id, kMouseInterface, "SetAbsPosition", "uu", std::min(x, width - 1),
-                   std::min(y, height - 1));
-    } else if (dx != 0 || dy != 0) {
+    // QEMU refuses positions outside the console.
+    const uint32_t width = std::max(console->info().width, 1u);
+    const uint32_t height = std::max(console->info().height, 1u);
+    call_input(console_id, kMouseInterface, "SetAbsPosition", "uu", std::min(x, width - 1),
+               std::min(y, height - 1));
+}
+
+void DisplayClient::motion_relative(uint32_t console_id, int32_t dx, int32_t dy)
+{
+    if (dx != 0 || dy != 0)
         call_input(console_id, kMouseInterface, "RelMotion", "ii", dx, dy);
-    }
 }
 
 bool DisplayClient::mouse_absolute(uint32_t console_id) const

@@ -56,6 +56,9 @@ public:
     // 7.2 reports IsAbsolute wrongly until the mode first changes, so a
     // refusal ("Mouse is not absolute/relative") flips the form used.
     void motion(uint32_t console_id, uint32_t x, uint32_t y, int32_t dx, int32_t dy);
+    // One form only, for a caller that already chose by mouse_absolute().
+    void motion_absolute(uint32_t console_id, uint32_t x, uint32_t y);
+    void motion_relative(uint32_t console_id, int32_t dx, int32_t dy);
     bool mouse_absolute(uint32_t console_id) const;
     // The guest's keyboard LEDs (Keyboard.Modifiers: scroll 1, num 2, caps 4).
     uint32_t keyboard_leds(uint32_t console_id) const;

@@ -230,6 +230,28 @@ void VmLink::start_domain()
         });
 }
 
+void VmLink::shutdown()
+{
+    virConnectPtr conn = connection_.get();
+    if (!conn)
+        return;
+    virConnectRef(conn);
+    auto error = std::make_shared<std::string>();
+    off_loop_.run(
+        [conn, name = name_, error] {
+            virDomainPtr dom = virDomainLookupByName(conn, name.c_str());
+            if (!dom || virDomainShutdown(dom) < 0)
+                *error = last_libvirt_error();
+            if (dom)
+                virDomainFree(dom);
+            virConnectClose(conn);
+        },
+        [this, alive = std::weak_ptr<int>(alive_), error] {
+            if (!alive.expired() && !error->empty())
+                std::fprintf(stderr, "VM %s: shutdown failed: %s\n", name_.c_str(), error->c_str());
+        });
+}
+
 void VmLink::display_lost()
 {
     display_open_ = false;

@@ -55,6 +55,11 @@ public:
     // it, or the guest rebooted): open it again, after a bounded back-off.
     void display_lost();
 
+    // The host keys' commands: start the domain, or ask its guest to shut
+    // down (ACPI). Off the loop; the state follows libvirt's events.
+    void start() { start_domain(); }
+    void shutdown();
+
 private:
     void refresh();
     void refreshed(State state, std::string error, UniqueFd display, bool may_autostart);

@@ -14,7 +14,8 @@
 
 namespace phyllome::test {
 
-InProcessSession::InProcessSession(Server::Settings settings)
+InProcessSession::InProcessSession(Server::Settings settings,
+                                   const std::function<void(Server &)> &before_start)
 {
     std::string dir = (std::filesystem::temp_directory_path() / "phyllome-inproc-XXXXXX").string();
     if (!mkdtemp(dir.data()))
@@ -34,6 +35,9 @@ InProcessSession::InProcessSession(Server::Settings settings)
             on_ready(socket);
     };
     server_ = std::make_unique<Server>(std::move(settings));
+    if (before_start)
+        before_start(*server_);
+    server_->start();
 }
 
 InProcessSession::~InProcessSession()

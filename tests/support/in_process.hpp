@@ -19,7 +19,10 @@ namespace phyllome::test {
 class InProcessSession {
 public:
     // Settings' headless sizes are required; the rest is optional.
-    explicit InProcessSession(Server::Settings settings);
+    // `before_start` runs between the server's creation and its start (to
+    // add headless input devices, which the backend announces at start).
+    explicit InProcessSession(Server::Settings settings,
+                              const std::function<void(Server &)> &before_start = {});
     ~InProcessSession();
     InProcessSession(const InProcessSession &) = delete;
     InProcessSession &operator=(const InProcessSession &) = delete;

@@ -1,0 +1,261 @@
+#include "compositor/input_devices.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "compositor/server.hpp"
+#include "compositor/wlr_compat.hpp"
+
+namespace phyllome {
+
+struct InputDevices::Device {
+    wlr_input_device *wlr = nullptr;
+    input::DeviceId id = 0;
+    config::DeviceIdentity identity;
+    Listener key;
+    Listener motion;
+    Listener motion_absolute;
+    Listener button;
+    Listener axis;
+    Listener destroy;
+};
+
+namespace {
+
+config::DeviceIdentity identity_of(wlr_input_device *device)
+{
+    config::DeviceIdentity identity;
+    identity.name = device->name ? device->name : "";
+    identity.vendor = static_cast<uint16_t>(compat::device_vendor(device));
+    identity.product = static_cast<uint16_t>(compat::device_product(device));
+    if (!wlr_input_device_is_libinput(device))
+        return identity; // nested and headless devices: name, vendor, product
+    libinput_device *handle = wlr_libinput_get_device_handle(device);
+    identity.sysname = libinput_device_get_sysname(handle);
+    if (libinput_seat *seat = libinput_device_get_seat(handle)) {
+        identity.wl_seat = libinput_seat_get_logical_name(seat);
+        identity.id_seat = libinput_seat_get_physical_name(seat);
+    }
+    if (udev_device *udev = libinput_device_get_udev_device(handle)) {
+        if (const char *path = udev_device_get_property_value(udev, "ID_PATH"))
+            identity.id_path = path;
+        udev_device_unref(udev);
+    }
+    return identity;
+}
+
+uint32_t wlr_leds(uint32_t qemu_leds)
+{
+    uint32_t leds = 0;
+    if (qemu_leds & 1)
+        leds |= WLR_LED_SCROLL_LOCK;
+    if (qemu_leds & 2)
+        leds |= WLR_LED_NUM_LOCK;
+    if (qemu_leds & 4)
+        leds |= WLR_LED_CAPS_LOCK;
+    return leds;
+}
+
+} // namespace
+
+InputDevices::InputDevices(Server &server, const config::Config &config)
+    : server_(server), router_(config), xkb_(xkb_context_new(XKB_CONTEXT_NO_FLAGS))
+{
+    new_input_.connect(&server_.backend()->events.new_input,
+                       [this](void *data) { add(static_cast<wlr_input_device *>(data)); });
+}
+
+InputDevices::~InputDevices()
+{
+    new_input_.disconnect();
+    while (!devices_.empty())
+        remove(*devices_.back());
+    if (xkb_)
+        xkb_context_unref(xkb_);
+}
+
+void InputDevices::add(wlr_input_device *wlr)
+{
+    if (wlr->type != WLR_INPUT_DEVICE_KEYBOARD && wlr->type != WLR_INPUT_DEVICE_POINTER)
+        return; // touch, tablets, switches: not routed yet
+    auto device = std::make_unique<Device>();
+    Device &d = *device;
+    d.wlr = wlr;
+    d.id = next_id_++;
+    d.identity = identity_of(wlr);
+    const auto seat = router_.add_device(d.id, d.identity);
+    wlr_log(WLR_INFO, "Input device '%s' (%04x:%04x%s%s) goes to %s", d.identity.name.c_str(),
+            d.identity.vendor, d.identity.product, d.identity.id_path.empty() ? "" : ", ",
+            d.identity.id_path.c_str(),
+            seat ? ("seat " + *seat).c_str() : "no seat: its events are dropped");
+
+    if (wlr_keyboard *keyboard = compat::keyboard_of(wlr)) {
+        // The guest does its own layout; the host's keymap only names keys
+        // for the host chords (XKB_DEFAULT_* from the environment).
+        if (xkb_keymap *keymap =
+                xkb_keymap_new_from_names(xkb_, nullptr, XKB_KEYMAP_COMPILE_NO_FLAGS)) {
+            wlr_keyboard_set_keymap(keyboard, keymap);
+            xkb_keymap_unref(keymap);
+        }
+        d.key.connect(&keyboard->events.key, [this, &d, keyboard](void *data) {
+            const auto &event = *static_cast<compat::KeyboardKeyEvent *>(data);
+            // The key signal comes before xkb's state takes the key: the
+            // modifiers are those held when it was pressed.
+            const xkb_keysym_t keysym =
+                keyboard->xkb_state
+                    ? xkb_state_key_get_one_sym(keyboard->xkb_state, event.keycode + 8)
+                    : XKB_KEY_NoSymbol;
+            router_.key(d.id, event.keycode, keysym, event.state == WL_KEYBOARD_KEY_STATE_PRESSED,
+                        wlr_keyboard_get_modifiers(keyboard));
+        });
+        if (seat)
+            if (auto leds = seat_leds_.find(*seat); leds != seat_leds_.end())
+                wlr_keyboard_led_update(keyboard, wlr_leds(leds->second));
+    }
+    if (wlr_pointer *pointer = compat::pointer_of(wlr)) {
+        d.motion.connect(&pointer->events.motion, [this, &d](void *data) {
+            const auto &event = *static_cast<compat::PointerMotionEvent *>(data);
+            pointer_moved(d, event.delta_x, event.delta_y, event.unaccel_dx, event.unaccel_dy);
+        });
+        d.motion_absolute.connect(&pointer->events.motion_absolute, [this, &d](void *data) {
+            const auto &event = *static_cast<compat::PointerMotionAbsoluteEvent *>(data);
+            pointer_warped(d, event.x, event.y);
+        });
+        d.button.connect(&pointer->events.button, [this, &d](void *data) {
+            const auto &event = *static_cast<compat::PointerButtonEvent *>(data);
+            router_.button(d.id, event.button, event.state == WLR_BUTTON_PRESSED);
+        });
+        d.axis.connect(&pointer->events.axis, [this, &d](void *data) {
+            const auto &event = *static_cast<compat::PointerAxisEvent *>(data);
+            const auto axis = event.orientation == WLR_AXIS_ORIENTATION_HORIZONTAL
+                                  ? input::ScrollAxis::Horizontal
+                                  : input::ScrollAxis::Vertical;
+            // wlroots 0.15 gives wheels in detents; the router counts in
+            // libinput's 120ths of one.
+            if (event.source == WLR_AXIS_SOURCE_WHEEL && event.delta_discrete != 0)
+                router_.axis(d.id, axis, input::ScrollUnit::V120, event.delta_discrete * 120.0);
+            else
+                router_.axis(d.id, axis, input::ScrollUnit::Pixels, event.delta);
+        });
+    }
+    d.destroy.connect(&wlr->events.destroy, [this, &d](void *) { remove(d); });
+    devices_.push_back(std::move(device));
+}
+
+void InputDevices::remove(Device &device)
+{
+    // Whatever it held is released in the VM it went to.
+    router_.remove_device(device.id);
+    auto it = std::find_if(devices_.begin(), devices_.end(),
+                           [&](const auto &d) { return d.get() == &device; });
+    if (it != devices_.end())
+        devices_.erase(it);
+}
+
+void InputDevices::set_seat(const std::string &seat, input::VmInput *vm,
+                            std::vector<input::Head> heads, std::vector<wlr_output *> outputs)
+{
+    router_.set_seat_vm(seat, vm);
+    router_.set_seat_heads(seat, std::move(heads));
+    SeatPointer &pointer = pointers_[seat];
+    if (pointer.outputs != outputs) {
+        pointer.outputs = std::move(outputs);
+        pointer.head = 0;
+        pointer.x = pointer.y = 0;
+        if (!pointer.outputs.empty()) {
+            // Start in the middle of the seat's first screen.
+            pointer.x = pointer.outputs[0]->width / 2.0;
+            pointer.y = pointer.outputs[0]->height / 2.0;
+        }
+    }
+}
+
+void InputDevices::set_seat_leds(const std::string &seat, uint32_t qemu_leds)
+{
+    seat_leds_[seat] = qemu_leds;
+    for (const auto &device : devices_)
+        if (wlr_keyboard *keyboard = compat::keyboard_of(device->wlr))
+            if (router_.seat_of(device->id) == seat)
+                wlr_keyboard_led_update(keyboard, wlr_leds(qemu_leds));
+}
+
+void InputDevices::reload(const config::Config &config)
+{
+    const auto moved = router_.reload(config);
+    for (input::DeviceId id : moved)
+        for (const auto &device : devices_)
+            if (device->id == id) {
+                const auto seat = router_.seat_of(id);
+                wlr_log(WLR_INFO, "Input device '%s' moves to %s", device->identity.name.c_str(),
+                        seat ? ("seat " + *seat).c_str() : "no seat");
+            }
+}
+
+void InputDevices::pointer_moved(Device &device, double dx, double dy, double unaccel_dx,
+                                 double unaccel_dy)
+{
+    const auto seat = router_.seat_of(device.id);
+    if (!seat)
+        return;
+    // The guest applies its own acceleration to relative motion.
+    router_.motion_relative(device.id, unaccel_dx, unaccel_dy);
+    SeatPointer &pointer = pointers_[*seat];
+    if (pointer.outputs.empty())
+        return;
+    // The seat's outputs side by side in their order: crossing an edge
+    // moves to the next one, never to another seat's screen.
+    pointer.x += dx;
+    pointer.y += dy;
+    while (pointer.x >= pointer.outputs[pointer.head]->width &&
+           pointer.head + 1 < pointer.outputs.size()) {
+        pointer.x -= pointer.outputs[pointer.head]->width;
+        ++pointer.head;
+    }
+    while (pointer.x < 0 && pointer.head > 0) {
+        --pointer.head;
+        pointer.x += pointer.outputs[pointer.head]->width;
+    }
+    const wlr_output *output = pointer.outputs[pointer.head];
+    pointer.x = std::clamp(pointer.x, 0.0, std::max(0.0, output->width - 1.0));
+    pointer.y = std::clamp(pointer.y, 0.0, std::max(0.0, output->height - 1.0));
+    router_.motion_absolute(device.id, pointer.head, pointer.x, pointer.y);
+}
+
+void InputDevices::pointer_warped(Device &device, double x, double y)
+{
+    // Absolute devices (nested windows, tablets) point into one output:
+    // the one named by the device, else the seat's first.
+    const auto seat = router_.seat_of(device.id);
+    if (!seat)
+        return;
+    SeatPointer &pointer = pointers_[*seat];
+    if (pointer.outputs.empty())
+        return;
+    std::size_t head = 0;
+    if (device.wlr->output_name)
+        for (std::size_t i = 0; i < pointer.outputs.size(); ++i)
+            if (std::strcmp(pointer.outputs[i]->name, device.wlr->output_name) == 0)
+                head = i;
+    const wlr_output *output = pointer.outputs[head];
+    const double new_x = x * output->width, new_y = y * output->height;
+    const double dx = head == pointer.head ? new_x - pointer.x : 0;
+    const double dy = head == pointer.head ? new_y - pointer.y : 0;
+    pointer.head = head;
+    pointer.x = new_x;
+    pointer.y = new_y;
+    router_.motion_relative(device.id, dx, dy);
+    router_.motion_absolute(device.id, head, new_x, new_y);
+}
+
+std::vector<std::string> InputDevices::describe() const
+{
+    std::vector<std::string> lines;
+    for (const auto &device : devices_) {
+        const auto seat = router_.seat_of(device->id);
+        lines.push_back(device->identity.name + " -> " + (seat ? *seat : "(no seat)"));
+    }
+    return lines;
+}
+
+} // namespace phyllome

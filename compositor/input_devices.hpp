@@ -1,0 +1,66 @@
+// Every keyboard and pointer of the backend, with its identity (libinput and
+// udev: name, vendor and product, ID_PATH, WL_SEAT/ID_SEAT), turned into the
+// input router's events. One pointer position per seat, confined to that
+// seat's outputs.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compositor/listener.hpp"
+#include "compositor/wlr.hpp"
+#include "config/config.hpp"
+#include "input/router.hpp"
+
+namespace phyllome {
+
+class Server;
+
+class InputDevices {
+public:
+    InputDevices(Server &server, const config::Config &config);
+    ~InputDevices();
+    InputDevices(const InputDevices &) = delete;
+    InputDevices &operator=(const InputDevices &) = delete;
+
+    input::InputRouter &router() { return router_; }
+
+    // What a seat shows, from the display side: its VM's sink (keys go
+    // there), and per output of the seat, in order, the frame's placement
+    // and console.
+    void set_seat(const std::string &seat, input::VmInput *vm, std::vector<input::Head> heads,
+                  std::vector<wlr_output *> outputs);
+    // The VM's keyboard LEDs (QEMU: scroll 1, num 2, caps 4) on the seat's
+    // keyboards.
+    void set_seat_leds(const std::string &seat, uint32_t qemu_leds);
+    void reload(const config::Config &config);
+
+    // A description of every device and where it went, for logs and tools.
+    std::vector<std::string> describe() const;
+
+private:
+    struct Device;
+    struct SeatPointer {
+        std::vector<wlr_output *> outputs;
+        std::size_t head = 0;
+        double x = 0, y = 0; // output pixels on outputs[head]
+    };
+
+    void add(wlr_input_device *device);
+    void remove(Device &device);
+    void pointer_moved(Device &device, double dx, double dy, double unaccel_dx, double unaccel_dy);
+    void pointer_warped(Device &device, double x, double y);
+
+    Server &server_;
+    input::InputRouter router_;
+    input::DeviceId next_id_ = 1;
+    std::vector<std::unique_ptr<Device>> devices_;
+    std::map<std::string, SeatPointer> pointers_;
+    std::map<std::string, uint32_t> seat_leds_;
+    xkb_context *xkb_ = nullptr;
+    Listener new_input_;
+};
+
+} // namespace phyllome
