@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/in_process.hpp"
 #include "tests/support/process.hpp"
 
 namespace phyllome::test {
@@ -84,6 +85,18 @@ void FakeQemu::send(const std::string &command)
     const std::string line = command + "\n";
     if (write(to_fake_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
         throw std::runtime_error("cannot write to fake-qemu");
+}
+
+std::string FakeQemu::command(InProcessSession &session, const std::string &line)
+{
+    send(line);
+    std::optional<std::string> answer;
+    wl_event_source *source = wl_event_loop_add_fd(
+        session.server().event_loop(), from_fake_, WL_EVENT_READABLE,
+        [](int, uint32_t, void *) { return 0; }, nullptr);
+    session.dispatch_until([&] { return (answer = poll_line()).has_value(); });
+    wl_event_source_remove(source);
+    return answer.value_or("(no answer from fake-qemu to: " + line + ")");
 }
 
 std::optional<std::string> FakeQemu::poll_line()

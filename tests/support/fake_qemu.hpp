@@ -9,6 +9,8 @@
 
 namespace phyllome::test {
 
+class InProcessSession;
+
 class FakeQemu {
 public:
     // Starts `fake-qemu --qemu-version VERSION` with its end of a new
@@ -23,6 +25,9 @@ public:
 
     // Sends one command line.
     void send(const std::string &command);
+    // Sends a command and returns its answer, running the in-process
+    // session meanwhile (the fake waits for the session's replies).
+    std::string command(InProcessSession &session, const std::string &line);
     // Reads what has arrived; a complete answer line once there is one.
     std::optional<std::string> poll_line();
     int stdout_fd() const { return from_fake_; }

@@ -1,0 +1,196 @@
+// Input end to end in this process: headless keyboards and pointers whose
+// names match the session file's device rules, two seats showing two VMs
+// (fake QEMU peers that record what they receive). Each device's input
+// reaches its own seat's VM and no other; host chords never reach a guest.
+#include <algorithm>
+#include <cstring>
+#include <linux/input-event-codes.h>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "compositor/input_devices.hpp"
+#include "compositor/vm_displays.hpp"
+#include "compositor/wlr_compat.hpp"
+#include "tests/support/fake_qemu.hpp"
+#include "tests/support/in_process.hpp"
+
+namespace phyllome::test {
+namespace {
+
+wlr_input_device *add_device(Server &server, wlr_input_device_type type, const char *name)
+{
+    wlr_input_device *device = wlr_headless_add_input_device(server.backend(), type);
+    // The name is the identity the rules match (libinput's device name on a
+    // real PC); headless devices all start as "headless".
+    free(device->name);
+    device->name = strdup(name);
+    return device;
+}
+
+class Input : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        for (const char *name : {"a", "b"}) {
+            config::Vm vm;
+            vm.name = name;
+            vm.follow_output = false;
+            config_.vms.push_back(vm);
+        }
+        auto seat = [&](const char *name, const char *vm, const char *output, const char *rule) {
+            config::Seat s;
+            s.name = name;
+            s.vm = vm;
+            s.outputs = {output};
+            std::string error;
+            s.devices = {*config::parse_device_rule(rule, error)};
+            config_.seats.push_back(s);
+        };
+        seat("left", "a", "HEADLESS-1", "name:Left*");
+        seat("right", "b", "HEADLESS-2", "name:Right*");
+
+        fake_a_ = std::make_unique<FakeQemu>("9.2");
+        fake_b_ = std::make_unique<FakeQemu>("9.2");
+        Server::Settings settings;
+        settings.headless = {{320, 240}, {320, 240}};
+        settings.on_outputs_changed = [this] {
+            if (displays_)
+                displays_->assign();
+        };
+        session_ = std::make_unique<InProcessSession>(std::move(settings), [this](Server &server) {
+            left_keyboard_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keyboard");
+            right_keyboard_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Right keyboard");
+            left_mouse_ = add_device(server, WLR_INPUT_DEVICE_POINTER, "Left mouse");
+            stray_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Someone else's keyboard");
+            displays_ = std::make_unique<VmDisplays>(
+                server, [this]() -> const config::Config & { return config_; });
+            input_ = std::make_unique<InputDevices>(server, config_);
+            displays_->set_input(input_.get());
+        });
+        displays_->attach("a", vmview::UniqueFd(fake_a_->take_client_fd()));
+        displays_->attach("b", vmview::UniqueFd(fake_b_->take_client_fd()));
+        ASSERT_TRUE(session_->dispatch_until([&] { return session_->ready(); }));
+        for (FakeQemu *fake : {fake_a_.get(), fake_b_.get()}) {
+            ASSERT_EQ(fake->command(*session_, "wait-listener").rfind("ok", 0), 0u);
+            ASSERT_EQ(fake->command(*session_, "scanout 64 48 x8r8g8b8 102030").rfind("ok", 0), 0u);
+        }
+        const auto devices = input_->describe();
+        for (const char *line : {"Left keyboard -> left", "Right keyboard -> right",
+                                 "Left mouse -> left", "Someone else's keyboard -> (no seat)"})
+            EXPECT_NE(std::find(devices.begin(), devices.end(), line), devices.end()) << line;
+    }
+
+    void TearDown() override
+    {
+        if (displays_)
+            displays_->set_input(nullptr);
+        input_.reset();
+        displays_.reset();
+        session_.reset();
+        fake_a_.reset();
+        fake_b_.reset();
+    }
+
+    void key(wlr_input_device *device, uint32_t code, bool pressed)
+    {
+        compat::KeyboardKeyEvent event{};
+        event.keycode = code;
+        event.update_state = true;
+        event.state = pressed ? WL_KEYBOARD_KEY_STATE_PRESSED : WL_KEYBOARD_KEY_STATE_RELEASED;
+        wlr_keyboard_notify_key(compat::keyboard_of(device), &event);
+    }
+
+    void tap(wlr_input_device *device, uint32_t code)
+    {
+        key(device, code, true);
+        key(device, code, false);
+    }
+
+    void click(wlr_input_device *device, uint32_t button)
+    {
+        for (const auto state : {WLR_BUTTON_PRESSED, WLR_BUTTON_RELEASED}) {
+            compat::PointerButtonEvent event{};
+            event.device = device;
+            event.button = button;
+            event.state = state;
+            wl_signal_emit(&compat::pointer_of(device)->events.button, &event);
+        }
+    }
+
+    // Everything the fake received since the last call, collected until it
+    // holds `wanted` (or the attempts run out).
+    std::string received(FakeQemu &fake, const std::string &wanted = "")
+    {
+        std::string seen;
+        for (int i = 0; i < 50; ++i) {
+            std::istringstream tokens(fake.command(*session_, "events"));
+            std::string token;
+            tokens >> token; // "ok"
+            while (tokens >> token)
+                seen += token + " ";
+            if (wanted.empty() ? i >= 2 : seen.find(wanted) != std::string::npos)
+                break;
+        }
+        return seen;
+    }
+
+    config::Config config_;
+    std::unique_ptr<FakeQemu> fake_a_, fake_b_;
+    std::unique_ptr<InProcessSession> session_;
+    std::unique_ptr<VmDisplays> displays_;
+    std::unique_ptr<InputDevices> input_;
+    wlr_input_device *left_keyboard_ = nullptr, *right_keyboard_ = nullptr;
+    wlr_input_device *left_mouse_ = nullptr, *stray_ = nullptr;
+};
+
+TEST_F(Input, EachKeyboardTypesIntoItsOwnSeatsVm)
+{
+    tap(left_keyboard_, KEY_A);
+    tap(right_keyboard_, KEY_B);
+    tap(stray_, KEY_C); // matches no seat: dropped
+    const std::string a = received(*fake_a_, "key-release:30");
+    const std::string b = received(*fake_b_, "key-release:48");
+    EXPECT_NE(a.find("key-press:30 key-release:30"), std::string::npos) << a;
+    EXPECT_NE(b.find("key-press:48 key-release:48"), std::string::npos) << b;
+    EXPECT_EQ(a.find(":48"), std::string::npos) << a;
+    EXPECT_EQ(b.find(":30"), std::string::npos) << b;
+    EXPECT_EQ((a + b).find(":46"), std::string::npos) << "the stray keyboard reached a VM";
+}
+
+TEST_F(Input, MouseClicksGoToItsSeatsVm)
+{
+    click(left_mouse_, BTN_LEFT);
+    click(left_mouse_, BTN_RIGHT);
+    const std::string a = received(*fake_a_, "button-release:2");
+    EXPECT_NE(a.find("button-press:0 button-release:0 button-press:2 button-release:2"),
+              std::string::npos)
+        << a;
+    EXPECT_EQ(received(*fake_b_).find("button"), std::string::npos);
+}
+
+TEST_F(Input, HostChordNeverReachesTheGuest)
+{
+    // Ctrl+Alt+Super+I: identify. Not one of its keys may reach VM a.
+    for (uint32_t code : {KEY_LEFTCTRL, KEY_LEFTALT, KEY_LEFTMETA})
+        key(left_keyboard_, code, true);
+    tap(left_keyboard_, KEY_I);
+    for (uint32_t code : {KEY_LEFTMETA, KEY_LEFTALT, KEY_LEFTCTRL})
+        key(left_keyboard_, code, false);
+    // Then an ordinary key, which must arrive alone.
+    tap(left_keyboard_, KEY_X);
+    const std::string a = received(*fake_a_, "key-release:45");
+    EXPECT_EQ(a, "key-press:45 key-release:45 ") << a;
+}
+
+TEST_F(Input, UnpluggedKeyboardReleasesWhatItHeld)
+{
+    key(left_keyboard_, KEY_A, true);
+    EXPECT_NE(received(*fake_a_, "key-press:30").find("key-press:30"), std::string::npos);
+    wlr_input_device_destroy(left_keyboard_);
+    left_keyboard_ = nullptr;
+    EXPECT_NE(received(*fake_a_, "key-release:30").find("key-release:30"), std::string::npos);
+}
+
+} // namespace
+} // namespace phyllome::test
