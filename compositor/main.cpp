@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <exception>
 #include <fcntl.h>
+#include <pthread.h>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -162,6 +163,14 @@ int main(int argc, char **argv)
     wlr_log_init(options.verbose ? WLR_DEBUG : WLR_INFO, nullptr);
     // A client or a peer that goes away mid-write must not kill the session.
     std::signal(SIGPIPE, SIG_IGN);
+    // The loop takes these through signalfd. Blocked here, before any
+    // thread exists, so that no thread (libvirt's, ours) takes one with its
+    // default action instead.
+    sigset_t handled;
+    sigemptyset(&handled);
+    for (int signal_number : {SIGINT, SIGTERM, SIGHUP})
+        sigaddset(&handled, signal_number);
+    pthread_sigmask(SIG_BLOCK, &handled, nullptr);
 
     // A session file that cannot be used never stops the session: it runs on
     // the built-in default and every card says what is wrong.

@@ -1,5 +1,7 @@
 #include "vmview/off_loop.hpp"
 
+#include <csignal>
+#include <pthread.h>
 #include <stdexcept>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -34,6 +36,11 @@ void OffLoop::run(std::function<void()> work, std::function<void()> done)
     Job &job = jobs_.emplace_back();
     job.done = std::move(done);
     job.thread = std::thread([this, &job, work = std::move(work)] {
+        // Signals are the loop's business (signalfd): never deliver one
+        // here, nor in the threads libvirt starts from here.
+        sigset_t all;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, nullptr);
         work();
         std::lock_guard lock(mutex_);
         job.finished = true;
