@@ -30,6 +30,8 @@ ConsoleView::~ConsoleView()
     wlr_scene_node_destroy(compat::scene_tree_node(tree_));
     if (frame_buffer_)
         wlr_buffer_drop(frame_buffer_);
+    if (scaled_buffer_)
+        wlr_buffer_drop(scaled_buffer_);
     // A frame waiting for the screen will not get there through this view.
     console_.frame_presented();
 }
@@ -75,6 +77,7 @@ void ConsoleView::rebuild_node()
         return;
     }
     compat::scene_buffer_show(&frame_node_, compat::scene_tree_parent(tree_), frame_buffer_);
+    showing_scaled_ = false;
     if (frame.kind == vmview::Frame::Kind::Memory && !pixman_renderer_) {
         // GLES2 copies CPU pixels into a texture when the node is made.
         auto &counters = console_.counters();
@@ -97,6 +100,14 @@ void ConsoleView::place()
     const vmview::Rect &dest = placement_.dest;
     const vmview::Rect &source = placement_.source;
 
+    if (needs_cpu_scaling()) {
+        show_scaled();
+        return;
+    }
+    if (showing_scaled_) {
+        compat::scene_buffer_show(&frame_node_, compat::scene_tree_parent(tree_), frame_buffer_);
+        showing_scaled_ = false;
+    }
     wlr_scene_node_set_position(&frame_node_->node, dest.x, dest.y);
     wlr_scene_buffer_set_dest_size(frame_node_, dest.width, dest.height);
     // Only what QEMU shows of the buffer: the frame's rectangle (and, with
@@ -126,6 +137,77 @@ void ConsoleView::place()
     wlr_scene_node_set_enabled(&letterbox_->node,
                                !(covers && frame.kind == vmview::Frame::Kind::DmaBuf));
     cursor_changed(console_);
+}
+
+bool ConsoleView::needs_cpu_scaling() const
+{
+    const vmview::Rect &dest = placement_.dest;
+    const vmview::Rect &source = placement_.source;
+    return pixman_renderer_ && (dest.width != source.width || dest.height != source.height);
+}
+
+void ConsoleView::show_scaled()
+{
+    const vmview::Rect &dest = placement_.dest;
+    if (!scaled_ || scaled_->width() != static_cast<uint32_t>(dest.width) ||
+        scaled_->height() != static_cast<uint32_t>(dest.height)) {
+        if (scaled_buffer_)
+            wlr_buffer_drop(scaled_buffer_);
+        scaled_ = std::make_shared<ScaledMemory>(static_cast<uint32_t>(dest.width),
+                                                 static_cast<uint32_t>(dest.height));
+        scaled_buffer_ = memory_buffer_create(scaled_);
+        showing_scaled_ = false;
+    }
+    const vmview::Frame &frame = console_.frame();
+    rescale({0, 0, static_cast<int32_t>(frame.width), static_cast<int32_t>(frame.height)});
+    if (!showing_scaled_) {
+        compat::scene_buffer_show(&frame_node_, compat::scene_tree_parent(tree_), scaled_buffer_);
+        showing_scaled_ = true;
+    }
+    wlr_scene_node_set_position(&frame_node_->node, dest.x, dest.y);
+    wlr_scene_rect_set_size(letterbox_, output_width_, output_height_);
+    wlr_scene_node_set_enabled(&letterbox_->node, true);
+    damage_output_dest({0, 0, dest.width, dest.height});
+    cursor_changed(console_);
+}
+
+void ConsoleView::rescale(const vmview::Rect &frame_damage)
+{
+    if (!scaled_ || !frame_buffer_)
+        return;
+    void *data = nullptr;
+    uint32_t format = 0;
+    size_t stride = 0;
+    if (!wlr_buffer_begin_data_ptr_access(frame_buffer_, WLR_BUFFER_DATA_PTR_ACCESS_READ, &data,
+                                          &format, &stride))
+        return;
+    const PixelView view{static_cast<const uint8_t *>(data), format, static_cast<uint32_t>(stride),
+                         static_cast<uint32_t>(frame_buffer_->width),
+                         static_cast<uint32_t>(frame_buffer_->height)};
+    const vmview::Frame &frame = console_.frame();
+    const bool flip = frame.kind == vmview::Frame::Kind::DmaBuf && frame.dmabuf->y0_top;
+    const vmview::Rect drawn = scale_frame(view, frame, placement_, flip, frame_damage, *scaled_);
+    wlr_buffer_end_data_ptr_access(frame_buffer_);
+    console_.counters().pixel_bytes_copied += uint64_t(drawn.width) * uint64_t(drawn.height) * 4;
+    if (showing_scaled_)
+        damage_output_dest(drawn);
+}
+
+void ConsoleView::damage_output_dest(const vmview::Rect &rect)
+{
+    wlr_scene_output *scene_output = compat::scene_output_for(scene_, output_);
+    if (!scene_output || rect.width <= 0 || rect.height <= 0)
+        return;
+    const double scale = output_->scale;
+    wlr_box box{static_cast<int>(std::floor((placement_.dest.x + rect.x) * scale)),
+                static_cast<int>(std::floor((placement_.dest.y + rect.y) * scale)), 0, 0};
+    box.width =
+        static_cast<int>(std::ceil((placement_.dest.x + rect.x + rect.width) * scale)) - box.x;
+    box.height =
+        static_cast<int>(std::ceil((placement_.dest.y + rect.y + rect.height) * scale)) - box.y;
+    if (output_->transform != WL_OUTPUT_TRANSFORM_NORMAL)
+        box = wlr_box{0, 0, output_->width, output_->height};
+    compat::scene_output_add_damage(scene_output, box);
 }
 
 void ConsoleView::damage_output(const vmview::Rect &rect)
@@ -162,8 +244,12 @@ void ConsoleView::frame_damaged(vmview::Console &, std::span<const vmview::Rect>
     }
     // pixman (CPU pixels) and GLES2 (DMA-BUF) read the buffer's memory
     // where it is: repainting the damaged part shows the new pixels.
-    for (const vmview::Rect &rect : damage)
-        damage_output(rect);
+    for (const vmview::Rect &rect : damage) {
+        if (showing_scaled_)
+            rescale(rect);
+        else
+            damage_output(rect);
+    }
     damaged_since_commit_ = true;
 }
 

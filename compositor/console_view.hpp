@@ -5,6 +5,7 @@
 
 #include <functional>
 
+#include "compositor/cpu_scaler.hpp"
 #include "compositor/wlr.hpp"
 #include "config/config.hpp"
 #include "vmview/console.hpp"
@@ -42,6 +43,12 @@ private:
     void rebuild_node();
     void place();
     void damage_output(const vmview::Rect &frame_rect);
+    void damage_output_dest(const vmview::Rect &dest_rect);
+    // The pixman renderer cannot scale scene buffers: scaled frames are
+    // drawn into `scaled_` here and shown 1:1.
+    bool needs_cpu_scaling() const;
+    void show_scaled();
+    void rescale(const vmview::Rect &frame_damage);
 
     vmview::Console &console_;
     wlr_output *output_;
@@ -59,6 +66,10 @@ private:
     bool damaged_since_commit_ = false;
 
     wlr_output_cursor *cursor_ = nullptr;
+
+    std::shared_ptr<ScaledMemory> scaled_;
+    wlr_buffer *scaled_buffer_ = nullptr; // our producer reference
+    bool showing_scaled_ = false;
 };
 
 } // namespace phyllome

@@ -4,10 +4,10 @@
 #include <cstdlib>
 #include <exception>
 #include <fcntl.h>
-#include <pthread.h>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <pthread.h>
 #include <string>
 #include <variant>
 #include <vector>

@@ -59,6 +59,8 @@ Output::~Output()
 {
     wlr_log(WLR_INFO, "Output %s removed", output_->name);
     console_view_.reset();
+    if (identify_timer_)
+        wl_event_source_remove(identify_timer_);
     wlr_scene_node_destroy(compat::scene_tree_node(tree_));
 }
 
@@ -127,6 +129,38 @@ void Output::show_console(vmview::Console *console, config::Scaling scaling)
         };
     }
     update();
+}
+
+void Output::identify(const StatusCardText &text, int milliseconds)
+{
+    const wlr_box box = compat::output_layout_box(server_.layout(), output_);
+    if (box.width <= 0 || box.height <= 0)
+        return;
+    int pixel_width = 0, pixel_height = 0;
+    wlr_output_transformed_resolution(output_, &pixel_width, &pixel_height);
+    wlr_buffer *buffer = image_buffer_create(render_status_card(text, pixel_width, pixel_height));
+    compat::scene_buffer_show(&identify_, compat::scene_tree_parent(tree_), buffer);
+    wlr_buffer_drop(buffer);
+    const CardGeometry card = status_card_geometry(pixel_width, pixel_height);
+    const float scale = output_->scale > 0 ? output_->scale : 1.0f;
+    wlr_scene_node_set_position(&identify_->node, static_cast<int>(std::lround(card.x / scale)),
+                                static_cast<int>(std::lround(card.y / scale)));
+    if (scale != 1.0f)
+        wlr_scene_buffer_set_dest_size(identify_, static_cast<int>(std::lround(card.width / scale)),
+                                       static_cast<int>(std::lround(card.height / scale)));
+    wlr_scene_node_raise_to_top(&identify_->node);
+    if (!identify_timer_)
+        identify_timer_ = wl_event_loop_add_timer(
+            server_.event_loop(),
+            [](void *data) {
+                auto *self = static_cast<Output *>(data);
+                if (self->identify_)
+                    wlr_scene_node_destroy(&self->identify_->node);
+                self->identify_ = nullptr;
+                return 0;
+            },
+            this);
+    wl_event_source_timer_update(identify_timer_, milliseconds);
 }
 
 void Output::on_frame()

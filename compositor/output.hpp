@@ -35,6 +35,11 @@ public:
     // frame to show.
     void show_console(vmview::Console *console, config::Scaling scaling);
     vmview::Console *console() const { return console_view_ ? &console_view_->console() : nullptr; }
+    // The identify overlay: a card naming the seat and VM that own this
+    // screen, drawn by the compositor above everything (the guest cannot
+    // draw or hide it), for `milliseconds`.
+    void identify(const StatusCardText &text, int milliseconds);
+
     // Where the console's frame is on this output (empty when none shows).
     vmview::Placement console_placement() const
     {
@@ -61,6 +66,9 @@ private:
 
     std::optional<StatusCardText> card_text_;
     int card_pixel_width_ = 0, card_pixel_height_ = 0;
+
+    wlr_scene_buffer *identify_ = nullptr;
+    wl_event_source *identify_timer_ = nullptr;
 
     Listener frame_;
     Listener precommit_;

@@ -9,6 +9,11 @@
 
 namespace phyllome {
 
+namespace {
+// How long the identify overlay stays on the seat's screens.
+constexpr int kIdentifyMs = 3000;
+} // namespace
+
 VmDisplays::VmDisplays(Server &server, std::function<const config::Config &()> config)
     : server_(server), config_(std::move(config))
 {
@@ -324,13 +329,9 @@ void VmDisplays::set_input(InputDevices *input)
             case Kind::ShutdownVm:
                 shutdown_vm(seat);
                 break;
-            case Kind::Identify: {
-                const config::Seat *s = config_().find_seat(seat);
-                const auto vm = s ? shown_vm(*s) : std::nullopt;
-                wlr_log(WLR_INFO, "Identify: seat %s shows %s", seat.c_str(),
-                        vm ? vm->c_str() : "no VM");
+            case Kind::Identify:
+                identify(seat);
                 break;
-            }
             case Kind::SwitchVt:
                 if (wlr_session *session = wlr_backend_get_session(server_.backend()))
                     wlr_session_change_vt(session, static_cast<unsigned>(command.vt));
@@ -338,6 +339,23 @@ void VmDisplays::set_input(InputDevices *input)
             }
         });
     assign();
+}
+
+void VmDisplays::identify(const std::string &seat_name)
+{
+    const config::Seat *seat = config_().find_seat(seat_name);
+    if (!seat)
+        return;
+    const auto vm = shown_vm(*seat);
+    wlr_log(WLR_INFO, "Identify: seat %s shows %s", seat_name.c_str(), vm ? vm->c_str() : "no VM");
+    for (Output *output : outputs_of(*seat)) {
+        StatusCardText text;
+        text.vm = vm.value_or("");
+        text.state = "This screen and its keyboard belong to this seat";
+        text.seat = seat_name;
+        text.output = output->name();
+        output->identify(text, kIdentifyMs);
+    }
 }
 
 void VmDisplays::switch_vm(const std::string &seat_name, int step)

@@ -62,6 +62,8 @@ public:
     void switch_vm(const std::string &seat, int step);
     void start_vm(const std::string &seat);
     void shutdown_vm(const std::string &seat);
+    // Shows who owns each of the seat's screens, above whatever is there.
+    void identify(const std::string &seat);
 
     const vmview::DisplayClient *client(const std::string &vm) const;
     vmview::DisplayClient *client(const std::string &vm);

@@ -481,6 +481,69 @@ TEST(FollowOutput, GuestIsAskedForTheOutputsSize)
     displays = nullptr;
 }
 
+// Scaled frames (fit, integer) on the pixman renderer, which wlroots 0.15
+// cannot scale itself: scaled on the CPU, each quadrant where it belongs.
+TEST(Scaling, FitAndIntegerPlaceTheFrameWhereThePlacementSays)
+{
+    for (const config::Scaling scaling :
+         {config::Scaling::Fit, config::Scaling::Integer, config::Scaling::Stretch}) {
+        config::Config config;
+        config::Vm vm;
+        vm.name = "test";
+        vm.follow_output = false;
+        vm.scaling = scaling;
+        config::Seat seat;
+        seat.name = "seat0";
+        seat.vm = "test";
+        seat.outputs = {"HEADLESS-1"};
+        config.vms = {vm};
+        config.seats = {seat};
+
+        FakeQemu fake("7.2");
+        Server::Settings settings;
+        settings.headless = {{kOutputWidth, kOutputHeight}};
+        VmDisplays *displays = nullptr;
+        settings.on_outputs_changed = [&] {
+            if (displays)
+                displays->assign();
+        };
+        InProcessSession session(std::move(settings));
+        VmDisplays vm_displays(session.server(),
+                               [&]() -> const config::Config & { return config; });
+        displays = &vm_displays;
+        vm_displays.attach("test", vmview::UniqueFd(fake.take_client_fd()));
+        ASSERT_TRUE(session.dispatch_until([&] { return session.ready(); }));
+        ASSERT_EQ(fake.command(session, "wait-listener").rfind("ok", 0), 0u);
+        ASSERT_EQ(fake.command(session, "scanout 64 40 x8r8g8b8 ff0000 00ff00 0000ff ffffff")
+                      .rfind("ok", 0),
+                  0u);
+        const vmview::Rect dest =
+            vmview::place_frame(64, 40, kOutputWidth, kOutputHeight, scaling).dest;
+        // The middle of each quadrant of the placed frame.
+        auto at = [&](const Image &image, int qx, int qy) {
+            return image.at(dest.x + dest.width * (1 + 2 * qx) / 4,
+                            dest.y + dest.height * (1 + 2 * qy) / 4);
+        };
+        auto image = session.capture_until("HEADLESS-1", [&](const Image &i) {
+            return at(i, 0, 0) == 0xff0000 && at(i, 1, 0) == 0x00ff00 && at(i, 0, 1) == 0x0000ff &&
+                   at(i, 1, 1) == 0xffffff;
+        });
+        ASSERT_TRUE(image);
+        EXPECT_EQ(at(*image, 1, 1), 0xffffffu) << config::to_string(scaling);
+        if (dest.x > 0) {
+            EXPECT_EQ(image->at(dest.x - 1, dest.y + 1), 0x000000u) << "letterbox";
+        }
+        // A partial update is scaled too.
+        ASSERT_EQ(fake.command(session, "update 0 0 32 20 x8r8g8b8 ffff00").rfind("ok", 0), 0u);
+        image = session.capture_until("HEADLESS-1",
+                                      [&](const Image &i) { return at(i, 0, 0) == 0xffff00; });
+        ASSERT_TRUE(image);
+        EXPECT_EQ(at(*image, 0, 0), 0xffff00u) << config::to_string(scaling);
+        EXPECT_EQ(at(*image, 1, 1), 0xffffffu) << config::to_string(scaling);
+        displays = nullptr;
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(QemuVersions, Display, ::testing::Values("7.2", "9.2", "10.1"),
                          [](const auto &info) {
                              std::string name = info.param;

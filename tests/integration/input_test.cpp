@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "compositor/input_devices.hpp"
+#include "compositor/status_card.hpp"
 #include "compositor/vm_displays.hpp"
 #include "compositor/wlr_compat.hpp"
 #include "tests/support/fake_qemu.hpp"
@@ -181,6 +182,26 @@ TEST_F(Input, HostChordNeverReachesTheGuest)
     tap(left_keyboard_, KEY_X);
     const std::string a = received(*fake_a_, "key-release:45");
     EXPECT_EQ(a, "key-press:45 key-release:45 ") << a;
+}
+
+TEST_F(Input, IdentifyShowsTheSeatOnItsOwnScreensOnly)
+{
+    for (uint32_t code : {KEY_LEFTCTRL, KEY_LEFTALT, KEY_LEFTMETA})
+        key(left_keyboard_, code, true);
+    tap(left_keyboard_, KEY_I);
+    for (uint32_t code : {KEY_LEFTMETA, KEY_LEFTALT, KEY_LEFTCTRL})
+        key(left_keyboard_, code, false);
+    // The overlay card is above seat left's VM frame; seat right's screen
+    // keeps showing its VM's frame (filling the output: fit scaling).
+    const CardGeometry card = status_card_geometry(320, 240);
+    const int x = card.x + card.width / 2, y = card.y + 2;
+    auto left = session_->capture_until("HEADLESS-1",
+                                        [&](const Image &i) { return i.at(x, y) == kCardColor; });
+    ASSERT_TRUE(left);
+    EXPECT_EQ(left->at(x, y), kCardColor);
+    auto right = session_->capture("HEADLESS-2");
+    ASSERT_TRUE(right);
+    EXPECT_EQ(right->at(x, y), 0x102030u);
 }
 
 TEST_F(Input, UnpluggedKeyboardReleasesWhatItHeld)
