@@ -36,6 +36,20 @@ struct ConsoleCall {
     uint32_t id;
 };
 
+// Hands an asynchronous call's data to its slot, which frees it with the
+// call (answered or not); frees it at once if the call was not sent.
+bool own_call(int sent, sd_bus_slot *slot, ConsoleCall *call)
+{
+    if (sent < 0) {
+        delete call;
+        return false;
+    }
+    sd_bus_slot_set_destroy_callback(slot,
+                                     [](void *data) { delete static_cast<ConsoleCall *>(data); });
+    sd_bus_slot_set_floating(slot, 1);
+    return true;
+}
+
 } // namespace
 
 DisplayClient::DisplayClient(wl_event_loop *loop, UniqueFd fd, std::string vm_name,
@@ -159,15 +173,10 @@ void DisplayClient::read_console(uint32_t id)
             return 0;
         },
         call, "s", kConsoleInterface);
-    if (r < 0) {
-        delete call;
+    if (!own_call(r, slot, call)) {
         fail(std::string("cannot read a console: ") + std::strerror(-r));
         return;
     }
-    // The slot frees the call data with the call, answered or not.
-    sd_bus_slot_set_destroy_callback(slot,
-                                     [](void *data) { delete static_cast<ConsoleCall *>(data); });
-    sd_bus_slot_set_floating(slot, 1);
 }
 
 void DisplayClient::register_listener(Console::Info info)
@@ -238,13 +247,8 @@ void DisplayClient::refresh_console_size(Console &console)
             return 0;
         },
         call, "s", kConsoleInterface);
-    if (r < 0) {
-        delete call;
+    if (!own_call(r, slot, call))
         return;
-    }
-    sd_bus_slot_set_destroy_callback(slot,
-                                     [](void *data) { delete static_cast<ConsoleCall *>(data); });
-    sd_bus_slot_set_floating(slot, 1);
     source_->update();
 }
 
@@ -310,13 +314,8 @@ void DisplayClient::set_ui_info(uint32_t console_id, uint32_t width, uint32_t he
             return 0;
         },
         call, "qqiiuu", width_mm, height_mm, 0, 0, width, height);
-    if (r < 0) {
-        delete call;
+    if (!own_call(r, slot, call))
         return;
-    }
-    sd_bus_slot_set_destroy_callback(slot,
-                                     [](void *data) { delete static_cast<ConsoleCall *>(data); });
-    sd_bus_slot_set_floating(slot, 1);
     source_->update();
 }
 
@@ -350,13 +349,7 @@ void DisplayClient::read_input_properties(uint32_t console_id)
                 return 0;
             },
             call, "s", interface);
-        if (r < 0) {
-            delete call;
-            continue;
-        }
-        sd_bus_slot_set_destroy_callback(
-            slot, [](void *data) { delete static_cast<ConsoleCall *>(data); });
-        sd_bus_slot_set_floating(slot, 1);
+        own_call(r, slot, call);
     }
 }
 
@@ -394,13 +387,8 @@ void DisplayClient::call_input(uint32_t console_id, const char *interface, const
             },
             call, 0);
     sd_bus_message_unref(message);
-    if (r < 0) {
-        delete call;
+    if (!own_call(r, slot, call))
         return;
-    }
-    sd_bus_slot_set_destroy_callback(slot,
-                                     [](void *data) { delete static_cast<ConsoleCall *>(data); });
-    sd_bus_slot_set_floating(slot, 1);
     source_->update();
 }
 

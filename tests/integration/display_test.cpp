@@ -422,100 +422,75 @@ TEST_P(Display, InputReachesTheConsoleInOrder)
     EXPECT_NE(seen.find("rel:5,-3"), std::string::npos) << seen;
 }
 
+// One VM on one headless output, for tests that need their own settings.
+struct SingleVm {
+    SingleVm(const config::Vm &vm, const std::string &version, const std::string &fake_args = "")
+        : fake(version, fake_args)
+    {
+        config::Seat seat;
+        seat.name = "seat0";
+        seat.vm = vm.name;
+        seat.outputs = {"HEADLESS-1"};
+        config.vms = {vm};
+        config.seats = {seat};
+        Server::Settings settings;
+        settings.headless = {{kOutputWidth, kOutputHeight}};
+        settings.on_outputs_changed = [this] {
+            if (displays)
+                displays->assign();
+        };
+        session = std::make_unique<InProcessSession>(std::move(settings));
+        displays = std::make_unique<VmDisplays>(
+            session->server(), [this]() -> const config::Config & { return config; });
+        displays->attach(vm.name, vmview::UniqueFd(fake.take_client_fd()));
+    }
+    ~SingleVm() { displays.reset(); }
+
+    bool start()
+    {
+        return session->dispatch_until([&] { return session->ready(); }) &&
+               command("wait-listener").rfind("ok", 0) == 0;
+    }
+    std::string command(const std::string &line) { return fake.command(*session, line); }
+
+    config::Config config;
+    FakeQemu fake;
+    std::unique_ptr<InProcessSession> session;
+    std::unique_ptr<VmDisplays> displays;
+};
+
+config::Vm vm_named(const std::string &name, config::Scaling scaling, bool follow_output)
+{
+    config::Vm vm;
+    vm.name = name;
+    vm.scaling = scaling;
+    vm.follow_output = follow_output;
+    return vm;
+}
+
 // follow_output: the guest is asked for the output's size once, when a
 // virtio-vga console is shown (and not again for the same size).
 TEST(FollowOutput, GuestIsAskedForTheOutputsSize)
 {
-    config::Config config;
-    config::Vm vm;
-    vm.name = "test";
-    vm.follow_output = true;
-    config::Seat seat;
-    seat.name = "seat0";
-    seat.vm = "test";
-    seat.outputs = {"HEADLESS-1"};
-    config.vms = {vm};
-    config.seats = {seat};
-
-    FakeQemu fake("9.2", "--virtio");
-    Server::Settings settings;
-    settings.headless = {{kOutputWidth, kOutputHeight}};
-    VmDisplays *displays = nullptr;
-    settings.on_outputs_changed = [&] {
-        if (displays)
-            displays->assign();
-    };
-    InProcessSession session(std::move(settings));
-    VmDisplays vm_displays(session.server(), [&]() -> const config::Config & { return config; });
-    displays = &vm_displays;
-    std::vector<std::string> lines;
-    std::pair<FakeQemu *, std::vector<std::string> *> context{&fake, &lines};
-    wl_event_source *source = wl_event_loop_add_fd(
-        session.server().event_loop(), fake.stdout_fd(), WL_EVENT_READABLE,
-        [](int, uint32_t, void *data) {
-            auto *context = static_cast<std::pair<FakeQemu *, std::vector<std::string> *> *>(data);
-            while (auto line = context->first->poll_line())
-                context->second->push_back(*line);
-            return 0;
-        },
-        &context);
-    vm_displays.attach("test", vmview::UniqueFd(fake.take_client_fd()));
-    auto command = [&](const std::string &line) {
-        fake.send(line);
-        session.dispatch_until([&] { return !lines.empty(); });
-        std::string answer = lines.empty() ? "" : lines.front();
-        if (!lines.empty())
-            lines.erase(lines.begin());
-        return answer;
-    };
-    ASSERT_EQ(command("wait-listener").rfind("ok", 0), 0u);
-    // The request travels on the main connection: wait for a frame round
-    // trip, then ask the fake what it got.
-    ASSERT_TRUE(session.dispatch_until([&] { return session.ready(); }));
-    command("scanout 64 48 x8r8g8b8 102030");
-    vm_displays.assign(); // again: the same size is not asked twice
-    const std::string events = command("events");
+    SingleVm vm(vm_named("test", config::Scaling::Fit, true), "9.2", "--virtio");
+    ASSERT_TRUE(vm.start());
+    vm.command("scanout 64 48 x8r8g8b8 102030");
+    vm.displays->assign(); // again: the same size is not asked twice
+    const std::string events = vm.command("events");
     EXPECT_NE(events.find("uiinfo:0,0,0,0,320,240"), std::string::npos) << events;
     EXPECT_EQ(events.find("uiinfo:"), events.rfind("uiinfo:")) << events;
-    wl_event_source_remove(source);
-    displays = nullptr;
 }
 
-// Scaled frames (fit, integer) on the pixman renderer, which wlroots 0.15
-// cannot scale itself: scaled on the CPU, each quadrant where it belongs.
-TEST(Scaling, FitAndIntegerPlaceTheFrameWhereThePlacementSays)
+// Scaled frames (fit, integer, stretch) on the pixman renderer, which
+// wlroots 0.15 cannot scale itself: scaled on the CPU, each quadrant where
+// it belongs, partial updates included.
+TEST(Scaling, FitIntegerAndStretchPlaceTheFrameWhereThePlacementSays)
 {
     for (const config::Scaling scaling :
          {config::Scaling::Fit, config::Scaling::Integer, config::Scaling::Stretch}) {
-        config::Config config;
-        config::Vm vm;
-        vm.name = "test";
-        vm.follow_output = false;
-        vm.scaling = scaling;
-        config::Seat seat;
-        seat.name = "seat0";
-        seat.vm = "test";
-        seat.outputs = {"HEADLESS-1"};
-        config.vms = {vm};
-        config.seats = {seat};
-
-        FakeQemu fake("7.2");
-        Server::Settings settings;
-        settings.headless = {{kOutputWidth, kOutputHeight}};
-        VmDisplays *displays = nullptr;
-        settings.on_outputs_changed = [&] {
-            if (displays)
-                displays->assign();
-        };
-        InProcessSession session(std::move(settings));
-        VmDisplays vm_displays(session.server(),
-                               [&]() -> const config::Config & { return config; });
-        displays = &vm_displays;
-        vm_displays.attach("test", vmview::UniqueFd(fake.take_client_fd()));
-        ASSERT_TRUE(session.dispatch_until([&] { return session.ready(); }));
-        ASSERT_EQ(fake.command(session, "wait-listener").rfind("ok", 0), 0u);
-        ASSERT_EQ(fake.command(session, "scanout 64 40 x8r8g8b8 ff0000 00ff00 0000ff ffffff")
-                      .rfind("ok", 0),
+        SingleVm vm(vm_named("test", scaling, false), "7.2");
+        ASSERT_TRUE(vm.start());
+        ASSERT_EQ(vm.command("scanout 64 40 x8r8g8b8 ff0000 00ff00 0000ff ffffff").rfind("ok", 0),
                   0u);
         const vmview::Rect dest =
             vmview::place_frame(64, 40, kOutputWidth, kOutputHeight, scaling).dest;
@@ -524,7 +499,7 @@ TEST(Scaling, FitAndIntegerPlaceTheFrameWhereThePlacementSays)
             return image.at(dest.x + dest.width * (1 + 2 * qx) / 4,
                             dest.y + dest.height * (1 + 2 * qy) / 4);
         };
-        auto image = session.capture_until("HEADLESS-1", [&](const Image &i) {
+        auto image = vm.session->capture_until("HEADLESS-1", [&](const Image &i) {
             return at(i, 0, 0) == 0xff0000 && at(i, 1, 0) == 0x00ff00 && at(i, 0, 1) == 0x0000ff &&
                    at(i, 1, 1) == 0xffffff;
         });
@@ -533,14 +508,12 @@ TEST(Scaling, FitAndIntegerPlaceTheFrameWhereThePlacementSays)
         if (dest.x > 0) {
             EXPECT_EQ(image->at(dest.x - 1, dest.y + 1), 0x000000u) << "letterbox";
         }
-        // A partial update is scaled too.
-        ASSERT_EQ(fake.command(session, "update 0 0 32 20 x8r8g8b8 ffff00").rfind("ok", 0), 0u);
-        image = session.capture_until("HEADLESS-1",
-                                      [&](const Image &i) { return at(i, 0, 0) == 0xffff00; });
+        ASSERT_EQ(vm.command("update 0 0 32 20 x8r8g8b8 ffff00").rfind("ok", 0), 0u);
+        image = vm.session->capture_until("HEADLESS-1",
+                                          [&](const Image &i) { return at(i, 0, 0) == 0xffff00; });
         ASSERT_TRUE(image);
         EXPECT_EQ(at(*image, 0, 0), 0xffff00u) << config::to_string(scaling);
         EXPECT_EQ(at(*image, 1, 1), 0xffffffu) << config::to_string(scaling);
-        displays = nullptr;
     }
 }
 

@@ -204,6 +204,24 @@ TEST_F(Input, IdentifyShowsTheSeatOnItsOwnScreensOnly)
     EXPECT_EQ(right->at(x, y), 0x102030u);
 }
 
+TEST_F(Input, ReloadMovesAKeyboardReleasingItsKeysFirst)
+{
+    key(left_keyboard_, KEY_A, true);
+    EXPECT_NE(received(*fake_a_, "key-press:30").find("key-press:30"), std::string::npos);
+    // The session file now gives the left keyboard to seat right.
+    std::string error;
+    config_.seats[0].devices = {*config::parse_device_rule("name:Left mouse", error)};
+    config_.seats[1].devices = {*config::parse_device_rule("name:Left keyboard", error),
+                                *config::parse_device_rule("name:Right*", error)};
+    input_->reload(config_);
+    EXPECT_NE(received(*fake_a_, "key-release:30").find("key-release:30"), std::string::npos);
+    key(left_keyboard_, KEY_A, false); // its physical release goes nowhere
+    tap(left_keyboard_, KEY_B);
+    const std::string b = received(*fake_b_, "key-release:48");
+    EXPECT_EQ(b, "key-press:48 key-release:48 ") << b;
+    EXPECT_EQ(received(*fake_a_).find("key"), std::string::npos);
+}
+
 TEST_F(Input, UnpluggedKeyboardReleasesWhatItHeld)
 {
     key(left_keyboard_, KEY_A, true);
