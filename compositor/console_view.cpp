@@ -238,8 +238,11 @@ void ConsoleView::frame_damaged(vmview::Console &, std::span<const vmview::Rect>
         return;
     const vmview::Frame &frame = console_.frame();
     if (frame.kind == vmview::Frame::Kind::Memory && !pixman_renderer_) {
-        // GLES2 textures copy CPU pixels: a new node uploads the frame again.
-        rebuild_node();
+        // GLES2 textures copy CPU pixels: a new node uploads the frame
+        // again, once per output frame however many updates came.
+        upload_pending_ = true;
+        damaged_since_commit_ = true;
+        wlr_output_schedule_frame(output_);
         return;
     }
     // pixman (CPU pixels) and GLES2 (DMA-BUF) read the buffer's memory
@@ -251,6 +254,14 @@ void ConsoleView::frame_damaged(vmview::Console &, std::span<const vmview::Rect>
             damage_output(rect);
     }
     damaged_since_commit_ = true;
+}
+
+void ConsoleView::before_frame()
+{
+    if (upload_pending_) {
+        upload_pending_ = false;
+        rebuild_node();
+    }
 }
 
 void ConsoleView::committing(wlr_buffer *buffer)
@@ -269,13 +280,22 @@ void ConsoleView::cursor_changed(vmview::Console &)
     if (!cursor_)
         return;
     const vmview::Cursor &cursor = console_.cursor();
-    if (!cursor.visible || !cursor.pixels || !frame_node_) {
-        wlr_output_cursor_set_image(cursor_, nullptr, 0, 0, 0, 0, 0);
-        return;
+    const bool visible = cursor.visible && cursor.pixels && frame_node_;
+    // The image is set only when it changes: the guest moves its cursor far
+    // more often than it redefines it.
+    auto image = visible ? cursor.pixels : nullptr;
+    if (image != cursor_image_) {
+        if (image)
+            wlr_output_cursor_set_image(cursor_, reinterpret_cast<const uint8_t *>(image->data()),
+                                        cursor.width * 4, static_cast<uint32_t>(cursor.width),
+                                        static_cast<uint32_t>(cursor.height), cursor.hot_x,
+                                        cursor.hot_y);
+        else
+            wlr_output_cursor_set_image(cursor_, nullptr, 0, 0, 0, 0, 0);
+        cursor_image_ = std::move(image);
     }
-    wlr_output_cursor_set_image(cursor_, reinterpret_cast<const uint8_t *>(cursor.pixels->data()),
-                                cursor.width * 4, static_cast<uint32_t>(cursor.width),
-                                static_cast<uint32_t>(cursor.height), cursor.hot_x, cursor.hot_y);
+    if (!visible)
+        return;
     // The guest's position is in frame pixels: place it where the frame is.
     const vmview::Rect &dest = placement_.dest;
     const vmview::Rect &source = placement_.source;

@@ -34,6 +34,9 @@ public:
     // An output commit with a new buffer is happening; `buffer` is what is
     // committed (our frame itself when it is scanned out directly).
     void committing(wlr_buffer *buffer);
+    // The output is about to draw a frame: a CPU frame changed since the
+    // last one is uploaded now (GLES2).
+    void before_frame();
 
     void frame_replaced(vmview::Console &console) override;
     void frame_damaged(vmview::Console &console, std::span<const vmview::Rect> damage) override;
@@ -66,6 +69,10 @@ private:
     bool damaged_since_commit_ = false;
 
     wlr_output_cursor *cursor_ = nullptr;
+    // The image the output cursor shows (kept, so a new one is never
+    // mistaken for it); null: hidden.
+    std::shared_ptr<const std::vector<uint32_t>> cursor_image_;
+    bool upload_pending_ = false;
 
     std::shared_ptr<ScaledMemory> scaled_;
     wlr_buffer *scaled_buffer_ = nullptr; // our producer reference

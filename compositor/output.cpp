@@ -168,6 +168,8 @@ void Output::on_frame()
     wlr_scene_output *scene_output = compat::scene_output_for(server_.scene(), output_);
     if (!scene_output)
         return;
+    if (console_view_)
+        console_view_->before_frame();
     rendering_ = true;
     compat::scene_output_commit(scene_output);
     rendering_ = false;

@@ -354,7 +354,7 @@ void DisplayClient::read_input_properties(uint32_t console_id)
 }
 
 void DisplayClient::call_input(uint32_t console_id, const char *interface, const char *method,
-                               const char *signature, ...)
+                               bool needs_reply, const char *signature, ...)
 {
     if (!connected_ || !find_console(console_id))
         return;
@@ -367,7 +367,18 @@ void DisplayClient::call_input(uint32_t console_id, const char *interface, const
         r = sd_bus_message_appendv(message, signature, args);
         va_end(args);
     }
-    // The reply matters only for the pointer form QEMU refuses.
+    if (!needs_reply) {
+        // Keys and buttons: nothing to learn from the reply, so none is
+        // asked for and no call is tracked per event.
+        if (r >= 0)
+            r = sd_bus_message_set_expect_reply(message, 0);
+        if (r >= 0)
+            sd_bus_send(bus_, message, nullptr);
+        sd_bus_message_unref(message);
+        source_->update();
+        return;
+    }
+    // The reply matters for the pointer form QEMU refuses.
     auto *call = new ConsoleCall{this, console_id};
     sd_bus_slot *slot = nullptr;
     if (r >= 0)
@@ -394,14 +405,14 @@ void DisplayClient::call_input(uint32_t console_id, const char *interface, const
 
 void DisplayClient::key(uint32_t console_id, uint32_t qnum, bool pressed)
 {
-    call_input(console_id, kKeyboardInterface, pressed ? "Press" : "Release", "u", qnum);
+    call_input(console_id, kKeyboardInterface, pressed ? "Press" : "Release", false, "u", qnum);
 }
 
 void DisplayClient::button(uint32_t console_id, uint32_t button, bool pressed)
 {
     if (button > kMaxQemuButton)
         return;
-    call_input(console_id, kMouseInterface, pressed ? "Press" : "Release", "u", button);
+    call_input(console_id, kMouseInterface, pressed ? "Press" : "Release", false, "u", button);
 }
 
 void DisplayClient::motion(uint32_t console_id, uint32_t x, uint32_t y, int32_t dx, int32_t dy)
@@ -420,14 +431,14 @@ void DisplayClient::motion_absolute(uint32_t console_id, uint32_t x, uint32_t y)
     // QEMU refuses positions outside the console.
     const uint32_t width = std::max(console->info().width, 1u);
     const uint32_t height = std::max(console->info().height, 1u);
-    call_input(console_id, kMouseInterface, "SetAbsPosition", "uu", std::min(x, width - 1),
+    call_input(console_id, kMouseInterface, "SetAbsPosition", true, "uu", std::min(x, width - 1),
                std::min(y, height - 1));
 }
 
 void DisplayClient::motion_relative(uint32_t console_id, int32_t dx, int32_t dy)
 {
     if (dx != 0 || dy != 0)
-        call_input(console_id, kMouseInterface, "RelMotion", "ii", dx, dy);
+        call_input(console_id, kMouseInterface, "RelMotion", true, "ii", dx, dy);
 }
 
 bool DisplayClient::mouse_absolute(uint32_t console_id) const

@@ -96,8 +96,10 @@ private:
     std::map<uint32_t, InputState> input_;
     void read_input_properties(uint32_t console_id);
     void apply_input_properties(uint32_t console_id, sd_bus_message *m);
+    // `needs_reply`: the reply is read (pointer motion: QEMU refuses the
+    // wrong form); otherwise the call is sent without one.
     void call_input(uint32_t console_id, const char *interface, const char *method,
-                    const char *signature, ...);
+                    bool needs_reply, const char *signature, ...);
     sd_bus_slot *properties_match_ = nullptr;
 };
 

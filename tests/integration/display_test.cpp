@@ -139,6 +139,15 @@ protected:
         return differing;
     }
 
+    // The usual 64x48 quadrants after an 8x8 white update at the top left.
+    static std::function<uint32_t(int, int)> quadrants_with_white_corner()
+    {
+        const auto base = quadrants(64, 48, {0x112233, 0x445566, 0x778899, 0xaabbcc});
+        return [base](int x, int y) {
+            return x < 8 && y < 8 ? 0xffffffu : base(x, y);
+        };
+    }
+
     static std::function<uint32_t(int, int)> quadrants(int width, int height,
                                                        std::array<uint32_t, 4> colours)
     {
@@ -308,14 +317,7 @@ TEST_P(Display, SharedMemoryIsShownWithoutCopies)
     EXPECT_EQ(differing_until(64, 48, quadrants(64, 48, {0x112233, 0x445566, 0x778899, 0xaabbcc})),
               0);
     expect_ok("update-map 0 0 8 8 ffffff");
-    EXPECT_EQ(differing_until(64, 48,
-                              [](int x, int y) {
-                                  return x < 8 && y < 8 ? 0xffffffu
-                                                        : quadrants(64, 48,
-                                                                    {0x112233, 0x445566, 0x778899,
-                                                                     0xaabbcc})(x, y);
-                              }),
-              0);
+    EXPECT_EQ(differing_until(64, 48, quadrants_with_white_corner()), 0);
     EXPECT_EQ(console().counters().pixel_bytes_copied, copied) << "the map path copied pixels";
 }
 
@@ -327,14 +329,7 @@ TEST_P(Display, DmabufIsShownWithoutCopiesAndAcknowledged)
               0);
     const std::string ack = command("update-dmabuf 0 0 8 8 ffffff");
     EXPECT_EQ(ack.rfind("ok", 0), 0u) << ack;
-    EXPECT_EQ(differing_until(64, 48,
-                              [](int x, int y) {
-                                  return x < 8 && y < 8 ? 0xffffffu
-                                                        : quadrants(64, 48,
-                                                                    {0x112233, 0x445566, 0x778899,
-                                                                     0xaabbcc})(x, y);
-                              }),
-              0);
+    EXPECT_EQ(differing_until(64, 48, quadrants_with_white_corner()), 0);
     EXPECT_EQ(console().counters().pixel_bytes_copied, copied);
 }
 
@@ -345,14 +340,7 @@ TEST_P(Display, DmabufStoredBottomUpIsShownTheRightWayUp)
               0);
     // Damage is flipped too: the top-left corner changes, seen the right way up.
     expect_ok("update-dmabuf 0 0 8 8 ffffff");
-    EXPECT_EQ(differing_until(64, 48,
-                              [](int x, int y) {
-                                  return x < 8 && y < 8 ? 0xffffffu
-                                                        : quadrants(64, 48,
-                                                                    {0x112233, 0x445566, 0x778899,
-                                                                     0xaabbcc})(x, y);
-                              }),
-              0);
+    EXPECT_EQ(differing_until(64, 48, quadrants_with_white_corner()), 0);
 }
 
 TEST_P(Display, FullScreenDmabufIsScannedOutDirectly)
