@@ -248,6 +248,16 @@ void InputDevices::pointer_warped(Device &device, double x, double y)
     router_.motion_absolute(device.id, head, new_x, new_y);
 }
 
+void InputDevices::resend_pointer_positions()
+{
+    for (const auto &[seat, pointer] : pointers_) {
+        const auto devices = router_.devices_on(seat);
+        if (pointer.outputs.empty() || devices.empty())
+            continue;
+        router_.motion_absolute(devices.front(), pointer.head, pointer.x, pointer.y);
+    }
+}
+
 std::vector<std::string> InputDevices::describe() const
 {
     std::vector<std::string> lines;

@@ -35,6 +35,10 @@ public:
     // The VM's keyboard LEDs (QEMU: scroll 1, num 2, caps 4) on the seat's
     // keyboards.
     void set_seat_leds(const std::string &seat, uint32_t qemu_leds);
+    // A guest's pointer changed form: each seat's cursor position is sent
+    // again, so that a guest now pointing absolutely puts its cursor where
+    // the seat's is (the router sends it only to absolute guests).
+    void resend_pointer_positions();
     void reload(const config::Config &config);
 
     // A description of every device and where it went, for logs and tools.

@@ -127,6 +127,9 @@ void Output::show_console(vmview::Console *console, config::Scaling scaling)
         console_view_->on_showing_changed = [this] {
             update();
         };
+        console_view_->on_placement_changed = [this] {
+            server_.frame_placed();
+        };
     }
     update();
 }

@@ -168,6 +168,10 @@ void VmDisplays::attach(const std::string &vm, vmview::UniqueFd fd)
             if (shown_vm(seat) == vm)
                 input_->set_seat_leds(seat.name, leds);
     };
+    entry.client->on_pointer_mode = [this](uint32_t, bool) {
+        if (input_)
+            input_->resend_pointer_positions();
+    };
     server_.refresh_cards();
 }
 

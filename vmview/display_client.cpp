@@ -323,15 +323,35 @@ void DisplayClient::apply_input_properties(uint32_t console_id, sd_bus_message *
 {
     InputState &state = input_[console_id];
     const uint32_t leds_before = state.leds;
+    std::optional<bool> absolute;
     read_properties(m, [&](const std::string &name, sd_bus_message *value) {
-        if (name == "IsAbsolute")
-            return read_bool(value, state.absolute);
+        if (name == "IsAbsolute") {
+            bool is_absolute = false;
+            const int r = read_bool(value, is_absolute);
+            if (r >= 0)
+                absolute = is_absolute;
+            return r;
+        }
         if (name == "Modifiers")
             return read_u32(value, state.leds);
         return 0;
     });
     if (state.leds != leds_before && on_keyboard_leds)
         on_keyboard_leds(console_id, state.leds);
+    if (absolute)
+        set_mouse_absolute(console_id, *absolute);
+}
+
+void DisplayClient::set_mouse_absolute(uint32_t console_id, bool absolute)
+{
+    InputState &state = input_[console_id];
+    if (state.absolute == absolute)
+        return;
+    state.absolute = absolute;
+    std::fprintf(stderr, "VM %s: console %u: the guest's pointer is %s\n", vm_name_.c_str(),
+                 console_id, absolute ? "absolute" : "relative");
+    if (on_pointer_mode)
+        on_pointer_mode(console_id, absolute);
 }
 
 void DisplayClient::read_input_properties(uint32_t console_id)
@@ -389,11 +409,10 @@ void DisplayClient::call_input(uint32_t console_id, const char *interface, const
                 const sd_bus_error *error = sd_bus_message_get_error(reply);
                 if (!error || !error->message)
                     return 0;
-                InputState &state = call->client->input_[call->id];
                 if (std::strstr(error->message, "not absolute"))
-                    state.absolute = false;
+                    call->client->set_mouse_absolute(call->id, false);
                 else if (std::strstr(error->message, "not relative"))
-                    state.absolute = true;
+                    call->client->set_mouse_absolute(call->id, true);
                 return 0;
             },
             call, 0);

@@ -60,6 +60,10 @@ public:
     void motion_absolute(uint32_t console_id, uint32_t x, uint32_t y);
     void motion_relative(uint32_t console_id, int32_t dx, int32_t dy);
     bool mouse_absolute(uint32_t console_id) const;
+    // The guest's pointer changed form (QEMU said so, or refused a motion in
+    // the old form, which is then lost): the caller sends the position
+    // again so that the guest's cursor is where the seat's is.
+    std::function<void(uint32_t console_id, bool absolute)> on_pointer_mode;
     // The guest's keyboard LEDs (Keyboard.Modifiers: scroll 1, num 2, caps 4).
     uint32_t keyboard_leds(uint32_t console_id) const;
     std::function<void(uint32_t console_id, uint32_t leds)> on_keyboard_leds;
@@ -95,6 +99,7 @@ private:
     };
     std::map<uint32_t, InputState> input_;
     void read_input_properties(uint32_t console_id);
+    void set_mouse_absolute(uint32_t console_id, bool absolute);
     void apply_input_properties(uint32_t console_id, sd_bus_message *m);
     // `needs_reply`: the reply is read (pointer motion: QEMU refuses the
     // wrong form); otherwise the call is sent without one.

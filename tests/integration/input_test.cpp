@@ -59,6 +59,7 @@ protected:
             if (displays_)
                 displays_->assign();
         };
+        settings.on_frame_placed = settings.on_outputs_changed;
         session_ = std::make_unique<InProcessSession>(std::move(settings), [this](Server &server) {
             left_keyboard_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keyboard");
             right_keyboard_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Right keyboard");
@@ -117,6 +118,17 @@ protected:
             event.state = state;
             wl_signal_emit(&compat::pointer_of(device)->events.button, &event);
         }
+    }
+
+    // The pointer to a point of its output, as a tablet or the nested
+    // window's pointer puts it (0..1 of the output).
+    void warp(wlr_input_device *device, double x, double y)
+    {
+        compat::PointerMotionAbsoluteEvent event{};
+        event.device = device;
+        event.x = x;
+        event.y = y;
+        wl_signal_emit(&compat::pointer_of(device)->events.motion_absolute, &event);
     }
 
     // Everything the fake received since the last call, collected until it
@@ -229,6 +241,32 @@ TEST_F(Input, UnpluggedKeyboardReleasesWhatItHeld)
     wlr_input_device_destroy(left_keyboard_);
     left_keyboard_ = nullptr;
     EXPECT_NE(received(*fake_a_, "key-release:30").find("key-release:30"), std::string::npos);
+}
+
+TEST_F(Input, GuestTurningAbsoluteGetsTheSeatsCursorPosition)
+{
+    // The guest starts relative (a PS/2 mouse), then its tablet driver
+    // takes over: without another motion, the guest's cursor goes where the
+    // seat's is: the output's middle, the 64x48 frame's middle.
+    warp(left_mouse_, 0.5, 0.5);
+    ASSERT_EQ(fake_a_->command(*session_, "mouse-mode abs").rfind("ok", 0), 0u);
+    const std::string a = received(*fake_a_, "abs:");
+    EXPECT_NE(a.find("abs:32,24"), std::string::npos) << a;
+}
+
+TEST_F(Input, AbsolutePointingFollowsAGuestResolutionChange)
+{
+    ASSERT_EQ(fake_a_->command(*session_, "mouse-mode abs").rfind("ok", 0), 0u);
+    warp(left_mouse_, 0.25, 0.5);
+    EXPECT_NE(received(*fake_a_, "abs:16,24").find("abs:16,24"), std::string::npos);
+    // Now 32x48 on the 320x240 output: fit shows it 160 wide from x 80, so
+    // a quarter of the output is the frame's left edge.
+    ASSERT_EQ(fake_a_->command(*session_, "scanout 32 48 x8r8g8b8 102030").rfind("ok", 0), 0u);
+    ASSERT_TRUE(session_->capture_until("HEADLESS-1",
+                                        [](const Image &i) { return i.at(40, 120) == 0x000000; }));
+    warp(left_mouse_, 0.3, 0.5); // x 96: frame pixel (96 - 80) * 32 / 160 = 3
+    const std::string a = received(*fake_a_, "abs:3,24");
+    EXPECT_NE(a.find("abs:3,24"), std::string::npos) << a;
 }
 
 } // namespace

@@ -1,0 +1,260 @@
+#include "tests/support/guest.hpp"
+
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <poll.h>
+#include <sstream>
+#include <stdexcept>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "compositor/wlr.hpp"
+#include "tests/support/process.hpp"
+
+namespace phyllome::test {
+namespace {
+
+std::string guest_dir()
+{
+    return required_env("GUEST_DIR");
+}
+
+// A listening socket QEMU connects its serial port to at start.
+int listen_on(const std::string &path)
+{
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (fd < 0 || path.size() >= sizeof address.sun_path)
+        throw std::runtime_error("cannot make a socket at " + path);
+    path.copy(address.sun_path, sizeof address.sun_path - 1);
+    unlink(path.c_str());
+    if (bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0 ||
+        listen(fd, 1) != 0) {
+        close(fd);
+        throw std::runtime_error("cannot listen at " + path + ": " + strerror(errno));
+    }
+    return fd;
+}
+
+std::string read_file(const std::string &path)
+{
+    std::ifstream file(path);
+    return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+}
+
+bool kvm_opens()
+{
+    const int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    close(fd);
+    return true;
+}
+
+} // namespace
+
+GuestImage build_guest()
+{
+    const std::string dir = guest_dir();
+    const CommandResult result =
+        run_command({required_env("GUEST_BUILDER"), dir, required_env("GUEST_PRINTER")}, {},
+                    std::chrono::minutes(5));
+    if (result.exit_code != 0)
+        throw std::runtime_error("building the test guest failed:\n" + result.output);
+    return {dir + "/vmlinuz", dir + "/initramfs.cpio.gz"};
+}
+
+std::string guest_accelerator(const GuestImage &image)
+{
+    if (!kvm_opens())
+        return "tcg";
+    const std::string boot_id = read_file("/proc/sys/kernel/random/boot_id");
+    const std::string cache = guest_dir() + "/accelerator";
+    std::istringstream cached(read_file(cache));
+    std::string cached_boot, cached_accelerator;
+    if (cached >> cached_boot >> cached_accelerator && boot_id.rfind(cached_boot, 0) == 0)
+        return cached_accelerator;
+
+    std::string verdict = "tcg";
+    {
+        char dir[] = "/tmp/phyllome-kvm-probe-XXXXXX";
+        if (!mkdtemp(dir))
+            return "tcg";
+        {
+            GuestVm probe(image, "probe", dir, "kvm", {});
+            // A working KVM boots this guest in a second or two.
+            if (probe.wait_for("\nready", std::chrono::seconds(30)))
+                verdict = "kvm";
+        }
+        std::filesystem::remove_all(dir);
+    }
+    std::ofstream(cache) << boot_id.substr(0, boot_id.find('\n')) << ' ' << verdict << '\n';
+    return verdict;
+}
+
+GuestVm::GuestVm(const GuestImage &image, const std::string &name, const std::string &dir,
+                 const std::string &accelerator, const std::vector<std::string> &devices)
+    : name_(name), dir_(dir)
+{
+    const std::string serial_path = dir + "/" + name + "-serial.sock";
+    const int listener = listen_on(serial_path);
+    std::vector<std::string> argv = {required_env("QEMU"),
+                                     "-name",
+                                     name,
+                                     "-machine",
+                                     "pc,accel=" + accelerator,
+                                     "-m",
+                                     "256",
+                                     "-nodefaults",
+                                     "-no-user-config",
+                                     "-vga",
+                                     "std",
+                                     "-display",
+                                     "dbus,p2p=on",
+                                     "-nic",
+                                     "none",
+                                     "-monitor",
+                                     "none",
+                                     "-kernel",
+                                     image.kernel,
+                                     "-initrd",
+                                     image.initrd,
+                                     "-append",
+                                     "console=ttyS0 quiet panic=-1",
+                                     "-no-reboot",
+                                     "-chardev",
+                                     "socket,id=serial,path=" + serial_path,
+                                     "-serial",
+                                     "chardev:serial",
+                                     "-qmp",
+                                     "unix:" + dir + "/" + name + "-qmp.sock,server=on,wait=off",
+                                     "-daemonize",
+                                     "-pidfile",
+                                     dir + "/" + name + ".pid"};
+    for (const std::string &device : devices)
+        argv.insert(argv.end(), {"-device", device});
+    const std::string log = dir + "/" + name + "-qemu.log";
+    const pid_t starter = spawn(argv, {}, log);
+    // -daemonize: the first process exits once QEMU is set up, its serial
+    // port connected and its QMP socket listening.
+    const auto status = wait_for_exit(starter, std::chrono::seconds(60));
+    if (!status || !WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
+        close(listener);
+        throw std::runtime_error("QEMU did not start:\n" + read_file(log));
+    }
+    std::ifstream(dir + "/" + name + ".pid") >> pid_;
+    pollfd waiting{listener, POLLIN, 0};
+    if (poll(&waiting, 1, 10000) == 1)
+        serial_fd_ = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    close(listener);
+    if (serial_fd_ < 0)
+        throw std::runtime_error("QEMU did not connect its serial port");
+    qmp_ = std::make_unique<Qmp>(dir + "/" + name + "-qmp.sock");
+}
+
+GuestVm::~GuestVm()
+{
+    if (watch_)
+        wl_event_source_remove(watch_);
+    if (qmp_) {
+        try {
+            qmp_->execute(R"({"execute":"quit"})");
+        } catch (const std::exception &) {
+        }
+    }
+    if (pid_ > 0)
+        kill(pid_, SIGKILL);
+    if (serial_fd_ >= 0)
+        close(serial_fd_);
+}
+
+void GuestVm::read_serial()
+{
+    char chunk[4096];
+    ssize_t n;
+    while ((n = read(serial_fd_, chunk, sizeof chunk)) > 0)
+        serial_.append(chunk, static_cast<std::size_t>(n));
+}
+
+bool GuestVm::wait_for(const std::string &text, std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        read_serial();
+        if (serial_.find(text) != std::string::npos)
+            return true;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        pollfd readable{serial_fd_, POLLIN, 0};
+        if (left.count() <= 0 || poll(&readable, 1, static_cast<int>(left.count())) <= 0)
+            return false;
+        if (readable.revents & (POLLHUP | POLLERR)) {
+            read_serial();
+            return serial_.find(text) != std::string::npos;
+        }
+    }
+}
+
+void GuestVm::watch_on(wl_event_loop *loop)
+{
+    watch_ = wl_event_loop_add_fd(
+        loop, serial_fd_, WL_EVENT_READABLE,
+        [](int, uint32_t mask, void *data) {
+            auto *vm = static_cast<GuestVm *>(data);
+            vm->read_serial();
+            // A guest that went away (QEMU ended) must not spin the loop.
+            if (mask & (WL_EVENT_HANGUP | WL_EVENT_ERROR)) {
+                wl_event_source_remove(vm->watch_);
+                vm->watch_ = nullptr;
+            }
+            return 0;
+        },
+        this);
+}
+
+namespace {
+
+// The serial output's complete lines, without their "\r\n".
+std::vector<std::string> complete_lines(const std::string &serial)
+{
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    for (std::size_t end; (end = serial.find('\n', start)) != std::string::npos; start = end + 1) {
+        std::string line = serial.substr(start, end - start);
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        lines.push_back(std::move(line));
+    }
+    return lines;
+}
+
+} // namespace
+
+std::optional<std::string> GuestVm::event_node(const std::string &device_name) const
+{
+    const std::string suffix = " \"" + device_name + "\"";
+    for (const std::string &line : complete_lines(serial_)) {
+        if (line.rfind("device ", 0) == 0 && line.size() > suffix.size() &&
+            line.compare(line.size() - suffix.size(), suffix.size(), suffix) == 0)
+            return line.substr(7, line.size() - 7 - suffix.size());
+    }
+    return std::nullopt;
+}
+
+std::vector<std::string> GuestVm::events_of(const std::string &node) const
+{
+    std::vector<std::string> events;
+    for (const std::string &line : complete_lines(serial_)) {
+        if (line.rfind(node + " ", 0) == 0)
+            events.push_back(line.substr(node.size() + 1));
+    }
+    return events;
+}
+
+} // namespace phyllome::test

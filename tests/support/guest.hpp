@@ -1,0 +1,72 @@
+// The tiny Linux test guest (tests/guest): Debian's kernel and an initramfs
+// of busybox plus a program printing every input event the guest receives
+// to its serial port. A GuestVm runs one in a real QEMU with a D-Bus display
+// and reads its serial port, so a test sees what the guest's kernel got.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tests/support/qmp.hpp"
+
+struct wl_event_loop;
+struct wl_event_source;
+
+namespace phyllome::test {
+
+struct GuestImage {
+    std::string kernel, initrd;
+};
+
+// Builds the guest, or finds it cached under the build folder (the first
+// run downloads Debian's packages). Throws with the builder's output.
+GuestImage build_guest();
+
+// Where the guest's kernel runs: KVM when it is usable here, else TCG.
+// "Usable" is decided by booting the guest once under KVM: some machines
+// open /dev/kvm but hang a Linux guest (nested virtualisation). The verdict
+// is cached under the build folder for the machine's current boot.
+std::string guest_accelerator(const GuestImage &image);
+
+class GuestVm {
+public:
+    // Starts QEMU (daemonized, QMP and serial on sockets in `dir`) with the
+    // guest and the given extra -device values. Throws if QEMU fails.
+    GuestVm(const GuestImage &image, const std::string &name, const std::string &dir,
+            const std::string &accelerator, const std::vector<std::string> &devices);
+    ~GuestVm();
+    GuestVm(const GuestVm &) = delete;
+    GuestVm &operator=(const GuestVm &) = delete;
+
+    Qmp &qmp() { return *qmp_; }
+    const std::string &name() const { return name_; }
+
+    // Everything the guest printed so far.
+    const std::string &serial() const { return serial_; }
+    // Reads what the serial port has now, without waiting.
+    void read_serial();
+    // Reads until `text` is in the serial output or the timeout passes.
+    bool wait_for(const std::string &text, std::chrono::milliseconds timeout);
+    // Reads the serial port whenever `loop` dispatches (for tests that run
+    // a compositor loop while the guest talks).
+    void watch_on(wl_event_loop *loop);
+
+    // The guest's node for the input device named `device_name` (from the
+    // printer's "device eventN "NAME"" lines), or nullopt.
+    std::optional<std::string> event_node(const std::string &device_name) const;
+    // The printer's event lines of one node, "key 30 1" style, in order.
+    std::vector<std::string> events_of(const std::string &node) const;
+
+private:
+    std::string name_, dir_;
+    pid_t pid_ = -1;
+    int serial_fd_ = -1;
+    std::string serial_;
+    std::unique_ptr<Qmp> qmp_;
+    wl_event_source *watch_ = nullptr;
+};
+
+} // namespace phyllome::test
