@@ -102,7 +102,7 @@ protected:
         g.dir = dir;
 
         const GuestImage image = build_guest();
-        g.accelerator = guest_accelerator(image);
+        g.accelerator = guest_accelerator();
         // VM A points with a virtio tablet (absolute, as the session's
         // VM model does); VM B has only the PS/2 mouse (relative).
         g.vm_a = std::make_unique<GuestVm>(image, "a", dir, g.accelerator,

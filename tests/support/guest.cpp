@@ -2,11 +2,8 @@
 
 #include <csignal>
 #include <cstring>
-#include <fcntl.h>
-#include <filesystem>
 #include <fstream>
 #include <poll.h>
-#include <sstream>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -48,54 +45,28 @@ std::string read_file(const std::string &path)
     return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
 }
 
-bool kvm_opens()
-{
-    const int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    close(fd);
-    return true;
-}
-
 } // namespace
 
 GuestImage build_guest()
 {
     const std::string dir = guest_dir();
     const CommandResult result =
-        run_command({required_env("GUEST_BUILDER"), dir, required_env("GUEST_PRINTER")}, {},
-                    std::chrono::minutes(5));
+        run_command({required_env("GUEST_BUILDER"), dir, required_env("GUEST_PRINTER"),
+                     required_env("GUEST_ANIMATE")},
+                    {}, std::chrono::minutes(5));
     if (result.exit_code != 0)
         throw std::runtime_error("building the test guest failed:\n" + result.output);
     return {dir + "/vmlinuz", dir + "/initramfs.cpio.gz"};
 }
 
-std::string guest_accelerator(const GuestImage &image)
+std::string guest_accelerator()
 {
-    if (!kvm_opens())
-        return "tcg";
-    const std::string boot_id = read_file("/proc/sys/kernel/random/boot_id");
-    const std::string cache = guest_dir() + "/accelerator";
-    std::istringstream cached(read_file(cache));
-    std::string cached_boot, cached_accelerator;
-    if (cached >> cached_boot >> cached_accelerator && boot_id.rfind(cached_boot, 0) == 0)
-        return cached_accelerator;
-
-    std::string verdict = "tcg";
-    {
-        char dir[] = "/tmp/phyllome-kvm-probe-XXXXXX";
-        if (!mkdtemp(dir))
-            return "tcg";
-        {
-            GuestVm probe(image, "probe", dir, "kvm", {});
-            // A working KVM boots this guest in a second or two.
-            if (probe.wait_for("\nready", std::chrono::seconds(30)))
-                verdict = "kvm";
-        }
-        std::filesystem::remove_all(dir);
-    }
-    std::ofstream(cache) << boot_id.substr(0, boot_id.find('\n')) << ' ' << verdict << '\n';
-    return verdict;
+    const CommandResult result =
+        run_command({required_env("GUEST_ACCELERATOR"), guest_dir()}, {}, std::chrono::minutes(2));
+    std::string accelerator = result.output.substr(0, result.output.find('\n'));
+    if (result.exit_code != 0 || (accelerator != "kvm" && accelerator != "tcg"))
+        throw std::runtime_error("guest-accelerator failed:\n" + result.output);
+    return accelerator;
 }
 
 GuestVm::GuestVm(const GuestImage &image, const std::string &name, const std::string &dir,

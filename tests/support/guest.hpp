@@ -25,11 +25,9 @@ struct GuestImage {
 // run downloads Debian's packages). Throws with the builder's output.
 GuestImage build_guest();
 
-// Where the guest's kernel runs: KVM when it is usable here, else TCG.
-// "Usable" is decided by booting the guest once under KVM: some machines
-// open /dev/kvm but hang a Linux guest (nested virtualisation). The verdict
-// is cached under the build folder for the machine's current boot.
-std::string guest_accelerator(const GuestImage &image);
+// Where the guest runs: "kvm" when KVM boots it here, else "tcg"
+// (tests/guest/guest-accelerator decides, once per boot of the machine).
+std::string guest_accelerator();
 
 class GuestVm {
 public:
