@@ -5,7 +5,9 @@
 // re-plugs, config reloads and display disconnects in between. Each fake VM
 // console knows which seat holds it at every moment and fails on anything
 // from another seat, on a press of something already down, on a release of
-// something up and on any part of a host-command key. After every step,
+// something up and on any part of a host-command key. Host chords are per
+// seat: a command runs exactly when the seat's keyboards together hold
+// host_keys (another seat's never count), checked on every key press. After every step,
 // whatever a VM holds down is physically held on its seat; at the end, once
 // every key and button is let go, no VM holds anything.
 #include <gtest/gtest.h>
@@ -161,6 +163,21 @@ constexpr KeyDef kKeys[] = {
     {0, 0},
     {500, 0}, // no qnum: dropped
 };
+// The default configuration's host_keys and the keys that complete a
+// command with them ([keys] and F2, a VT switch).
+constexpr std::uint32_t kHostKeys = config::kModCtrl | config::kModAlt | config::kModSuper;
+const std::set<std::uint32_t> kCommandKeys = {KEY_RIGHT, KEY_LEFT, KEY_ENTER,
+                                              KEY_END,   KEY_I,    KEY_F2};
+
+std::uint32_t keysym_of(std::uint32_t evdev)
+{
+    for (const KeyDef &k : kKeys) {
+        if (k.evdev == evdev)
+            return k.keysym;
+    }
+    return 0;
+}
+
 constexpr std::uint32_t kButtons[] = {BTN_LEFT, BTN_RIGHT, BTN_MIDDLE,
                                       BTN_SIDE, BTN_EXTRA, BTN_TASK};
 
@@ -170,6 +187,9 @@ struct Device {
     bool plugged = false;
     std::optional<std::string> seat; // where the configuration puts it
     std::set<std::uint32_t> down;    // physically held keys or buttons
+    // Keys pressed since the device came to its seat (what its seat's host
+    // keys know is down).
+    std::set<std::uint32_t> seat_down;
 };
 
 class Property {
@@ -277,19 +297,30 @@ private:
     void key(int d, std::uint32_t evdev, bool pressed)
     {
         Device &dev = devices_[d];
-        std::uint32_t keysym = 0, mods = 0;
-        for (const KeyDef &k : kKeys) {
-            if (k.evdev == evdev)
-                keysym = k.keysym;
-            if (dev.down.contains(k.evdev))
-                mods |= modifier_bit(k.keysym);
-        }
+        const std::uint32_t keysym = keysym_of(evdev);
+        // The keyboard reports its own modifiers only.
+        std::uint32_t mods = 0;
+        for (std::uint32_t code : dev.down)
+            mods |= modifier_bit(keysym_of(code));
         const bool repeat = pressed && dev.down.contains(evdev);
+        const bool want_command =
+            dev.plugged && dev.seat && pressed && !dev.seat_down.contains(evdev) &&
+            kCommandKeys.contains(evdev) &&
+            ((mods | seat_modifiers_elsewhere(d)) & kChordModifiers) == kHostKeys;
         sender(d);
         const std::size_t commands = counts_["command"];
         world_.keys_this_call.clear();
         router_.key(id(d), evdev, keysym, pressed, mods);
         pressed ? (void)dev.down.insert(evdev) : (void)dev.down.erase(evdev);
+        if (dev.plugged && dev.seat)
+            pressed ? (void)dev.seat_down.insert(evdev) : (void)dev.seat_down.erase(evdev);
+
+        const bool got_command = counts_["command"] > commands;
+        if (got_command != want_command)
+            world_.fail(std::string(want_command ? "no command" : "a command") + " from key " +
+                        std::to_string(evdev) + " of " + dev.identity.name);
+        if (got_command && (mods & kChordModifiers) != kHostKeys)
+            ++counts_["split chord"]; // host_keys spread over the seat's keyboards
 
         // No part of a command key reaches a guest: its press sends no
         // press of it (releases of the same key held elsewhere on the seat
@@ -311,6 +342,20 @@ private:
             if (!pressed)
                 swallowed_.erase(swallowed);
         }
+    }
+
+    // Chord modifiers held on the other keyboards of d's seat.
+    std::uint32_t seat_modifiers_elsewhere(int d) const
+    {
+        std::uint32_t bits = 0;
+        for (int other = 0; other < kKeyboards; ++other) {
+            const Device &dev = devices_[other];
+            if (other == d || !dev.plugged || dev.seat != devices_[d].seat)
+                continue;
+            for (std::uint32_t code : dev.seat_down)
+                bits |= modifier_bit(keysym_of(code));
+        }
+        return bits;
     }
 
     // At every moment, whatever a VM holds down is held down physically on
@@ -502,6 +547,7 @@ private:
         router_.remove_device(id(d));
         dev.plugged = false;
         dev.down.clear();
+        dev.seat_down.clear();
         std::erase_if(swallowed_, [d](const auto &k) { return k.first == d; });
         ++counts_["unplug"];
     }
@@ -553,6 +599,8 @@ private:
         if (moved != want_moved)
             world_.fail("reload moved other devices than the configuration says");
         for (int d = 0; d < kDevices; ++d) {
+            if (devices_[d].seat != target[d])
+                devices_[d].seat_down.clear(); // its old seat forgot its keys
             devices_[d].seat = target[d];
             if (devices_[d].plugged && router_.seat_of(id(d)) != target[d])
                 world_.fail(devices_[d].identity.name + " is on the wrong seat after reload");
@@ -608,7 +656,8 @@ TEST(InputProperty, EveryEventReachesOnlyItsOwnSeatsVmAndNothingSticks)
     EXPECT_EQ(p.world_.failures, 0u) << "first: " << p.world_.first_failure;
     // The run did what it claims: plenty of everything happened.
     EXPECT_GT(p.delivered(), 50'000u);
-    for (const char *what : {"command", "switch", "unplug", "reload", "disconnect", "steal"})
+    for (const char *what :
+         {"command", "split chord", "switch", "unplug", "reload", "disconnect", "steal"})
         EXPECT_GT(p.counts_[what], 100u) << what;
     for (const auto &[what, n] : p.counts_)
         std::printf("%s: %zu\n", what.c_str(), n);

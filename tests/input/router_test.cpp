@@ -437,6 +437,34 @@ TEST_F(Routing, HostFunctionKeyAndGuestFunctionKey)
     EXPECT_EQ(a.take(), (Log{"key 0x38 up", "key 0x1d up"}));
 }
 
+TEST_F(Routing, ChordAcrossTwoKeyboardsOfOneSeatButNotAcrossSeats)
+{
+    constexpr DeviceId kLeftKbd2 = 12;
+    router.add_device(kLeftKbd2, named("left keypad"));
+    router.set_seat_vm("left", &a);
+    router.set_seat_vm("right", &b);
+    std::vector<std::pair<std::string, HostCommand>> seen;
+    router.set_command_handler(
+        [&](const std::string &seat, HostCommand command) { seen.emplace_back(seat, command); });
+    // Ctrl+Alt on one keyboard, Super and Right on the other: each keyboard
+    // reports only its own modifiers.
+    router.key(kLeftKbd, KEY_LEFTCTRL, XKB_KEY_Control_L, true, 0);
+    router.key(kLeftKbd, KEY_LEFTALT, XKB_KEY_Alt_L, true, config::kModCtrl);
+    router.key(kLeftKbd2, KEY_LEFTMETA, XKB_KEY_Super_L, true, 0);
+    tap(kLeftKbd2, KEY_RIGHT, XKB_KEY_Right, config::kModSuper);
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0].first, "left");
+    EXPECT_EQ(seen[0].second, (HostCommand{HostCommand::Kind::NextVm, 0}));
+    // The same modifiers still held do not reach across to seat right.
+    tap(kRightKbd, KEY_RIGHT, XKB_KEY_Right, 0);
+    EXPECT_EQ(seen.size(), 1u);
+    EXPECT_EQ(b.take(), (Log{"key 0xcd down", "key 0xcd up"}));
+    router.key(kLeftKbd2, KEY_LEFTMETA, XKB_KEY_Super_L, false, config::kModSuper);
+    router.key(kLeftKbd, KEY_LEFTALT, XKB_KEY_Alt_L, false, config::kModCtrl | config::kModAlt);
+    router.key(kLeftKbd, KEY_LEFTCTRL, XKB_KEY_Control_L, false, config::kModCtrl);
+    EXPECT_TRUE(a.take().empty()) << "a key of the chord reached the guest";
+}
+
 TEST_F(Routing, HeldBackModifierGoesBeforeAClick)
 {
     router.set_seat_vm("left", &a);

@@ -62,6 +62,7 @@ protected:
         session_ = std::make_unique<InProcessSession>(std::move(settings), [this](Server &server) {
             left_keyboard_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keyboard");
             right_keyboard_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Right keyboard");
+            left_keypad_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keypad");
             left_mouse_ = add_device(server, WLR_INPUT_DEVICE_POINTER, "Left mouse");
             stray_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Someone else's keyboard");
             displays_ = std::make_unique<VmDisplays>(
@@ -77,8 +78,9 @@ protected:
             ASSERT_EQ(fake->command(*session_, "scanout 64 48 x8r8g8b8 102030").rfind("ok", 0), 0u);
         }
         const auto devices = input_->describe();
-        for (const char *line : {"Left keyboard -> left", "Right keyboard -> right",
-                                 "Left mouse -> left", "Someone else's keyboard -> (no seat)"})
+        for (const char *line :
+             {"Left keyboard -> left", "Left keypad -> left", "Right keyboard -> right",
+              "Left mouse -> left", "Someone else's keyboard -> (no seat)"})
             EXPECT_NE(std::find(devices.begin(), devices.end(), line), devices.end()) << line;
     }
 
@@ -142,6 +144,7 @@ protected:
     std::unique_ptr<VmDisplays> displays_;
     std::unique_ptr<InputDevices> input_;
     wlr_input_device *left_keyboard_ = nullptr, *right_keyboard_ = nullptr;
+    wlr_input_device *left_keypad_ = nullptr; // a second keyboard on seat left
     wlr_input_device *left_mouse_ = nullptr, *stray_ = nullptr;
 };
 
@@ -202,6 +205,54 @@ TEST_F(Input, IdentifyShowsTheSeatOnItsOwnScreensOnly)
     auto right = session_->capture("HEADLESS-2");
     ASSERT_TRUE(right);
     EXPECT_EQ(right->at(x, y), 0x102030u);
+}
+
+// Whether the identify card shows on a 320x240 output.
+bool shows_identify_card(const Image &image)
+{
+    const CardGeometry card = status_card_geometry(320, 240);
+    return image.at(card.x + card.width / 2, card.y + 2) == kCardColor;
+}
+
+TEST_F(Input, ChordSplitAcrossTwoKeyboardsOfASeat)
+{
+    // Ctrl+Alt on the keyboard, Super+I on the keypad: identify, and not
+    // one key of it reaches VM a.
+    key(left_keyboard_, KEY_LEFTCTRL, true);
+    key(left_keyboard_, KEY_LEFTALT, true);
+    key(left_keypad_, KEY_LEFTMETA, true);
+    tap(left_keypad_, KEY_I);
+    auto left = session_->capture_until("HEADLESS-1", shows_identify_card);
+    ASSERT_TRUE(left);
+    EXPECT_TRUE(shows_identify_card(*left));
+    key(left_keyboard_, KEY_LEFTALT, false);
+    key(left_keypad_, KEY_LEFTMETA, false);
+    key(left_keyboard_, KEY_LEFTCTRL, false);
+    tap(left_keypad_, KEY_X);
+    const std::string a = received(*fake_a_, "key-release:45");
+    EXPECT_EQ(a, "key-press:45 key-release:45 ") << a;
+}
+
+TEST_F(Input, AnotherSeatsModifiersNeverCombine)
+{
+    // host_keys held on seat right's keyboard, I on seat left's: no command;
+    // I is typed into VM a, and VM b gets its modifiers as typed.
+    for (uint32_t code : {KEY_LEFTCTRL, KEY_LEFTALT, KEY_LEFTMETA})
+        key(right_keyboard_, code, true);
+    tap(left_keyboard_, KEY_I);
+    const std::string a = received(*fake_a_, "key-release:23");
+    EXPECT_EQ(a, "key-press:23 key-release:23 ") << a;
+    auto left = session_->capture("HEADLESS-1");
+    ASSERT_TRUE(left);
+    EXPECT_FALSE(shows_identify_card(*left));
+    for (uint32_t code : {KEY_LEFTMETA, KEY_LEFTALT, KEY_LEFTCTRL})
+        key(right_keyboard_, code, false);
+    // Held back while they could still be a chord, then delivered as typed
+    // (qnum: Ctrl 29, Alt 56, Super 219).
+    const std::string b = received(*fake_b_, "key-release:29");
+    EXPECT_EQ(b, "key-press:29 key-press:56 key-press:219 key-release:219 key-release:56 "
+                 "key-release:29 ")
+        << b;
 }
 
 TEST_F(Input, ReloadMovesAKeyboardReleasingItsKeysFirst)
