@@ -68,6 +68,7 @@ void HostKeys::configure(const config::Config &config)
     add(k.start_vm, HostCommand::Kind::StartVm);
     add(k.shutdown_vm, HostCommand::Kind::ShutdownVm);
     add(k.identify, HostCommand::Kind::Identify);
+    add(k.release_input, HostCommand::Kind::ReleaseInput);
 }
 
 std::optional<HostCommand> HostKeys::match(std::uint32_t evdev, std::uint32_t keysym,

@@ -47,7 +47,7 @@
 namespace phyllome::input {
 
 struct HostCommand {
-    enum class Kind { NextVm, PrevVm, StartVm, ShutdownVm, Identify, SwitchVt };
+    enum class Kind { NextVm, PrevVm, StartVm, ShutdownVm, Identify, ReleaseInput, SwitchVt };
     Kind kind = Kind::NextVm;
     int vt = 0; // 1..12 for SwitchVt
 
