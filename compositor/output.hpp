@@ -39,6 +39,9 @@ public:
     // screen, drawn by the compositor above everything (the guest cannot
     // draw or hide it), for `milliseconds`.
     void identify(const StatusCardText &text, int milliseconds);
+    // The input hint, drawn the same way and kept until cleared (nullopt):
+    // says that the seat's input is released and how to grab it again.
+    void show_input_hint(const std::optional<StatusCardText> &text);
 
     // Where the console's frame is on this output (empty when none shows).
     vmview::Placement console_placement() const
@@ -50,6 +53,8 @@ public:
 private:
     void on_frame();
     void on_commit(const wlr_output_event_commit &event);
+    // Draws a card above everything on this output into `*node`.
+    void draw_overlay(wlr_scene_buffer **node, const StatusCardText &text);
 
     Server &server_;
     wlr_output *output_;
@@ -69,6 +74,8 @@ private:
 
     wlr_scene_buffer *identify_ = nullptr;
     wl_event_source *identify_timer_ = nullptr;
+    wlr_scene_buffer *input_hint_ = nullptr;
+    std::optional<StatusCardText> input_hint_text_;
 
     Listener frame_;
     Listener precommit_;

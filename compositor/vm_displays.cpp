@@ -296,6 +296,7 @@ void VmDisplays::assign()
 
     if (!input_)
         return;
+    show_input_hints();
     // Input follows what the outputs now show, with the frames' places.
     for (const SeatInput &seat_input : seat_inputs) {
         std::vector<input::Head> heads;
@@ -310,9 +311,18 @@ void VmDisplays::assign()
 
 void VmDisplays::set_input(InputDevices *input)
 {
+    if (input_) { // the old one calls back no more
+        input_->router().set_command_handler({});
+        input_->router().set_grab_handler({});
+    }
     input_ = input;
     if (!input_)
         return;
+    input_->router().set_grab_handler([this](const std::string &seat, bool grabbed) {
+        wlr_log(WLR_INFO, "Seat %s: input %s", seat.c_str(),
+                grabbed ? "grabbed again" : "released (no VM gets it)");
+        show_input_hints();
+    });
     input_->router().set_command_handler(
         [this](const std::string &seat, input::HostCommand command) {
             using Kind = input::HostCommand::Kind;
@@ -358,6 +368,30 @@ void VmDisplays::identify(const std::string &seat_name)
         text.output = output->name();
         output->identify(text, kIdentifyMs);
     }
+}
+
+void VmDisplays::show_input_hints()
+{
+    const config::Config &config = config_();
+    const std::string chord = config::to_string(config.session.host_keys) + "+" +
+                              config::to_string(config.keys.release_input);
+    std::map<Output *, std::optional<StatusCardText>> hints;
+    for (const auto &output : server_.outputs())
+        hints[output.get()] = std::nullopt;
+    for (const config::Seat &seat : config.seats) {
+        if (!input_ || input_->router().seat_grabbed(seat.name))
+            continue;
+        for (Output *output : outputs_of(seat)) {
+            StatusCardText text;
+            text.vm = "Input released";
+            text.state = "Click or press " + chord + " to grab it again";
+            text.seat = seat.name;
+            text.output = output->name();
+            hints[output] = text;
+        }
+    }
+    for (auto &[output, text] : hints)
+        output->show_input_hint(text);
 }
 
 void VmDisplays::switch_vm(const std::string &seat_name, int step)

@@ -64,6 +64,8 @@ public:
     void shutdown_vm(const std::string &seat);
     // Shows who owns each of the seat's screens, above whatever is there.
     void identify(const std::string &seat);
+    // The input hint on the screens of every seat whose input is released.
+    void show_input_hints();
 
     const vmview::DisplayClient *client(const std::string &vm) const;
     vmview::DisplayClient *client(const std::string &vm);

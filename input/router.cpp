@@ -429,6 +429,14 @@ void InputRouter::point_at(DeviceId device, std::size_t output, double x, double
                   (y - from->y) * source.height / dest.height);
 }
 
+void InputRouter::set_seat_pointer(std::string_view seat_name, std::size_t output, double x,
+                                   double y)
+{
+    Seat *seat = find_seat(seat_name);
+    if (seat != nullptr && std::isfinite(x) && std::isfinite(y))
+        seat->point = Seat::Point{output, x, y};
+}
+
 void InputRouter::touch_down(DeviceId device, std::int32_t touch_id, std::size_t output, double x,
                              double y)
 {
@@ -446,6 +454,14 @@ void InputRouter::touch_motion(DeviceId device, std::int32_t touch_id, std::size
     Device *d = route(device);
     if (d != nullptr && d->touch == touch_id)
         point_at(device, output, x, y);
+}
+
+std::optional<std::int32_t> InputRouter::touch_point(DeviceId device) const
+{
+    const auto it = devices_.find(device);
+    if (it == devices_.end() || it->second.seat == nullptr)
+        return std::nullopt;
+    return it->second.touch;
 }
 
 void InputRouter::touch_up(DeviceId device, std::int32_t touch_id)

@@ -125,12 +125,18 @@ public:
     // scaled to frame pixels, so its cursor follows as well as relative
     // motion allows.
     void point_at(DeviceId device, std::size_t output, double x, double y);
+    // The compositor put the seat's pointer here without a device (at start,
+    // after the seat's outputs changed): point_at's next difference is from
+    // here. Sends nothing.
+    void set_seat_pointer(std::string_view seat, std::size_t output, double x, double y);
     // Touch: the first point down drives the pointer and holds the left
     // button until it lifts (or is cancelled); other points are ignored.
     void touch_down(DeviceId device, std::int32_t touch_id, std::size_t output, double x, double y);
     void touch_motion(DeviceId device, std::int32_t touch_id, std::size_t output, double x,
                       double y);
     void touch_up(DeviceId device, std::int32_t touch_id);
+    // The touch point driving the pointer, if any.
+    std::optional<std::int32_t> touch_point(DeviceId device) const;
 
     // Delivers held-back modifier presses now (see host_keys.hpp), e.g. from
     // a timer bounding how long a lone held modifier waits.

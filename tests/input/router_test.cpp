@@ -418,6 +418,11 @@ TEST_F(Routing, PointAtARelativeGuestMovesByTheDifferenceInFramePixels)
     EXPECT_EQ(a.take(), (Log{"rel 15 15"}));
     router.point_at(kLeftMouse, 1, 330, 330); // another output: no difference to take
     EXPECT_TRUE(a.take().empty());
+    // The compositor placed the pointer (the seat's outputs changed).
+    router.set_seat_pointer("left", 0, 100, 100);
+    EXPECT_TRUE(a.take().empty());
+    router.point_at(kLeftMouse, 0, 110, 90);
+    EXPECT_EQ(a.take(), (Log{"rel 5 -5"}));
 }
 
 TEST_F(Routing, FirstTouchPointDrivesThePointerAndTheLeftButton)
