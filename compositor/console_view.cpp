@@ -88,6 +88,8 @@ void ConsoleView::rebuild_node()
     place();
     if (!was_showing && on_showing_changed)
         on_showing_changed();
+    else if (on_placed)
+        on_placed();
 }
 
 void ConsoleView::place()

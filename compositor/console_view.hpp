@@ -25,6 +25,8 @@ public:
     vmview::Console &console() const { return console_; }
     // Called when showing() changes, so the output can swap card and frame.
     std::function<void()> on_showing_changed;
+    // Called after a new frame was placed (its size may have changed).
+    std::function<void()> on_placed;
     // Whether the console has a frame to show (else the status card shows).
     bool showing() const { return frame_node_ != nullptr; }
     const vmview::Placement &placement() const { return placement_; }

@@ -66,6 +66,22 @@ Output::~Output()
 
 void Output::update()
 {
+    update_scene();
+    check_placement();
+}
+
+void Output::check_placement()
+{
+    const vmview::Placement placement = console_placement();
+    if (placement == reported_placement_)
+        return;
+    reported_placement_ = placement;
+    if (on_placement_changed)
+        on_placement_changed();
+}
+
+void Output::update_scene()
+{
     const wlr_box box = compat::output_layout_box(server_.layout(), output_);
     const bool visible = output_->enabled && box.width > 0 && box.height > 0;
     wlr_scene_node_set_enabled(compat::scene_tree_node(tree_), visible);
@@ -126,6 +142,9 @@ void Output::show_console(vmview::Console *console, config::Scaling scaling)
                                           wlr_renderer_is_pixman(server_.renderer()));
         console_view_->on_showing_changed = [this] {
             update();
+        };
+        console_view_->on_placed = [this] {
+            check_placement();
         };
     }
     update();

@@ -22,10 +22,14 @@ VmDisplays::VmDisplays(Server &server, std::function<const config::Config &()> c
 VmDisplays::~VmDisplays()
 {
     // Outputs must stop showing consoles before the consoles go.
-    for (const auto &output : server_.outputs())
+    for (const auto &output : server_.outputs()) {
+        output->on_placement_changed = nullptr;
         output->show_console(nullptr, config::Scaling::Fit);
+    }
     if (cleanup_)
         wl_event_source_remove(cleanup_);
+    if (reassign_)
+        wl_event_source_remove(reassign_);
     links_.clear();
     connections_.clear();
     off_loop_.reset(); // waits for libvirt calls still running
@@ -178,6 +182,20 @@ void VmDisplays::on_idle_cleanup(void *data)
     self->closed_.clear();
 }
 
+void VmDisplays::reassign_soon()
+{
+    if (reassign_)
+        return;
+    reassign_ = wl_event_loop_add_idle(
+        server_.event_loop(),
+        [](void *data) {
+            auto *self = static_cast<VmDisplays *>(data);
+            self->reassign_ = nullptr;
+            self->assign();
+        },
+        this);
+}
+
 void VmDisplays::console_changed()
 {
     assign();
@@ -291,8 +309,12 @@ void VmDisplays::assign()
             }
         }
     }
-    for (auto &[output, console] : shown)
+    for (auto &[output, console] : shown) {
+        output->on_placement_changed = [this] {
+            reassign_soon();
+        };
         output->show_console(console.first, console.second);
+    }
 
     if (!input_)
         return;

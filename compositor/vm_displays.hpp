@@ -85,6 +85,9 @@ private:
     void drop_sinks(const vmview::DisplayClient &client);
     std::vector<Output *> outputs_of(const config::Seat &seat) const;
     static void on_idle_cleanup(void *data);
+    // A frame appeared or changed size: input needs the new placement, once
+    // the frame handling that noticed it is over.
+    void reassign_soon();
 
     Server &server_;
     std::function<const config::Config &()> config_;
@@ -95,6 +98,7 @@ private:
     // Clients whose connection ended, destroyed outside their own callbacks.
     std::vector<std::unique_ptr<vmview::DisplayClient>> closed_;
     wl_event_source *cleanup_ = nullptr;
+    wl_event_source *reassign_ = nullptr;
 
     // libvirt: created on first use, in this order, destroyed in reverse.
     std::set<std::string> manual_;

@@ -64,6 +64,8 @@ protected:
             right_keyboard_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Right keyboard");
             left_keypad_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keypad");
             left_mouse_ = add_device(server, WLR_INPUT_DEVICE_POINTER, "Left mouse");
+            left_touch_ = add_device(server, WLR_INPUT_DEVICE_TOUCH, "Left touchscreen");
+            left_pen_ = add_device(server, WLR_INPUT_DEVICE_TABLET_TOOL, "Left tablet");
             stray_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Someone else's keyboard");
             displays_ = std::make_unique<VmDisplays>(
                 server, [this]() -> const config::Config & { return config_; });
@@ -80,7 +82,8 @@ protected:
         const auto devices = input_->describe();
         for (const char *line :
              {"Left keyboard -> left", "Left keypad -> left", "Right keyboard -> right",
-              "Left mouse -> left", "Someone else's keyboard -> (no seat)"})
+              "Left mouse -> left", "Left touchscreen -> left", "Left tablet -> left",
+              "Someone else's keyboard -> (no seat)"})
             EXPECT_NE(std::find(devices.begin(), devices.end(), line), devices.end()) << line;
     }
 
@@ -121,6 +124,79 @@ protected:
         }
     }
 
+    void touch(wlr_input_device *device, const char *what, int32_t id, double x = 0, double y = 0)
+    {
+        wlr_touch *touch = compat::touch_of(device);
+        if (std::strcmp(what, "down") == 0) {
+            compat::TouchDownEvent event{};
+            event.device = device;
+            event.touch_id = id;
+            event.x = x;
+            event.y = y;
+            wl_signal_emit(&touch->events.down, &event);
+        } else if (std::strcmp(what, "motion") == 0) {
+            compat::TouchMotionEvent event{};
+            event.device = device;
+            event.touch_id = id;
+            event.x = x;
+            event.y = y;
+            wl_signal_emit(&touch->events.motion, &event);
+        } else {
+            compat::TouchUpEvent event{};
+            event.device = device;
+            event.touch_id = id;
+            wl_signal_emit(&touch->events.up, &event);
+        }
+    }
+
+    void pen_proximity(double x, double y)
+    {
+        compat::TabletToolProximityEvent event{};
+        event.device = left_pen_;
+        event.x = x;
+        event.y = y;
+        event.state = WLR_TABLET_TOOL_PROXIMITY_IN;
+        wl_signal_emit(&compat::tablet_of(left_pen_)->events.proximity, &event);
+    }
+    void pen_tip(bool down, double x, double y)
+    {
+        compat::TabletToolTipEvent event{};
+        event.device = left_pen_;
+        event.x = x;
+        event.y = y;
+        event.state = down ? WLR_TABLET_TOOL_TIP_DOWN : WLR_TABLET_TOOL_TIP_UP;
+        wl_signal_emit(&compat::tablet_of(left_pen_)->events.tip, &event);
+    }
+    void pen_x(double x) // moves along x only: y is not in the event
+    {
+        compat::TabletToolAxisEvent event{};
+        event.device = left_pen_;
+        event.updated_axes = WLR_TABLET_TOOL_AXIS_X;
+        event.x = x;
+        event.y = 0.9; // not updated: must be ignored
+        wl_signal_emit(&compat::tablet_of(left_pen_)->events.axis, &event);
+    }
+    void pen_button(uint32_t button, bool pressed)
+    {
+        compat::TabletToolButtonEvent event{};
+        event.device = left_pen_;
+        event.button = button;
+        event.state = pressed ? WLR_BUTTON_PRESSED : WLR_BUTTON_RELEASED;
+        wl_signal_emit(&compat::tablet_of(left_pen_)->events.button, &event);
+    }
+
+    // Switches VM a's guest pointer and waits until the session knows.
+    void mouse_mode_a(bool absolute)
+    {
+        ASSERT_EQ(fake_a_->command(*session_, absolute ? "mouse-mode abs" : "mouse-mode rel"),
+                  "ok");
+        ASSERT_TRUE(session_->dispatch_until([&] {
+            const vmview::DisplayClient *client = displays_->client("a");
+            return client && !client->consoles().empty() &&
+                   client->mouse_absolute(client->consoles().front()->info().id) == absolute;
+        }));
+    }
+
     // Everything the fake received since the last call, collected until it
     // holds `wanted` (or the attempts run out).
     std::string received(FakeQemu &fake, const std::string &wanted = "")
@@ -146,6 +222,7 @@ protected:
     wlr_input_device *left_keyboard_ = nullptr, *right_keyboard_ = nullptr;
     wlr_input_device *left_keypad_ = nullptr; // a second keyboard on seat left
     wlr_input_device *left_mouse_ = nullptr, *stray_ = nullptr;
+    wlr_input_device *left_touch_ = nullptr, *left_pen_ = nullptr;
 };
 
 TEST_F(Input, EachKeyboardTypesIntoItsOwnSeatsVm)
@@ -253,6 +330,115 @@ TEST_F(Input, AnotherSeatsModifiersNeverCombine)
     EXPECT_EQ(b, "key-press:29 key-press:56 key-press:219 key-release:219 key-release:56 "
                  "key-release:29 ")
         << b;
+}
+
+// The 64x48 frame fills the 320x240 output (fit): five output pixels to one
+// frame pixel. The seat's pointer starts in the middle, (160, 120).
+
+TEST_F(Input, FirstTouchPointDrivesAnAbsoluteGuestAndHoldsTheLeftButton)
+{
+    mouse_mode_a(true);
+    touch(left_touch_, "down", 1, 0.5, 0.5);   // (159.5, 119.5): frame (31, 23)
+    touch(left_touch_, "down", 2, 0.9, 0.9);   // a second finger: ignored
+    touch(left_touch_, "motion", 2, 0.8, 0.8); // ignored too
+    touch(left_touch_, "motion", 1, 0.25, 0.25);
+    touch(left_touch_, "up", 2);
+    touch(left_touch_, "up", 1);
+    const std::string a = received(*fake_a_, "button-release:0");
+    EXPECT_EQ(a, "abs:31,23 button-press:0 abs:15,11 button-release:0 ") << a;
+    EXPECT_EQ(received(*fake_b_), "");
+}
+
+TEST_F(Input, TouchMovesARelativeGuestByTheDifference)
+{
+    mouse_mode_a(false);
+    touch(left_touch_, "down", 5, 0, 0);   // from (160, 120) to (0, 0)
+    touch(left_touch_, "motion", 5, 1, 1); // to (319, 239): 63.8, 47.8 frame pixels
+    touch(left_touch_, "up", 5);
+    const std::string a = received(*fake_a_, "button-release:0");
+    EXPECT_EQ(a, "rel:-32,-24 button-press:0 rel:63,47 button-release:0 ") << a;
+}
+
+TEST_F(Input, UnpluggedTouchscreenReleasesTheButton)
+{
+    touch(left_touch_, "down", 1, 0.5, 0.5);
+    EXPECT_NE(received(*fake_a_, "button-press:0").find("button-press:0"), std::string::npos);
+    wlr_input_device_destroy(left_touch_);
+    left_touch_ = nullptr;
+    EXPECT_NE(received(*fake_a_, "button-release:0").find("button-release:0"), std::string::npos);
+}
+
+TEST_F(Input, TabletPenPointsClicksAndHasItsButtons)
+{
+    mouse_mode_a(true);
+    pen_proximity(0.5, 0.5);
+    pen_tip(true, 0.5, 0.5);
+    pen_button(BTN_STYLUS, true);
+    pen_button(BTN_STYLUS, false);
+    pen_button(BTN_STYLUS2, true);
+    pen_button(BTN_STYLUS2, false);
+    pen_x(0.25); // (79.75, 119.5): frame (15, 23)
+    pen_tip(false, 0.25, 0.5);
+    const std::string a = received(*fake_a_, "button-release:0");
+    EXPECT_EQ(a, "abs:31,23 abs:31,23 button-press:0 button-press:2 button-release:2 "
+                 "button-press:1 button-release:1 abs:15,23 abs:15,23 button-release:0 ")
+        << a;
+}
+
+TEST_F(Input, ReleaseInputChordStopsInputUntilAClick)
+{
+    key(left_keyboard_, KEY_A, true); // held in the guest when input is released
+    EXPECT_NE(received(*fake_a_, "key-press:30").find("key-press:30"), std::string::npos);
+    for (uint32_t code : {KEY_LEFTCTRL, KEY_LEFTALT, KEY_LEFTMETA})
+        key(left_keyboard_, code, true);
+    tap(left_keyboard_, KEY_ESC);
+    for (uint32_t code : {KEY_LEFTMETA, KEY_LEFTALT, KEY_LEFTCTRL})
+        key(left_keyboard_, code, false);
+    // The hint is on seat left's screen, not on seat right's.
+    auto left = session_->capture_until("HEADLESS-1", shows_identify_card);
+    ASSERT_TRUE(left);
+    EXPECT_TRUE(shows_identify_card(*left));
+    auto right = session_->capture("HEADLESS-2");
+    ASSERT_TRUE(right);
+    EXPECT_FALSE(shows_identify_card(*right));
+    // A was let go; the modifiers (sent while A was down) came up before
+    // the command; Escape never reached the guest.
+    std::string a = received(*fake_a_, "key-release:30");
+    EXPECT_NE(a.find("key-release:30"), std::string::npos) << a;
+    EXPECT_EQ(a.find(":1 "), std::string::npos) << a;
+
+    key(left_keyboard_, KEY_A, false);
+    tap(left_keyboard_, KEY_B);
+    tap(right_keyboard_, KEY_D); // the other seat is not released
+    EXPECT_NE(received(*fake_b_, "key-release:32").find("key-press:32 key-release:32"),
+              std::string::npos);
+    EXPECT_EQ(received(*fake_a_), "") << "input reached the VM while released";
+
+    click(left_mouse_, BTN_LEFT); // grabs again; the click itself goes nowhere
+    left = session_->capture_until("HEADLESS-1",
+                                   [](const Image &i) { return !shows_identify_card(i); });
+    ASSERT_TRUE(left);
+    EXPECT_FALSE(shows_identify_card(*left));
+    tap(left_keyboard_, KEY_X);
+    click(left_mouse_, BTN_RIGHT);
+    a = received(*fake_a_, "button-release:2");
+    EXPECT_EQ(a, "key-press:45 key-release:45 button-press:2 button-release:2 ") << a;
+}
+
+TEST_F(Input, ReleaseInputChordAgainGrabs)
+{
+    for (int round = 0; round < 2; ++round) {
+        for (uint32_t code : {KEY_LEFTCTRL, KEY_LEFTALT, KEY_LEFTMETA})
+            key(left_keyboard_, code, true);
+        tap(left_keyboard_, KEY_ESC);
+        for (uint32_t code : {KEY_LEFTMETA, KEY_LEFTALT, KEY_LEFTCTRL})
+            key(left_keyboard_, code, false);
+        tap(left_keyboard_, round == 0 ? KEY_B : KEY_X);
+    }
+    // Released in round 0 (B goes nowhere), grabbed in round 1 (X arrives).
+    const std::string a = received(*fake_a_, "key-release:45");
+    EXPECT_EQ(a, "key-press:45 key-release:45 ") << a;
+    EXPECT_TRUE(input_->router().seat_grabbed("left"));
 }
 
 TEST_F(Input, ReloadMovesAKeyboardReleasingItsKeysFirst)
