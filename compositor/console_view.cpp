@@ -88,22 +88,14 @@ void ConsoleView::rebuild_node()
     place();
     if (!was_showing && on_showing_changed)
         on_showing_changed();
+    else if (on_placed)
+        on_placed();
 }
 
 void ConsoleView::place()
 {
     if (!frame_node_ || output_width_ <= 0 || output_height_ <= 0)
         return;
-    const vmview::Placement before = placement_;
-    show_placed();
-    // Absolute pointing maps through the placement: it must follow a guest
-    // that changed its resolution.
-    if (placement_ != before && on_placement_changed)
-        on_placement_changed();
-}
-
-void ConsoleView::show_placed()
-{
     const vmview::Frame &frame = console_.frame();
     placement_ =
         vmview::place_frame(frame.width, frame.height, output_width_, output_height_, scaling_);

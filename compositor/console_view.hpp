@@ -25,9 +25,8 @@ public:
     vmview::Console &console() const { return console_; }
     // Called when showing() changes, so the output can swap card and frame.
     std::function<void()> on_showing_changed;
-    // Called when the frame's place on the output changed (a new frame
-    // size, an output resize).
-    std::function<void()> on_placement_changed;
+    // Called after a new frame was placed (its size may have changed).
+    std::function<void()> on_placed;
     // Whether the console has a frame to show (else the status card shows).
     bool showing() const { return frame_node_ != nullptr; }
     const vmview::Placement &placement() const { return placement_; }
@@ -48,7 +47,6 @@ public:
 private:
     void rebuild_node();
     void place();
-    void show_placed();
     void damage_output(const vmview::Rect &frame_rect);
     void damage_output_dest(const vmview::Rect &dest_rect);
     // The pixman renderer cannot scale scene buffers: scaled frames are

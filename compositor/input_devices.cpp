@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <linux/input-event-codes.h>
 
 #include "compositor/server.hpp"
 #include "compositor/wlr_compat.hpp"
@@ -18,6 +19,15 @@ struct InputDevices::Device {
     Listener motion_absolute;
     Listener button;
     Listener axis;
+    Listener touch_down;
+    Listener touch_up;
+    Listener touch_motion;
+    Listener touch_cancel;
+    Listener tablet_axis;
+    Listener tablet_proximity;
+    Listener tablet_tip;
+    Listener tablet_button;
+    double tablet_x = 0.5, tablet_y = 0.5; // axis events carry only what changed
     Listener destroy;
 };
 
@@ -77,8 +87,9 @@ InputDevices::~InputDevices()
 
 void InputDevices::add(wlr_input_device *wlr)
 {
-    if (wlr->type != WLR_INPUT_DEVICE_KEYBOARD && wlr->type != WLR_INPUT_DEVICE_POINTER)
-        return; // touch, tablets, switches: not routed yet
+    if (wlr->type != WLR_INPUT_DEVICE_KEYBOARD && wlr->type != WLR_INPUT_DEVICE_POINTER &&
+        wlr->type != WLR_INPUT_DEVICE_TOUCH && wlr->type != WLR_INPUT_DEVICE_TABLET_TOOL)
+        return; // tablet pads, switches: not routed
     auto device = std::make_unique<Device>();
     Device &d = *device;
     d.wlr = wlr;
@@ -120,7 +131,7 @@ void InputDevices::add(wlr_input_device *wlr)
         });
         d.motion_absolute.connect(&pointer->events.motion_absolute, [this, &d](void *data) {
             const auto &event = *static_cast<compat::PointerMotionAbsoluteEvent *>(data);
-            pointer_warped(d, event.x, event.y);
+            point_at(d, event.x, event.y);
         });
         d.button.connect(&pointer->events.button, [this, &d](void *data) {
             const auto &event = *static_cast<compat::PointerButtonEvent *>(data);
@@ -137,6 +148,62 @@ void InputDevices::add(wlr_input_device *wlr)
                 router_.axis(d.id, axis, input::ScrollUnit::V120, event.delta_discrete * 120.0);
             else
                 router_.axis(d.id, axis, input::ScrollUnit::Pixels, event.delta);
+        });
+    }
+    if (wlr_touch *touch = compat::touch_of(wlr)) {
+        // Only the first finger down drives the pointer (the router decides).
+        d.touch_down.connect(&touch->events.down, [this, &d](void *data) {
+            const auto &event = *static_cast<compat::TouchDownEvent *>(data);
+            if (router_.touch_point(d.id))
+                return; // another finger is down already
+            if (const auto spot = place_absolute(d, event.x, event.y))
+                router_.touch_down(d.id, event.touch_id, spot->head, spot->x, spot->y);
+        });
+        d.touch_motion.connect(&touch->events.motion, [this, &d](void *data) {
+            const auto &event = *static_cast<compat::TouchMotionEvent *>(data);
+            if (router_.touch_point(d.id) != event.touch_id)
+                return; // another finger: the seat's pointer stays
+            if (const auto spot = place_absolute(d, event.x, event.y))
+                router_.touch_motion(d.id, event.touch_id, spot->head, spot->x, spot->y);
+        });
+        d.touch_up.connect(&touch->events.up, [this, &d](void *data) {
+            router_.touch_up(d.id, static_cast<compat::TouchUpEvent *>(data)->touch_id);
+        });
+        d.touch_cancel.connect(&touch->events.cancel, [this, &d](void *data) {
+            router_.touch_up(d.id, static_cast<compat::TouchCancelEvent *>(data)->touch_id);
+        });
+    }
+    if (wlr_tablet *tablet = compat::tablet_of(wlr)) {
+        // The pen points like a touchscreen; tip down is the left button.
+        d.tablet_axis.connect(&tablet->events.axis, [this, &d](void *data) {
+            const auto &event = *static_cast<compat::TabletToolAxisEvent *>(data);
+            if (!(event.updated_axes & (WLR_TABLET_TOOL_AXIS_X | WLR_TABLET_TOOL_AXIS_Y)))
+                return;
+            if (event.updated_axes & WLR_TABLET_TOOL_AXIS_X)
+                d.tablet_x = event.x;
+            if (event.updated_axes & WLR_TABLET_TOOL_AXIS_Y)
+                d.tablet_y = event.y;
+            point_at(d, d.tablet_x, d.tablet_y);
+        });
+        d.tablet_proximity.connect(&tablet->events.proximity, [this, &d](void *data) {
+            const auto &event = *static_cast<compat::TabletToolProximityEvent *>(data);
+            if (event.state != WLR_TABLET_TOOL_PROXIMITY_IN)
+                return;
+            d.tablet_x = event.x;
+            d.tablet_y = event.y;
+            point_at(d, event.x, event.y);
+        });
+        d.tablet_tip.connect(&tablet->events.tip, [this, &d](void *data) {
+            const auto &event = *static_cast<compat::TabletToolTipEvent *>(data);
+            d.tablet_x = event.x;
+            d.tablet_y = event.y;
+            point_at(d, event.x, event.y);
+            router_.button(d.id, BTN_LEFT, event.state == WLR_TABLET_TOOL_TIP_DOWN);
+        });
+        d.tablet_button.connect(&tablet->events.button, [this, &d](void *data) {
+            const auto &event = *static_cast<compat::TabletToolButtonEvent *>(data);
+            router_.button(d.id, input::tablet_to_pointer_button(event.button),
+                           event.state == WLR_BUTTON_PRESSED);
         });
     }
     d.destroy.connect(&wlr->events.destroy, [this, &d](void *) { remove(d); });
@@ -167,6 +234,7 @@ void InputDevices::set_seat(const std::string &seat, input::VmInput *vm,
             // Start in the middle of the seat's first screen.
             pointer.x = pointer.outputs[0]->width / 2.0;
             pointer.y = pointer.outputs[0]->height / 2.0;
+            router_.set_seat_pointer(seat, 0, pointer.x, pointer.y);
         }
     }
 }
@@ -222,30 +290,32 @@ void InputDevices::pointer_moved(Device &device, double dx, double dy, double un
     router_.motion_absolute(device.id, pointer.head, pointer.x, pointer.y);
 }
 
-void InputDevices::pointer_warped(Device &device, double x, double y)
+std::optional<InputDevices::Spot> InputDevices::place_absolute(Device &device, double x, double y)
 {
-    // Absolute devices (nested windows, tablets) point into one output:
-    // the one named by the device, else the seat's first.
+    // Absolute devices (touchscreens, tablets, nested windows) point into
+    // one output: the one named by the device, else the seat's first.
     const auto seat = router_.seat_of(device.id);
-    if (!seat)
-        return;
+    if (!seat || !std::isfinite(x) || !std::isfinite(y))
+        return std::nullopt;
     SeatPointer &pointer = pointers_[*seat];
     if (pointer.outputs.empty())
-        return;
+        return std::nullopt;
     std::size_t head = 0;
     if (device.wlr->output_name)
         for (std::size_t i = 0; i < pointer.outputs.size(); ++i)
             if (std::strcmp(pointer.outputs[i]->name, device.wlr->output_name) == 0)
                 head = i;
     const wlr_output *output = pointer.outputs[head];
-    const double new_x = x * output->width, new_y = y * output->height;
-    const double dx = head == pointer.head ? new_x - pointer.x : 0;
-    const double dy = head == pointer.head ? new_y - pointer.y : 0;
     pointer.head = head;
-    pointer.x = new_x;
-    pointer.y = new_y;
-    router_.motion_relative(device.id, dx, dy);
-    router_.motion_absolute(device.id, head, new_x, new_y);
+    pointer.x = std::clamp(x, 0.0, 1.0) * std::max(0, output->width - 1);
+    pointer.y = std::clamp(y, 0.0, 1.0) * std::max(0, output->height - 1);
+    return Spot{head, pointer.x, pointer.y};
+}
+
+void InputDevices::point_at(Device &device, double x, double y)
+{
+    if (const auto spot = place_absolute(device, x, y))
+        router_.point_at(device.id, spot->head, spot->x, spot->y);
 }
 
 void InputDevices::resend_pointer_positions()

@@ -1,11 +1,11 @@
-// Every keyboard and pointer of the backend, with its identity (libinput and
-// udev: name, vendor and product, ID_PATH, WL_SEAT/ID_SEAT), turned into the
-// input router's events. One pointer position per seat, confined to that
-// seat's outputs.
+// Every keyboard, pointer, touchscreen and tablet tool of the backend, with its identity (libinput
+// and udev: name, vendor and product, ID_PATH, WL_SEAT/ID_SEAT), turned into the input router's
+// events. One pointer position per seat, confined to that seat's outputs.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,7 +55,16 @@ private:
     void add(wlr_input_device *device);
     void remove(Device &device);
     void pointer_moved(Device &device, double dx, double dy, double unaccel_dx, double unaccel_dy);
-    void pointer_warped(Device &device, double x, double y);
+    // An absolute device's position (0..1 on the output it is tied to, else
+    // the seat's first) as the seat's pointer position: output index and
+    // output pixels. Nullopt when the device has no seat or the seat no
+    // output.
+    struct Spot {
+        std::size_t head;
+        double x, y;
+    };
+    std::optional<Spot> place_absolute(Device &device, double x, double y);
+    void point_at(Device &device, double x, double y);
 
     Server &server_;
     input::InputRouter router_;

@@ -198,7 +198,6 @@ int main(int argc, char **argv)
             if (displays)
                 displays->assign();
         };
-        settings.on_frame_placed = settings.on_outputs_changed;
         settings.on_ready = [&readiness](const std::string &socket) {
             setenv("WAYLAND_DISPLAY", socket.c_str(), 1);
             readiness.notify(socket);

@@ -66,6 +66,22 @@ Output::~Output()
 
 void Output::update()
 {
+    update_scene();
+    check_placement();
+}
+
+void Output::check_placement()
+{
+    const vmview::Placement placement = console_placement();
+    if (placement == reported_placement_)
+        return;
+    reported_placement_ = placement;
+    if (on_placement_changed)
+        on_placement_changed();
+}
+
+void Output::update_scene()
+{
     const wlr_box box = compat::output_layout_box(server_.layout(), output_);
     const bool visible = output_->enabled && box.width > 0 && box.height > 0;
     wlr_scene_node_set_enabled(compat::scene_tree_node(tree_), visible);
@@ -127,11 +143,43 @@ void Output::show_console(vmview::Console *console, config::Scaling scaling)
         console_view_->on_showing_changed = [this] {
             update();
         };
-        console_view_->on_placement_changed = [this] {
-            server_.frame_placed();
+        console_view_->on_placed = [this] {
+            check_placement();
         };
     }
     update();
+}
+
+void Output::draw_overlay(wlr_scene_buffer **node, const StatusCardText &text)
+{
+    int pixel_width = 0, pixel_height = 0;
+    wlr_output_transformed_resolution(output_, &pixel_width, &pixel_height);
+    if (pixel_width <= 0 || pixel_height <= 0)
+        return;
+    wlr_buffer *buffer = image_buffer_create(render_status_card(text, pixel_width, pixel_height));
+    compat::scene_buffer_show(node, compat::scene_tree_parent(tree_), buffer);
+    wlr_buffer_drop(buffer);
+    const CardGeometry card = status_card_geometry(pixel_width, pixel_height);
+    const float scale = output_->scale > 0 ? output_->scale : 1.0f;
+    wlr_scene_node_set_position(&(*node)->node, static_cast<int>(std::lround(card.x / scale)),
+                                static_cast<int>(std::lround(card.y / scale)));
+    if (scale != 1.0f)
+        wlr_scene_buffer_set_dest_size(*node, static_cast<int>(std::lround(card.width / scale)),
+                                       static_cast<int>(std::lround(card.height / scale)));
+    wlr_scene_node_raise_to_top(&(*node)->node);
+}
+
+void Output::show_input_hint(const std::optional<StatusCardText> &text)
+{
+    if (text == input_hint_text_)
+        return;
+    input_hint_text_ = text;
+    if (input_hint_) {
+        wlr_scene_node_destroy(&input_hint_->node);
+        input_hint_ = nullptr;
+    }
+    if (text)
+        draw_overlay(&input_hint_, *text);
 }
 
 void Output::identify(const StatusCardText &text, int milliseconds)
@@ -139,19 +187,7 @@ void Output::identify(const StatusCardText &text, int milliseconds)
     const wlr_box box = compat::output_layout_box(server_.layout(), output_);
     if (box.width <= 0 || box.height <= 0)
         return;
-    int pixel_width = 0, pixel_height = 0;
-    wlr_output_transformed_resolution(output_, &pixel_width, &pixel_height);
-    wlr_buffer *buffer = image_buffer_create(render_status_card(text, pixel_width, pixel_height));
-    compat::scene_buffer_show(&identify_, compat::scene_tree_parent(tree_), buffer);
-    wlr_buffer_drop(buffer);
-    const CardGeometry card = status_card_geometry(pixel_width, pixel_height);
-    const float scale = output_->scale > 0 ? output_->scale : 1.0f;
-    wlr_scene_node_set_position(&identify_->node, static_cast<int>(std::lround(card.x / scale)),
-                                static_cast<int>(std::lround(card.y / scale)));
-    if (scale != 1.0f)
-        wlr_scene_buffer_set_dest_size(identify_, static_cast<int>(std::lround(card.width / scale)),
-                                       static_cast<int>(std::lround(card.height / scale)));
-    wlr_scene_node_raise_to_top(&identify_->node);
+    draw_overlay(&identify_, text);
     if (!identify_timer_)
         identify_timer_ = wl_event_loop_add_timer(
             server_.event_loop(),

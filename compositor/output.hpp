@@ -39,7 +39,13 @@ public:
     // screen, drawn by the compositor above everything (the guest cannot
     // draw or hide it), for `milliseconds`.
     void identify(const StatusCardText &text, int milliseconds);
+    // The input hint, drawn the same way and kept until cleared (nullopt):
+    // says that the seat's input is released and how to grab it again.
+    void show_input_hint(const std::optional<StatusCardText> &text);
 
+    // Called (from inside frame handling: defer real work) when
+    // console_placement() changes.
+    std::function<void()> on_placement_changed;
     // Where the console's frame is on this output (empty when none shows).
     vmview::Placement console_placement() const
     {
@@ -50,6 +56,12 @@ public:
 private:
     void on_frame();
     void on_commit(const wlr_output_event_commit &event);
+    void update_scene();
+    // Calls on_placement_changed if the placement differs from the last one
+    // reported.
+    void check_placement();
+    // Draws a card above everything on this output into `*node`.
+    void draw_overlay(wlr_scene_buffer **node, const StatusCardText &text);
 
     Server &server_;
     wlr_output *output_;
@@ -63,12 +75,15 @@ private:
     // What the card currently shows, to redraw only on a change.
     std::unique_ptr<ConsoleView> console_view_;
     config::Scaling scaling_ = config::Scaling::Fit;
+    vmview::Placement reported_placement_;
 
     std::optional<StatusCardText> card_text_;
     int card_pixel_width_ = 0, card_pixel_height_ = 0;
 
     wlr_scene_buffer *identify_ = nullptr;
     wl_event_source *identify_timer_ = nullptr;
+    wlr_scene_buffer *input_hint_ = nullptr;
+    std::optional<StatusCardText> input_hint_text_;
 
     Listener frame_;
     Listener precommit_;

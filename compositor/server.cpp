@@ -98,8 +98,6 @@ void Server::start()
 
 Server::~Server()
 {
-    if (frame_placed_idle_)
-        wl_event_source_remove(frame_placed_idle_);
     if (display_)
         wl_display_destroy_clients(display_);
     // Destroying the backend destroys its outputs, whose handlers remove
@@ -190,22 +188,6 @@ void Server::outputs_changed()
         output_management_->publish();
     if (settings_.on_outputs_changed)
         settings_.on_outputs_changed();
-}
-
-void Server::frame_placed()
-{
-    // Later, from the loop: the frame's view is mid-update, and the callback
-    // may change what the outputs show. Several changes make one call.
-    if (!settings_.on_frame_placed || frame_placed_idle_)
-        return;
-    frame_placed_idle_ = wl_event_loop_add_idle(
-        event_loop(),
-        [](void *data) {
-            auto *self = static_cast<Server *>(data);
-            self->frame_placed_idle_ = nullptr;
-            self->settings_.on_frame_placed();
-        },
-        this);
 }
 
 void Server::output_shown_frame(Output &)

@@ -27,9 +27,6 @@ public:
         std::function<StatusCardText(const std::string &output_name)> card_text;
         // Called after outputs were added, removed or reconfigured.
         std::function<void()> on_outputs_changed;
-        // Called when a VM frame's place on an output changed (the guest
-        // changed its resolution): what maps the pointer must follow.
-        std::function<void()> on_frame_placed;
         // Called once, when every output has shown its first frame.
         std::function<void(const std::string &socket)> on_ready;
     };
@@ -64,7 +61,6 @@ public:
     // Called by outputs.
     StatusCardText card_text_for(const Output &output) const;
     void output_shown_frame(Output &output);
-    void frame_placed();
     void outputs_changed();
     void remove_output(Output &output);
 
@@ -88,7 +84,6 @@ private:
 
     wl_event_source *sigterm_ = nullptr;
     wl_event_source *sigint_ = nullptr;
-    wl_event_source *frame_placed_idle_ = nullptr;
 
     Listener new_output_;
     Listener layout_change_;

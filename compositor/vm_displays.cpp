@@ -22,10 +22,14 @@ VmDisplays::VmDisplays(Server &server, std::function<const config::Config &()> c
 VmDisplays::~VmDisplays()
 {
     // Outputs must stop showing consoles before the consoles go.
-    for (const auto &output : server_.outputs())
+    for (const auto &output : server_.outputs()) {
+        output->on_placement_changed = nullptr;
         output->show_console(nullptr, config::Scaling::Fit);
+    }
     if (cleanup_)
         wl_event_source_remove(cleanup_);
+    if (reassign_)
+        wl_event_source_remove(reassign_);
     links_.clear();
     connections_.clear();
     off_loop_.reset(); // waits for libvirt calls still running
@@ -182,6 +186,20 @@ void VmDisplays::on_idle_cleanup(void *data)
     self->closed_.clear();
 }
 
+void VmDisplays::reassign_soon()
+{
+    if (reassign_)
+        return;
+    reassign_ = wl_event_loop_add_idle(
+        server_.event_loop(),
+        [](void *data) {
+            auto *self = static_cast<VmDisplays *>(data);
+            self->reassign_ = nullptr;
+            self->assign();
+        },
+        this);
+}
+
 void VmDisplays::console_changed()
 {
     assign();
@@ -295,11 +313,16 @@ void VmDisplays::assign()
             }
         }
     }
-    for (auto &[output, console] : shown)
+    for (auto &[output, console] : shown) {
+        output->on_placement_changed = [this] {
+            reassign_soon();
+        };
         output->show_console(console.first, console.second);
+    }
 
     if (!input_)
         return;
+    show_input_hints();
     // Input follows what the outputs now show, with the frames' places.
     for (const SeatInput &seat_input : seat_inputs) {
         std::vector<input::Head> heads;
@@ -314,9 +337,18 @@ void VmDisplays::assign()
 
 void VmDisplays::set_input(InputDevices *input)
 {
+    if (input_) { // the old one calls back no more
+        input_->router().set_command_handler({});
+        input_->router().set_grab_handler({});
+    }
     input_ = input;
     if (!input_)
         return;
+    input_->router().set_grab_handler([this](const std::string &seat, bool grabbed) {
+        wlr_log(WLR_INFO, "Seat %s: input %s", seat.c_str(),
+                grabbed ? "grabbed again" : "released (no VM gets it)");
+        show_input_hints();
+    });
     input_->router().set_command_handler(
         [this](const std::string &seat, input::HostCommand command) {
             using Kind = input::HostCommand::Kind;
@@ -336,6 +368,8 @@ void VmDisplays::set_input(InputDevices *input)
             case Kind::Identify:
                 identify(seat);
                 break;
+            case Kind::ReleaseInput:
+                break; // the router releases and grabs input itself
             case Kind::SwitchVt:
                 if (wlr_session *session = wlr_backend_get_session(server_.backend()))
                     wlr_session_change_vt(session, static_cast<unsigned>(command.vt));
@@ -360,6 +394,30 @@ void VmDisplays::identify(const std::string &seat_name)
         text.output = output->name();
         output->identify(text, kIdentifyMs);
     }
+}
+
+void VmDisplays::show_input_hints()
+{
+    const config::Config &config = config_();
+    const std::string chord = config::to_string(config.session.host_keys) + "+" +
+                              config::to_string(config.keys.release_input);
+    std::map<Output *, std::optional<StatusCardText>> hints;
+    for (const auto &output : server_.outputs())
+        hints[output.get()] = std::nullopt;
+    for (const config::Seat &seat : config.seats) {
+        if (!input_ || input_->router().seat_grabbed(seat.name))
+            continue;
+        for (Output *output : outputs_of(seat)) {
+            StatusCardText text;
+            text.vm = "Input released";
+            text.state = "Click or press " + chord + " to grab it again";
+            text.seat = seat.name;
+            text.output = output->name();
+            hints[output] = text;
+        }
+    }
+    for (auto &[output, text] : hints)
+        output->show_input_hint(text);
 }
 
 void VmDisplays::switch_vm(const std::string &seat_name, int step)

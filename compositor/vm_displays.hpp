@@ -64,6 +64,8 @@ public:
     void shutdown_vm(const std::string &seat);
     // Shows who owns each of the seat's screens, above whatever is there.
     void identify(const std::string &seat);
+    // The input hint on the screens of every seat whose input is released.
+    void show_input_hints();
 
     const vmview::DisplayClient *client(const std::string &vm) const;
     vmview::DisplayClient *client(const std::string &vm);
@@ -83,6 +85,9 @@ private:
     void drop_sinks(const vmview::DisplayClient &client);
     std::vector<Output *> outputs_of(const config::Seat &seat) const;
     static void on_idle_cleanup(void *data);
+    // A frame appeared or changed size: input needs the new placement, once
+    // the frame handling that noticed it is over.
+    void reassign_soon();
 
     Server &server_;
     std::function<const config::Config &()> config_;
@@ -93,6 +98,7 @@ private:
     // Clients whose connection ended, destroyed outside their own callbacks.
     std::vector<std::unique_ptr<vmview::DisplayClient>> closed_;
     wl_event_source *cleanup_ = nullptr;
+    wl_event_source *reassign_ = nullptr;
 
     // libvirt: created on first use, in this order, destroyed in reverse.
     std::set<std::string> manual_;

@@ -168,6 +168,16 @@ wlr_pointer *pointer_of(wlr_input_device *device)
     return device->type == WLR_INPUT_DEVICE_POINTER ? device->pointer : nullptr;
 }
 
+wlr_touch *touch_of(wlr_input_device *device)
+{
+    return device->type == WLR_INPUT_DEVICE_TOUCH ? device->touch : nullptr;
+}
+
+wlr_tablet *tablet_of(wlr_input_device *device)
+{
+    return device->type == WLR_INPUT_DEVICE_TABLET_TOOL ? device->tablet : nullptr;
+}
+
 unsigned device_vendor(const wlr_input_device *device)
 {
     return device->vendor;

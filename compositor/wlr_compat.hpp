@@ -90,15 +90,27 @@ std::string output_model(const wlr_output *output);
 std::string output_serial(const wlr_output *output);
 
 // Input devices. 0.16: wlr_keyboard_from_input_device() and friends replace
-// the union, and the event structs are renamed (wlr_keyboard_key_event,
-// wlr_pointer_motion_event, ...); 0.18 drops vendor and product.
+// the union (wlr_touch_from_input_device, wlr_tablet_from_input_device for
+// touch and tablets), and the event structs are renamed
+// (wlr_keyboard_key_event, wlr_pointer_motion_event, wlr_touch_down_event,
+// wlr_tablet_tool_axis_event, ...); 0.18 drops vendor and product.
 using KeyboardKeyEvent = wlr_event_keyboard_key;
 using PointerMotionEvent = wlr_event_pointer_motion;
 using PointerMotionAbsoluteEvent = wlr_event_pointer_motion_absolute;
 using PointerButtonEvent = wlr_event_pointer_button;
 using PointerAxisEvent = wlr_event_pointer_axis;
+using TouchDownEvent = wlr_event_touch_down;
+using TouchUpEvent = wlr_event_touch_up;
+using TouchMotionEvent = wlr_event_touch_motion;
+using TouchCancelEvent = wlr_event_touch_cancel;
+using TabletToolAxisEvent = wlr_event_tablet_tool_axis;
+using TabletToolProximityEvent = wlr_event_tablet_tool_proximity;
+using TabletToolTipEvent = wlr_event_tablet_tool_tip;
+using TabletToolButtonEvent = wlr_event_tablet_tool_button;
 wlr_keyboard *keyboard_of(wlr_input_device *device);
 wlr_pointer *pointer_of(wlr_input_device *device);
+wlr_touch *touch_of(wlr_input_device *device);
+wlr_tablet *tablet_of(wlr_input_device *device);
 unsigned device_vendor(const wlr_input_device *device);
 unsigned device_product(const wlr_input_device *device);
 

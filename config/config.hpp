@@ -33,13 +33,14 @@ struct Session {
 };
 
 // Host commands, each pressed together with Session::host_keys. The keysym
-// values are XKB_KEY_Right, _Left, _Return, _End and _i.
+// values are XKB_KEY_Right, _Left, _Return, _End, _i and _Escape.
 struct Keys {
     KeyChord next_vm{0, "Right", 0xff53};
     KeyChord prev_vm{0, "Left", 0xff51};
     KeyChord start_vm{0, "Return", 0xff0d};
     KeyChord shutdown_vm{0, "End", 0xff57};
     KeyChord identify{0, "I", 0x0069};
+    KeyChord release_input{0, "Escape", 0xff1b};
 
     bool operator==(const Keys &) const = default;
 };

@@ -124,8 +124,8 @@ std::string syntax_message(std::string_view description, char offending)
 
 constexpr std::array<std::string_view, 4> kRootKeys{"session", "keys", "vm", "seat"};
 constexpr std::array<std::string_view, 2> kSessionKeys{"libvirt_uri", "host_keys"};
-constexpr std::array<std::string_view, 5> kKeysKeys{"next_vm", "prev_vm", "start_vm", "shutdown_vm",
-                                                    "identify"};
+constexpr std::array<std::string_view, 6> kKeysKeys{"next_vm",     "prev_vm",  "start_vm",
+                                                    "shutdown_vm", "identify", "release_input"};
 constexpr std::array<std::string_view, 5> kVmKeys{"name", "uri", "autostart", "scaling",
                                                   "follow_output"};
 constexpr std::array<std::string_view, 5> kSeatKeys{"name", "vm", "vms", "outputs", "devices"};
@@ -355,11 +355,12 @@ void Validator::parse_keys(const toml::table &table, Keys &keys)
         KeyChord *chord;
         std::optional<Where> where; // nullopt: the default was kept
     };
-    std::array<Binding, 5> bindings{{{"next_vm", &keys.next_vm, {}},
+    std::array<Binding, 6> bindings{{{"next_vm", &keys.next_vm, {}},
                                      {"prev_vm", &keys.prev_vm, {}},
                                      {"start_vm", &keys.start_vm, {}},
                                      {"shutdown_vm", &keys.shutdown_vm, {}},
-                                     {"identify", &keys.identify, {}}}};
+                                     {"identify", &keys.identify, {}},
+                                     {"release_input", &keys.release_input, {}}}};
     bool all_valid = true;
     for (auto &binding : bindings) {
         auto f = field(table, binding.name);

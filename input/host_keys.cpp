@@ -68,6 +68,7 @@ void HostKeys::configure(const config::Config &config)
     add(k.start_vm, HostCommand::Kind::StartVm);
     add(k.shutdown_vm, HostCommand::Kind::ShutdownVm);
     add(k.identify, HostCommand::Kind::Identify);
+    add(k.release_input, HostCommand::Kind::ReleaseInput);
 }
 
 std::optional<HostCommand> HostKeys::match(std::uint32_t evdev, std::uint32_t keysym,
@@ -129,7 +130,8 @@ HostKeys::Result HostKeys::key(DeviceId device, std::uint32_t evdev, std::uint32
         return result; // no release in between: not a physical transition
 
     const std::uint32_t bit = modifier_bit(keysym);
-    if (auto command = match(evdev, keysym, modifiers)) {
+    const std::uint32_t seat_modifiers = modifiers | modifiers_elsewhere(device);
+    if (auto command = match(evdev, keysym, seat_modifiers)) {
         // Rule 3: modifiers the guest has are released before the command;
         // all chord modifiers still down wait silently.
         for (auto d = down_.rbegin(); d != down_.rend(); ++d) {
@@ -142,7 +144,7 @@ HostKeys::Result HostKeys::key(DeviceId device, std::uint32_t evdev, std::uint32
                 d->tap = false;
             }
         }
-        down_.push_back({device, evdev, bit != 0, State::Swallowed, false});
+        down_.push_back({device, evdev, bit, State::Swallowed, false});
         result.command = command;
         return result;
     }
@@ -150,15 +152,25 @@ HostKeys::Result HostKeys::key(DeviceId device, std::uint32_t evdev, std::uint32
     const bool other_key_in_guest = std::any_of(down_.begin(), down_.end(), [](const Down &d) {
         return !d.modifier && d.state == State::Sent;
     });
-    if (bit != 0 && !other_key_in_guest && reachable(modifiers | bit)) {
-        down_.push_back({device, evdev, true, State::HeldBack, true});
+    if (bit != 0 && !other_key_in_guest && reachable(seat_modifiers | bit)) {
+        down_.push_back({device, evdev, bit, State::HeldBack, true});
         return result;
     }
 
     flush_into(result.guest);
     result.guest.push_back({device, evdev, true});
-    down_.push_back({device, evdev, bit != 0, State::Sent, false});
+    down_.push_back({device, evdev, bit, State::Sent, false});
     return result;
+}
+
+std::uint32_t HostKeys::modifiers_elsewhere(DeviceId device) const
+{
+    std::uint32_t bits = 0;
+    for (const Down &d : down_) {
+        if (d.device != device)
+            bits |= d.modifier;
+    }
+    return bits;
 }
 
 std::vector<GuestKey> HostKeys::flush()

@@ -23,6 +23,12 @@
 //    Super and typing C types Ctrl+Alt+C).
 // 4. The guest only ever gets a release for a press it got, once.
 //
+// Chords are per seat, not per keyboard: the modifiers that count are those
+// the key's keyboard reports plus the chord modifiers held down on the
+// seat's other keyboards (Ctrl+Alt on one keyboard and Super+Right on
+// another switch VMs). Another seat's keys never count: each seat has its
+// own HostKeys.
+//
 // Command matching: the significant modifiers (Shift, Ctrl, Alt, Super;
 // Caps and Num Lock, AltGr are ignored) must equal host_keys plus the
 // command's own modifiers exactly, and the keysym lower-cased must equal the
@@ -41,7 +47,7 @@
 namespace phyllome::input {
 
 struct HostCommand {
-    enum class Kind { NextVm, PrevVm, StartVm, ShutdownVm, Identify, SwitchVt };
+    enum class Kind { NextVm, PrevVm, StartVm, ShutdownVm, Identify, ReleaseInput, SwitchVt };
     Kind kind = Kind::NextVm;
     int vt = 0; // 1..12 for SwitchVt
 
@@ -77,10 +83,10 @@ public:
     void configure(const config::Config &config);
 
     // A physical key transition of a keyboard on this seat. `keysym` as xkb
-    // gives it for the key (case does not matter); `modifiers` the
-    // keyboard's config::Modifier / WLR_MODIFIER_* bits, before or after
-    // the key's own effect. A repeated press and a release of a key not down
-    // give nothing.
+    // gives it for the key (case does not matter); `modifiers` that
+    // keyboard's own config::Modifier / WLR_MODIFIER_* bits, before or after
+    // the key's own effect (the seat's other keyboards are added here). A
+    // repeated press and a release of a key not down give nothing.
     Result key(DeviceId device, std::uint32_t evdev, std::uint32_t keysym, bool pressed,
                std::uint32_t modifiers);
 
@@ -105,7 +111,7 @@ private:
     struct Down {
         DeviceId device;
         std::uint32_t evdev;
-        bool modifier; // a chord modifier key (modifier_bit != 0)
+        std::uint32_t modifier; // its chord modifier bit (modifier_bit), 0: not one
         State state;
         bool tap; // HeldBack only: a release delivers press and release
     };
@@ -115,6 +121,8 @@ private:
     // Whether holding these modifiers may still end in a command.
     bool reachable(std::uint32_t modifiers) const;
     void flush_into(std::vector<GuestKey> &out);
+    // Chord modifiers held on the seat's keyboards other than `device`.
+    std::uint32_t modifiers_elsewhere(DeviceId device) const;
 
     struct Chord {
         std::uint32_t modifiers; // host_keys plus the command's own

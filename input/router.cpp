@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include <linux/input-event-codes.h>
 
@@ -39,6 +40,18 @@ std::optional<std::uint32_t> evdev_to_qemu_button(std::uint32_t evdev_button)
         return qemu_button::kExtra;
     default:
         return std::nullopt;
+    }
+}
+
+std::uint32_t tablet_to_pointer_button(std::uint32_t evdev_button)
+{
+    switch (evdev_button) {
+    case BTN_STYLUS:
+        return BTN_RIGHT;
+    case BTN_STYLUS2:
+        return BTN_MIDDLE;
+    default:
+        return evdev_button;
     }
 }
 
@@ -103,6 +116,7 @@ void InputRouter::leave_seat(DeviceId id, Device &device)
     if (device.seat != nullptr)
         device.seat->host.forget(id);
     device.seat = nullptr;
+    device.touch.reset();
     device.motion_x = device.motion_y = 0.0;
     for (ScrollAccumulator &s : device.scroll)
         s.reset();
@@ -163,7 +177,7 @@ bool InputRouter::bound_elsewhere(const VmInput *sink, const Seat &seat) const
                        [&](const auto &s) { return s.get() != &seat && s->binds(sink); });
 }
 
-void InputRouter::unbind(Seat &seat)
+void InputRouter::release_held_in(Seat &seat)
 {
     if (seat.vm != nullptr)
         held_.release_all_in(*seat.vm);
@@ -171,6 +185,11 @@ void InputRouter::unbind(Seat &seat)
         if (h.console != nullptr)
             held_.release_all_in(*h.console);
     }
+}
+
+void InputRouter::unbind(Seat &seat)
+{
+    release_held_in(seat);
     seat.vm = nullptr;
     seat.heads.clear();
     seat.pointer = nullptr;
@@ -229,6 +248,37 @@ void InputRouter::remove_vm(const VmInput &vm)
     held_.release_all_in(vm);
 }
 
+// Releasing and grabbing input
+
+void InputRouter::set_grabbed(Seat &seat, bool grabbed)
+{
+    if (seat.grabbed == grabbed)
+        return;
+    if (!grabbed)
+        release_held_in(seat); // sent while the seat still holds the VM
+    // Either way the guest now holds none of the seat's keys: modifiers
+    // still down go to it again before the next key once grabbed.
+    seat.host.guest_changed();
+    seat.grabbed = grabbed;
+    if (on_grab_)
+        on_grab_(seat.name, grabbed);
+}
+
+bool InputRouter::set_seat_grabbed(std::string_view seat_name, bool grabbed)
+{
+    Seat *seat = find_seat(seat_name);
+    if (seat == nullptr)
+        return false;
+    set_grabbed(*seat, grabbed);
+    return true;
+}
+
+bool InputRouter::seat_grabbed(std::string_view seat_name) const
+{
+    const Seat *seat = find_seat(seat_name);
+    return seat != nullptr && seat->grabbed;
+}
+
 // Events
 
 InputRouter::Device *InputRouter::route(DeviceId device)
@@ -246,7 +296,7 @@ void InputRouter::send_key(Seat &seat, const GuestKey &key)
         return;
     if (!key.pressed)
         held_.release(key.device, HeldKind::Key, key.evdev);
-    else if (seat.vm != nullptr)
+    else if (seat.vm != nullptr && seat.grabbed)
         held_.press(key.device, HeldKind::Key, key.evdev, *qnum, *seat.vm);
 }
 
@@ -260,6 +310,10 @@ void InputRouter::key(DeviceId device, std::uint32_t evdev, std::uint32_t keysym
     const HostKeys::Result result = seat.host.key(device, evdev, keysym, pressed, modifiers);
     for (const GuestKey &k : result.guest)
         send_key(seat, k);
+    if (result.command && result.command->kind == HostCommand::Kind::ReleaseInput) {
+        set_grabbed(seat, !seat.grabbed); // input state: the router's own command
+        return;
+    }
     if (result.command && on_command_) {
         // The handler may reload or switch VMs: touch nothing after it.
         const std::string name = seat.name;
@@ -272,7 +326,7 @@ InputRouter::Seat *InputRouter::pointer_event(Device &device)
     Seat &seat = *device.seat;
     for (const GuestKey &k : seat.host.flush())
         send_key(seat, k);
-    return &seat;
+    return seat.grabbed ? &seat : nullptr;
 }
 
 void InputRouter::deliver_held_back()
@@ -288,6 +342,11 @@ void InputRouter::button(DeviceId device, std::uint32_t evdev_button, bool press
     Device *d = route(device);
     if (d == nullptr)
         return;
+    if (!d->seat->grabbed) {
+        if (pressed)
+            set_grabbed(*d->seat, true); // the click that grabs goes nowhere
+        return;
+    }
     Seat &seat = *pointer_event(*d);
     const auto b = evdev_to_qemu_button(evdev_button);
     if (!b)
@@ -301,9 +360,15 @@ void InputRouter::button(DeviceId device, std::uint32_t evdev_button, bool press
 void InputRouter::motion_absolute(DeviceId device, std::size_t output, double x, double y)
 {
     Device *d = route(device);
-    if (d == nullptr)
+    if (d == nullptr || !std::isfinite(x) || !std::isfinite(y))
         return;
-    Seat &seat = *pointer_event(*d);
+    d->seat->point = Seat::Point{output, x, y};
+    if (Seat *seat = pointer_event(*d))
+        send_absolute(*seat, output, x, y);
+}
+
+void InputRouter::send_absolute(Seat &seat, std::size_t output, double x, double y)
+{
     if (seat.vm == nullptr || output >= seat.heads.size())
         return;
     const Head &head = seat.heads[output];
@@ -321,16 +386,91 @@ void InputRouter::motion_relative(DeviceId device, double dx, double dy)
     Device *d = route(device);
     if (d == nullptr)
         return;
-    VmInput *sink = pointer_event(*d)->pointer_sink();
+    Seat *seat = pointer_event(*d);
+    VmInput *sink = seat != nullptr ? seat->pointer_sink() : nullptr;
     if (sink == nullptr || sink->absolute() || !std::isfinite(dx) || !std::isfinite(dy))
         return;
+    send_relative(*d, *sink, dx, dy);
+}
+
+void InputRouter::send_relative(Device &device, VmInput &sink, double dx, double dy)
+{
     // Sub-pixel motion adds up instead of being lost.
-    d->motion_x += std::clamp(dx, -kMaxMotion, kMaxMotion);
-    d->motion_y += std::clamp(dy, -kMaxMotion, kMaxMotion);
-    const std::int32_t ix = take_whole(d->motion_x);
-    const std::int32_t iy = take_whole(d->motion_y);
+    device.motion_x += std::clamp(dx, -kMaxMotion, kMaxMotion);
+    device.motion_y += std::clamp(dy, -kMaxMotion, kMaxMotion);
+    const std::int32_t ix = take_whole(device.motion_x);
+    const std::int32_t iy = take_whole(device.motion_y);
     if (ix != 0 || iy != 0)
-        sink->move_relative(ix, iy);
+        sink.move_relative(ix, iy);
+}
+
+void InputRouter::point_at(DeviceId device, std::size_t output, double x, double y)
+{
+    Device *d = route(device);
+    if (d == nullptr || !std::isfinite(x) || !std::isfinite(y))
+        return;
+    const auto from = std::exchange(d->seat->point, Seat::Point{output, x, y});
+    Seat *seat = pointer_event(*d);
+    if (seat == nullptr || seat->vm == nullptr || output >= seat->heads.size())
+        return;
+    const Head &head = seat->heads[output];
+    VmInput &sink = head.console != nullptr ? *head.console : *seat->vm;
+    if (sink.absolute()) {
+        send_absolute(*seat, output, x, y);
+        return;
+    }
+    // A relative guest moves its cursor by the difference, in its own
+    // pixels; a jump to another output has no meaningful difference.
+    const vmview::Rect &dest = head.placement.dest, &source = head.placement.source;
+    if (!from || from->output != output || dest.empty())
+        return;
+    seat->pointer = &sink;
+    send_relative(*d, sink, (x - from->x) * source.width / dest.width,
+                  (y - from->y) * source.height / dest.height);
+}
+
+void InputRouter::set_seat_pointer(std::string_view seat_name, std::size_t output, double x,
+                                   double y)
+{
+    Seat *seat = find_seat(seat_name);
+    if (seat != nullptr && std::isfinite(x) && std::isfinite(y))
+        seat->point = Seat::Point{output, x, y};
+}
+
+void InputRouter::touch_down(DeviceId device, std::int32_t touch_id, std::size_t output, double x,
+                             double y)
+{
+    Device *d = route(device);
+    if (d == nullptr || d->touch)
+        return; // only the first point drives the pointer
+    d->touch = touch_id;
+    point_at(device, output, x, y);
+    button(device, BTN_LEFT, true);
+}
+
+void InputRouter::touch_motion(DeviceId device, std::int32_t touch_id, std::size_t output, double x,
+                               double y)
+{
+    Device *d = route(device);
+    if (d != nullptr && d->touch == touch_id)
+        point_at(device, output, x, y);
+}
+
+std::optional<std::int32_t> InputRouter::touch_point(DeviceId device) const
+{
+    const auto it = devices_.find(device);
+    if (it == devices_.end() || it->second.seat == nullptr)
+        return std::nullopt;
+    return it->second.touch;
+}
+
+void InputRouter::touch_up(DeviceId device, std::int32_t touch_id)
+{
+    Device *d = route(device);
+    if (d == nullptr || d->touch != touch_id)
+        return;
+    d->touch.reset();
+    button(device, BTN_LEFT, false);
 }
 
 void InputRouter::axis(DeviceId device, ScrollAxis axis, ScrollUnit unit, double value)
@@ -338,7 +478,8 @@ void InputRouter::axis(DeviceId device, ScrollAxis axis, ScrollUnit unit, double
     Device *d = route(device);
     if (d == nullptr)
         return;
-    VmInput *sink = pointer_event(*d)->pointer_sink();
+    Seat *seat = pointer_event(*d);
+    VmInput *sink = seat != nullptr ? seat->pointer_sink() : nullptr;
     if (sink == nullptr)
         return;
     const int index = axis == ScrollAxis::Vertical ? 0 : 1;

@@ -39,6 +39,10 @@ namespace phyllome::input {
 // evdev BTN_LEFT, BTN_MIDDLE, BTN_RIGHT, BTN_SIDE, BTN_EXTRA to QEMU's
 // buttons; nullopt for any other button (dropped).
 std::optional<std::uint32_t> evdev_to_qemu_button(std::uint32_t evdev_button);
+// A tablet tool's button as a mouse button: BTN_STYLUS is the right button,
+// BTN_STYLUS2 the middle one; other codes stay as they are (a tablet's mouse
+// tool has BTN_LEFT and friends).
+std::uint32_t tablet_to_pointer_button(std::uint32_t evdev_button);
 
 // One output of a seat, in the seat's output order.
 struct Head {
@@ -51,12 +55,16 @@ public:
     // Called after the keys of the event are sent. It may call back into
     // the router (switch the seat's VM, reload, remove devices).
     using CommandHandler = std::function<void(const std::string &seat, HostCommand command)>;
+    // Called after a seat's input was released or grabbed again (see
+    // set_seat_grabbed). It must not call back into the router.
+    using GrabHandler = std::function<void(const std::string &seat, bool grabbed)>;
 
     explicit InputRouter(const config::Config &config);
     InputRouter(const InputRouter &) = delete;
     InputRouter &operator=(const InputRouter &) = delete;
 
     void set_command_handler(CommandHandler handler) { on_command_ = std::move(handler); }
+    void set_grab_handler(GrabHandler handler) { on_grab_ = std::move(handler); }
 
     // A device appeared; returns its seat (nullopt: its events are dropped).
     // An id already present is treated as an unplug and a new plug.
@@ -86,6 +94,15 @@ public:
     // in it and unbinds it everywhere; the router keeps no pointer to it.
     void remove_vm(const VmInput &vm);
 
+    // Whether the seat's input goes to its VM (the default). Released, as
+    // the release_input chord does (meant for the nested window, so that the
+    // person can use the desktop around it), everything held in the seat's
+    // VM is let go and nothing of the seat reaches any VM; host commands
+    // still run. The release_input chord again, or a click (which goes
+    // nowhere itself), grabs it back. Returns false for an unknown seat.
+    bool set_seat_grabbed(std::string_view seat, bool grabbed);
+    bool seat_grabbed(std::string_view seat) const;
+
     // A physical key transition; `keysym` and `modifiers` as HostKeys::key
     // takes them.
     void key(DeviceId device, std::uint32_t evdev, std::uint32_t keysym, bool pressed,
@@ -101,6 +118,26 @@ public:
     void motion_relative(DeviceId device, double dx, double dy);
     void axis(DeviceId device, ScrollAxis axis, ScrollUnit unit, double value);
 
+    // An absolute device (touchscreen, tablet tool, a nested window's
+    // pointer) puts the seat's pointer here: output index, output pixels.
+    // An absolute guest gets the position as motion_absolute sends it; a
+    // relative one gets the motion from the seat's last position to it,
+    // scaled to frame pixels, so its cursor follows as well as relative
+    // motion allows.
+    void point_at(DeviceId device, std::size_t output, double x, double y);
+    // The compositor put the seat's pointer here without a device (at start,
+    // after the seat's outputs changed): point_at's next difference is from
+    // here. Sends nothing.
+    void set_seat_pointer(std::string_view seat, std::size_t output, double x, double y);
+    // Touch: the first point down drives the pointer and holds the left
+    // button until it lifts (or is cancelled); other points are ignored.
+    void touch_down(DeviceId device, std::int32_t touch_id, std::size_t output, double x, double y);
+    void touch_motion(DeviceId device, std::int32_t touch_id, std::size_t output, double x,
+                      double y);
+    void touch_up(DeviceId device, std::int32_t touch_id);
+    // The touch point driving the pointer, if any.
+    std::optional<std::int32_t> touch_point(DeviceId device) const;
+
     // Delivers held-back modifier presses now (see host_keys.hpp), e.g. from
     // a timer bounding how long a lone held modifier waits.
     void deliver_held_back();
@@ -112,6 +149,13 @@ private:
         std::vector<Head> heads;
         VmInput *pointer = nullptr; // the console the pointer was over last
         HostKeys host;
+        bool grabbed = true; // false: input released, nothing goes to a VM
+        // Where the seat's pointer was put last, for point_at's relative form.
+        struct Point {
+            std::size_t output;
+            double x, y;
+        };
+        std::optional<Point> point;
 
         Seat(std::string seat_name, const config::Config &config)
             : name(std::move(seat_name)), host(config)
@@ -125,13 +169,22 @@ private:
         Seat *seat = nullptr;
         double motion_x = 0.0, motion_y = 0.0; // relative motion not sent yet
         ScrollAccumulator scroll[2];           // by ScrollAxis
+        std::optional<std::int32_t> touch;     // the touch point driving the pointer
     };
 
     Seat *find_seat(std::string_view name) const;
     // The device's seat, or nullptr: the only way from an event to a sink.
     Device *route(DeviceId device);
-    // A pointer event is coming: held-back modifiers go first.
+    // A pointer event is coming: held-back modifiers go first. Returns null
+    // while the seat's input is released.
     Seat *pointer_event(Device &device);
+    // Sends pointer motion the guest takes in relative form, whole pixels
+    // at a time.
+    void send_relative(Device &device, VmInput &sink, double dx, double dy);
+    // Records the seat's pointer position and sends it to an absolute guest.
+    void send_absolute(Seat &seat, std::size_t output, double x, double y);
+    void release_held_in(Seat &seat);
+    void set_grabbed(Seat &seat, bool grabbed);
     void send_key(Seat &seat, const GuestKey &key);
     void leave_seat(DeviceId id, Device &device);
     void unbind(Seat &seat);
@@ -142,6 +195,7 @@ private:
     std::unordered_map<DeviceId, Device> devices_;
     HeldInput held_;
     CommandHandler on_command_;
+    GrabHandler on_grab_;
 };
 
 } // namespace phyllome::input

@@ -290,6 +290,9 @@ TEST(Duplicate, KeyBindings)
                 ElementsAre("t.toml:3:11: error: 'prev_vm' uses the same keys (Up) as "
                             "'next_vm'"));
     // A binding written in the file clashes with a default it did not change.
+    EXPECT_THAT(errors("[keys]\nrelease_input = \"I\"\n"),
+                ElementsAre("t.toml:2:17: error: 'release_input' uses the same keys (I) as "
+                            "'identify'"));
     EXPECT_THAT(errors("[keys]\nidentify = \"Right\"\n"),
                 ElementsAre("t.toml:2:12: error: 'identify' uses the same keys (Right) as "
                             "'next_vm'"));

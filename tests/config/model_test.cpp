@@ -79,6 +79,7 @@ TEST(DefaultConfig, DefaultKeysEqualTheirSpelling)
     EXPECT_EQ(keys.start_vm, key("Return"));
     EXPECT_EQ(keys.shutdown_vm, key("End"));
     EXPECT_EQ(keys.identify, key("I"));
+    EXPECT_EQ(keys.release_input, key("Escape"));
     std::string error;
     EXPECT_EQ(Session{}.host_keys, parse_modifier_chord("Ctrl+Alt+Super", error));
 }

@@ -44,6 +44,7 @@ prev_vm = "Page_Up"
 start_vm = "Shift+Return"
 shutdown_vm = "End"
 identify = "i"
+release_input = "Pause"
 
 [[vm]]
 name = "work"
@@ -78,6 +79,7 @@ devices = ["*"]
     expected.keys.prev_vm = key("Page_Up");
     expected.keys.start_vm = key("Shift+Return");
     expected.keys.identify = key("i");
+    expected.keys.release_input = key("Pause");
     expected.vms = {Vm{"work", "qemu:///system", true, Scaling::Fit, true},
                     Vm{"games", {}, false, Scaling::Integer, false}};
 

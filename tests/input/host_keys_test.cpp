@@ -401,6 +401,76 @@ TEST(HostKeys, TwoKeyboardsOnOneSeat)
                               up(KEY_LEFTCTRL, kKbd)}));
 }
 
+TEST(HostKeys, ChordSplitAcrossTwoKeyboardsRunsTheCommand)
+{
+    Seat s;
+    s.press(KEY_LEFTCTRL, kKbd);
+    s.press(KEY_LEFTALT, kKbd);
+    s.press(KEY_LEFTMETA, kKbd2); // the rest of host_keys on the other keyboard
+    s.tap(KEY_RIGHT, kKbd);
+    s.tap(KEY_I, kKbd2);
+    EXPECT_EQ(s.commands, (Commands{{Kind::NextVm, 0}, {Kind::Identify, 0}}));
+    s.release(KEY_LEFTMETA, kKbd2);
+    s.release(KEY_LEFTCTRL, kKbd);
+    s.release(KEY_LEFTALT, kKbd);
+    EXPECT_TRUE(s.take().empty()) << "a key of the chord reached the guest";
+    s.tap(KEY_A, kKbd2);
+    EXPECT_EQ(s.take(), (Keys{down(KEY_A, kKbd2), up(KEY_A, kKbd2)}));
+}
+
+TEST(HostKeys, AllModifiersOnOneKeyboardCommandKeyOnTheOther)
+{
+    Seat s;
+    press_host(s);
+    s.tap(KEY_F2, kKbd2);
+    release_host(s);
+    EXPECT_EQ(s.commands, (Commands{{Kind::SwitchVt, 2}}));
+    EXPECT_TRUE(s.take().empty());
+}
+
+TEST(HostKeys, SplitChordReleasesModifiersTheGuestAlreadyHas)
+{
+    Seat s;
+    s.press(KEY_LEFTCTRL, kKbd);
+    s.pointer(); // Ctrl+click: Ctrl is in the guest
+    s.press(KEY_LEFTALT, kKbd2);
+    s.press(KEY_LEFTMETA, kKbd2);
+    s.tap(KEY_RIGHT, kKbd2);
+    EXPECT_EQ(s.commands.size(), 1u);
+    EXPECT_EQ(s.take(), (Keys{down(KEY_LEFTCTRL, kKbd), up(KEY_LEFTCTRL, kKbd)}));
+    s.release(KEY_LEFTCTRL, kKbd);
+    s.release(KEY_LEFTALT, kKbd2);
+    s.release(KEY_LEFTMETA, kKbd2);
+    EXPECT_TRUE(s.take().empty());
+}
+
+TEST(HostKeys, ForgottenKeyboardsModifiersNoLongerCount)
+{
+    Seat s;
+    s.press(KEY_LEFTCTRL, kKbd);
+    s.press(KEY_LEFTALT, kKbd);
+    s.host.forget(kKbd); // the keyboard moved to another seat
+    s.press(KEY_LEFTMETA, kKbd2);
+    s.tap(KEY_RIGHT, kKbd2);
+    EXPECT_TRUE(s.commands.empty());
+    EXPECT_EQ(s.take(),
+              (Keys{down(KEY_LEFTMETA, kKbd2), down(KEY_RIGHT, kKbd2), up(KEY_RIGHT, kKbd2)}));
+}
+
+// Each seat has its own HostKeys: modifiers held on one seat's keyboard do
+// not make a command of another seat's key.
+TEST(HostKeys, AnotherSeatsModifiersNeverCombine)
+{
+    Seat left, right;
+    left.press(KEY_LEFTCTRL, kKbd);
+    left.press(KEY_LEFTALT, kKbd);
+    left.press(KEY_LEFTMETA, kKbd);
+    right.tap(KEY_RIGHT, kKbd2);
+    EXPECT_TRUE(left.commands.empty());
+    EXPECT_TRUE(right.commands.empty());
+    EXPECT_EQ(right.take(), (Keys{down(KEY_RIGHT, kKbd2), up(KEY_RIGHT, kKbd2)}));
+}
+
 TEST(HostKeys, ForgetDropsAHeldBackPress)
 {
     Seat s;

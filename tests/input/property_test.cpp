@@ -5,7 +5,12 @@
 // re-plugs, config reloads and display disconnects in between. Each fake VM
 // console knows which seat holds it at every moment and fails on anything
 // from another seat, on a press of something already down, on a release of
-// something up and on any part of a host-command key. After every step,
+// something up and on any part of a host-command key. Host chords are per
+// seat: a command runs exactly when the seat's keyboards together hold
+// host_keys (another seat's never count), checked on every key press. The
+// pointers also touch (only a device's first finger holds the left button)
+// and the release_input chord releases seats: while released, a seat's VM
+// gets nothing until a click or the chord grabs it again. After every step,
 // whatever a VM holds down is physically held on its seat; at the end, once
 // every key and button is let go, no VM holds anything.
 #include <gtest/gtest.h>
@@ -39,6 +44,7 @@ struct World {
     std::string sender;                    // the seat of the event; "" for none
     bool releases_only = false;            // a switch, unplug, reload or disconnect
     std::set<std::string> releasing_seats; // whose VMs may then get releases
+    std::set<std::string> released_seats;  // input released: nothing may reach their VMs
     std::size_t failures = 0;
     std::string first_failure;
     // Key transitions any VM got during one router call.
@@ -107,6 +113,8 @@ private:
                 world_.fail(name_ + ": " + what + " press during a release-only change");
             if (!world_.releasing_seats.contains(owner))
                 world_.fail(name_ + ": " + what + " release for seat " + owner);
+        } else if (world_.released_seats.contains(owner)) {
+            world_.fail(name_ + ": " + what + " while seat " + owner + "'s input is released");
         } else if (owner != world_.sender) {
             world_.fail(name_ + ": " + what + " from seat '" + world_.sender +
                         "' but it belongs to '" + owner + "'");
@@ -158,9 +166,25 @@ constexpr KeyDef kKeys[] = {
     {KEY_C, XKB_KEY_c},
     {KEY_CAPSLOCK, XKB_KEY_Caps_Lock},
     {KEY_KPENTER, XKB_KEY_KP_Enter},
+    {KEY_ESC, XKB_KEY_Escape},
     {0, 0},
     {500, 0}, // no qnum: dropped
 };
+// The default configuration's host_keys and the keys that complete a
+// command with them ([keys], release_input and F2, a VT switch).
+constexpr std::uint32_t kHostKeys = config::kModCtrl | config::kModAlt | config::kModSuper;
+const std::set<std::uint32_t> kCommandKeys = {KEY_RIGHT, KEY_LEFT, KEY_ENTER, KEY_END,
+                                              KEY_I,     KEY_F2,   KEY_ESC};
+
+std::uint32_t keysym_of(std::uint32_t evdev)
+{
+    for (const KeyDef &k : kKeys) {
+        if (k.evdev == evdev)
+            return k.keysym;
+    }
+    return 0;
+}
+
 constexpr std::uint32_t kButtons[] = {BTN_LEFT, BTN_RIGHT, BTN_MIDDLE,
                                       BTN_SIDE, BTN_EXTRA, BTN_TASK};
 
@@ -170,6 +194,10 @@ struct Device {
     bool plugged = false;
     std::optional<std::string> seat; // where the configuration puts it
     std::set<std::uint32_t> down;    // physically held keys or buttons
+    // Keys pressed since the device came to its seat (what its seat's host
+    // keys know is down).
+    std::set<std::uint32_t> seat_down;
+    std::optional<std::int32_t> touch; // the finger holding the left button
 };
 
 class Property {
@@ -184,6 +212,13 @@ public:
         }
         router_.set_command_handler(
             [this](const std::string &seat, HostCommand c) { on_command(seat, c); });
+        router_.set_grab_handler([this](const std::string &seat, bool grabbed) {
+            ++counts_[grabbed ? "grab" : "release input"];
+            if (world_.sender != seat)
+                world_.fail("input of seat " + seat + " grabbed or released from " + world_.sender);
+            grabbed ? (void)world_.released_seats.erase(seat)
+                    : (void)world_.released_seats.insert(seat);
+        });
         reload();
         for (int i = 0; i < kDevices; ++i)
             plug(i);
@@ -199,6 +234,8 @@ public:
         for (int i = 0; i < kDevices; ++i) {
             for (std::uint32_t code : std::set(devices_[i].down))
                 devices_[i].keyboard ? key(i, code, false) : button(i, code, false);
+            if (devices_[i].touch)
+                touch_up(i, *devices_[i].touch);
         }
         for (const auto &vm : vms_) {
             if (!vm->idle())
@@ -232,8 +269,10 @@ private:
             motion_absolute(p);
         else if (r < 800)
             motion_relative(p);
-        else if (r < 900)
+        else if (r < 850)
             scroll(p);
+        else if (r < 900)
+            touch_event(p);
         if (r < 900)
             return 1;
         if (r < 940)
@@ -277,25 +316,36 @@ private:
     void key(int d, std::uint32_t evdev, bool pressed)
     {
         Device &dev = devices_[d];
-        std::uint32_t keysym = 0, mods = 0;
-        for (const KeyDef &k : kKeys) {
-            if (k.evdev == evdev)
-                keysym = k.keysym;
-            if (dev.down.contains(k.evdev))
-                mods |= modifier_bit(k.keysym);
-        }
+        const std::uint32_t keysym = keysym_of(evdev);
+        // The keyboard reports its own modifiers only.
+        std::uint32_t mods = 0;
+        for (std::uint32_t code : dev.down)
+            mods |= modifier_bit(keysym_of(code));
         const bool repeat = pressed && dev.down.contains(evdev);
+        const bool want_command =
+            dev.plugged && dev.seat && pressed && !dev.seat_down.contains(evdev) &&
+            kCommandKeys.contains(evdev) &&
+            ((mods | seat_modifiers_elsewhere(d)) & kChordModifiers) == kHostKeys;
         sender(d);
-        const std::size_t commands = counts_["command"];
+        const std::size_t commands = commands_run();
         world_.keys_this_call.clear();
         router_.key(id(d), evdev, keysym, pressed, mods);
         pressed ? (void)dev.down.insert(evdev) : (void)dev.down.erase(evdev);
+        if (dev.plugged && dev.seat)
+            pressed ? (void)dev.seat_down.insert(evdev) : (void)dev.seat_down.erase(evdev);
+
+        const bool got_command = commands_run() > commands;
+        if (got_command != want_command)
+            world_.fail(std::string(want_command ? "no command" : "a command") + " from key " +
+                        std::to_string(evdev) + " of " + dev.identity.name);
+        if (got_command && (mods & kChordModifiers) != kHostKeys)
+            ++counts_["split chord"]; // host_keys spread over the seat's keyboards
 
         // No part of a command key reaches a guest: its press sends no
         // press of it (releases of the same key held elsewhere on the seat
         // may go out when the command switches VMs), its release nothing.
         const auto swallowed = std::pair{d, evdev};
-        if (pressed && counts_["command"] > commands)
+        if (pressed && commands_run() > commands)
             swallowed_.insert(swallowed);
         if (repeat) {
             // Not a physical transition: after a move to another seat it
@@ -311,6 +361,26 @@ private:
             if (!pressed)
                 swallowed_.erase(swallowed);
         }
+    }
+
+    // Host commands and release_input toggles.
+    std::size_t commands_run()
+    {
+        return counts_["command"] + counts_["grab"] + counts_["release input"];
+    }
+
+    // Chord modifiers held on the other keyboards of d's seat.
+    std::uint32_t seat_modifiers_elsewhere(int d) const
+    {
+        std::uint32_t bits = 0;
+        for (int other = 0; other < kKeyboards; ++other) {
+            const Device &dev = devices_[other];
+            if (other == d || !dev.plugged || dev.seat != devices_[d].seat)
+                continue;
+            for (std::uint32_t code : dev.seat_down)
+                bits |= modifier_bit(keysym_of(code));
+        }
+        return bits;
     }
 
     // At every moment, whatever a VM holds down is held down physically on
@@ -343,6 +413,8 @@ private:
                 if (match(code))
                     return true;
             }
+            if (dev.touch && match(BTN_LEFT))
+                return true;
         }
         return false;
     }
@@ -358,6 +430,37 @@ private:
         router_.button(id(d), b, pressed);
         pressed ? (void)devices_[d].down.insert(b) : (void)devices_[d].down.erase(b);
     }
+    // Up to three fingers; only the device's first one down holds the left
+    // button, and its fingers may land anywhere (off the frame too).
+    void touch_event(int d)
+    {
+        Device &dev = devices_[d];
+        const std::int32_t finger = static_cast<std::int32_t>(rng_() % 3);
+        std::uniform_real_distribution<double> pos(-50.0, 2000.0);
+        sender(d);
+        switch (rng_() % 3) {
+        case 0:
+            router_.touch_down(id(d), finger, rng_() % 3, pos(rng_), pos(rng_));
+            if (dev.plugged && dev.seat && !dev.touch)
+                dev.touch = finger;
+            break;
+        case 1:
+            router_.touch_motion(id(d), finger, rng_() % 3, pos(rng_), pos(rng_));
+            break;
+        default:
+            touch_up(d, finger);
+        }
+        if (router_.touch_point(id(d)) != dev.touch)
+            world_.fail(dev.identity.name + ": another finger drives the pointer");
+    }
+    void touch_up(int d, std::int32_t finger)
+    {
+        sender(d);
+        router_.touch_up(id(d), finger);
+        if (devices_[d].touch == finger)
+            devices_[d].touch.reset();
+    }
+
     void motion_absolute(int d)
     {
         std::uniform_real_distribution<double> pos(-50.0, 2000.0);
@@ -502,6 +605,8 @@ private:
         router_.remove_device(id(d));
         dev.plugged = false;
         dev.down.clear();
+        dev.seat_down.clear();
+        dev.touch.reset();
         std::erase_if(swallowed_, [d](const auto &k) { return k.first == d; });
         ++counts_["unplug"];
     }
@@ -553,6 +658,10 @@ private:
         if (moved != want_moved)
             world_.fail("reload moved other devices than the configuration says");
         for (int d = 0; d < kDevices; ++d) {
+            if (devices_[d].seat != target[d]) {
+                devices_[d].seat_down.clear(); // its old seat forgot its keys
+                devices_[d].touch.reset();     // and its finger
+            }
             devices_[d].seat = target[d];
             if (devices_[d].plugged && router_.seat_of(id(d)) != target[d])
                 world_.fail(devices_[d].identity.name + " is on the wrong seat after reload");
@@ -566,6 +675,9 @@ private:
                     world_.fail(vm->main.name() + " lost its seat with keys down");
             }
         }
+        // A seat that goes away forgets that its input was released.
+        std::erase_if(world_.released_seats,
+                      [&](const std::string &seat) { return !next.find_seat(seat); });
         config_ = next;
         ++counts_["reload"];
     }
@@ -608,7 +720,8 @@ TEST(InputProperty, EveryEventReachesOnlyItsOwnSeatsVmAndNothingSticks)
     EXPECT_EQ(p.world_.failures, 0u) << "first: " << p.world_.first_failure;
     // The run did what it claims: plenty of everything happened.
     EXPECT_GT(p.delivered(), 50'000u);
-    for (const char *what : {"command", "switch", "unplug", "reload", "disconnect", "steal"})
+    for (const char *what : {"command", "split chord", "release input", "grab", "switch", "unplug",
+                             "reload", "disconnect", "steal"})
         EXPECT_GT(p.counts_[what], 100u) << what;
     for (const auto &[what, n] : p.counts_)
         std::printf("%s: %zu\n", what.c_str(), n);

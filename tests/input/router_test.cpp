@@ -388,6 +388,168 @@ TEST_F(Routing, WheelStepsAsButtonPairs)
                    "button 3 up", "button 7 down", "button 7 up", "button 8 down", "button 8 up"}));
 }
 
+// Absolute devices: touchscreens, tablet tools, a nested window's pointer
+
+TEST_F(Routing, PointAtAnAbsoluteGuestGoesThroughThePlacement)
+{
+    router.set_seat_vm("left", &a);
+    // 640x480 on 1920x1080: pillarboxed at x 240..1679, three times larger.
+    router.set_seat_heads("left", {Head{place(640, 480, 1920, 1080, Scaling::Fit), nullptr}});
+    router.point_at(kLeftMouse, 0, 960, 540);
+    router.point_at(kLeftMouse, 0, 100, 540); // on the bar: nothing
+    EXPECT_EQ(a.take(), (Log{"abs 320 240"}));
+}
+
+TEST_F(Routing, PointAtARelativeGuestMovesByTheDifferenceInFramePixels)
+{
+    router.set_seat_vm("left", &a);
+    // 960x540 on 1920x1080: twice as large.
+    router.set_seat_heads("left", {Head{place(960, 540, 1920, 1080, Scaling::Fit), nullptr}});
+    a.is_absolute = false;
+    router.point_at(kLeftMouse, 0, 960, 540); // no position before: no motion
+    router.point_at(kLeftMouse, 0, 990, 510); // 30 output pixels are 15 frame pixels
+    router.point_at(kLeftMouse, 0, 991, 510); // half a pixel: not yet
+    router.point_at(kLeftMouse, 0, 992, 510);
+    EXPECT_EQ(a.take(), (Log{"rel 15 -15", "rel 1 0"}));
+    // The mouse moved the seat's pointer too: the difference is from there.
+    router.motion_absolute(kLeftMouse, 0, 300, 300);
+    router.point_at(kRightMouse, 0, 900, 900); // another seat's pointer
+    router.point_at(kLeftMouse, 0, 330, 330);
+    EXPECT_EQ(a.take(), (Log{"rel 15 15"}));
+    router.point_at(kLeftMouse, 1, 330, 330); // another output: no difference to take
+    EXPECT_TRUE(a.take().empty());
+    // The compositor placed the pointer (the seat's outputs changed).
+    router.set_seat_pointer("left", 0, 100, 100);
+    EXPECT_TRUE(a.take().empty());
+    router.point_at(kLeftMouse, 0, 110, 90);
+    EXPECT_EQ(a.take(), (Log{"rel 5 -5"}));
+}
+
+TEST_F(Routing, FirstTouchPointDrivesThePointerAndTheLeftButton)
+{
+    router.set_seat_vm("left", &a);
+    router.set_seat_heads("left", {Head{place(640, 480, 640, 480, Scaling::Fit), nullptr}});
+    router.touch_down(kLeftMouse, 7, 0, 10, 20);
+    router.touch_down(kLeftMouse, 8, 0, 500, 400); // a second finger: ignored
+    router.touch_motion(kLeftMouse, 8, 0, 501, 401);
+    router.touch_motion(kLeftMouse, 7, 0, 30, 40);
+    router.touch_up(kLeftMouse, 8);
+    EXPECT_EQ(a.take(), (Log{"abs 10 20", "button 0 down", "abs 30 40"}));
+    router.touch_up(kLeftMouse, 7);
+    EXPECT_EQ(a.take(), (Log{"button 0 up"}));
+    router.touch_motion(kLeftMouse, 7, 0, 50, 50); // lifted: nothing
+    EXPECT_TRUE(a.take().empty());
+    router.touch_down(kLeftMouse, 8, 0, 1, 2); // the next first finger
+    EXPECT_EQ(a.take(), (Log{"abs 1 2", "button 0 down"}));
+}
+
+TEST_F(Routing, TouchHeldIsReleasedOnUnplugAndSwitch)
+{
+    router.set_seat_vm("left", &a);
+    router.set_seat_heads("left", {Head{place(640, 480, 640, 480, Scaling::Fit), nullptr}});
+    router.touch_down(kLeftMouse, 1, 0, 10, 10);
+    router.set_seat_vm("left", &b);
+    EXPECT_EQ(a.take(), (Log{"abs 10 10", "button 0 down", "button 0 up"}));
+    router.touch_up(kLeftMouse, 1); // its release goes nowhere
+    EXPECT_TRUE(b.take().empty());
+    router.touch_down(kLeftMouse, 2, 0, 10, 10);
+    router.remove_device(kLeftMouse);
+    EXPECT_EQ(b.take(), (Log{"button 0 down", "button 0 up"}));
+}
+
+TEST_F(Routing, TabletButtons)
+{
+    EXPECT_EQ(tablet_to_pointer_button(BTN_STYLUS), static_cast<std::uint32_t>(BTN_RIGHT));
+    EXPECT_EQ(tablet_to_pointer_button(BTN_STYLUS2), static_cast<std::uint32_t>(BTN_MIDDLE));
+    EXPECT_EQ(tablet_to_pointer_button(BTN_LEFT), static_cast<std::uint32_t>(BTN_LEFT));
+}
+
+// Releasing input (the nested window's release_input chord)
+
+constexpr std::uint32_t kHostMods = config::kModCtrl | config::kModAlt | config::kModSuper;
+
+void press_host(InputRouter &router, DeviceId kbd)
+{
+    router.key(kbd, KEY_LEFTCTRL, XKB_KEY_Control_L, true, 0);
+    router.key(kbd, KEY_LEFTALT, XKB_KEY_Alt_L, true, config::kModCtrl);
+    router.key(kbd, KEY_LEFTMETA, XKB_KEY_Super_L, true, config::kModCtrl | config::kModAlt);
+}
+void release_host(InputRouter &router, DeviceId kbd)
+{
+    router.key(kbd, KEY_LEFTMETA, XKB_KEY_Super_L, false, kHostMods);
+    router.key(kbd, KEY_LEFTALT, XKB_KEY_Alt_L, false, config::kModCtrl | config::kModAlt);
+    router.key(kbd, KEY_LEFTCTRL, XKB_KEY_Control_L, false, config::kModCtrl);
+}
+
+TEST_F(Routing, ReleaseInputChordLetsGoAndStopsInputUntilAClick)
+{
+    router.set_seat_vm("left", &a);
+    router.set_seat_vm("right", &b);
+    router.set_seat_heads("left", {Head{place(640, 480, 640, 480, Scaling::Fit), nullptr}});
+    std::vector<std::pair<std::string, bool>> grabs;
+    router.set_grab_handler(
+        [&](const std::string &seat, bool grabbed) { grabs.emplace_back(seat, grabbed); });
+    router.key(kLeftKbd, KEY_W, XKB_KEY_w, true, 0); // held in the guest
+    router.button(kLeftMouse, BTN_RIGHT, true);
+    a.take();
+    press_host(router, kLeftKbd);
+    tap(kLeftKbd, KEY_ESC, XKB_KEY_Escape, kHostMods);
+    release_host(router, kLeftKbd);
+    EXPECT_EQ(grabs, (std::vector<std::pair<std::string, bool>>{{"left", false}}));
+    EXPECT_FALSE(router.seat_grabbed("left"));
+    EXPECT_TRUE(router.seat_grabbed("right"));
+    // What was held is let go. The modifiers reached the guest (pressed
+    // while W was down in it) and came up before the command.
+    EXPECT_EQ(a.take(), (Log{"key 0x1d down", "key 0x38 down", "key 0xdb down", "key 0xdb up",
+                             "key 0x38 up", "key 0x1d up", "button 2 up", "key 0x11 up"}));
+    EXPECT_TRUE(a.keys.empty() && a.buttons.empty());
+
+    // Released: nothing of the seat reaches its VM; the other seat is unaffected.
+    router.key(kLeftKbd, KEY_W, XKB_KEY_w, false, 0);
+    router.button(kLeftMouse, BTN_RIGHT, false);
+    tap(kLeftKbd, KEY_A, XKB_KEY_a);
+    router.motion_absolute(kLeftMouse, 0, 10, 10);
+    router.point_at(kLeftMouse, 0, 10, 10);
+    router.axis(kLeftMouse, ScrollAxis::Vertical, ScrollUnit::V120, 120);
+    router.key(kLeftKbd, KEY_LEFTSHIFT, XKB_KEY_Shift_L, true, 0);
+    router.deliver_held_back();
+    EXPECT_TRUE(a.take().empty());
+    tap(kRightKbd, KEY_A, XKB_KEY_a);
+    EXPECT_EQ(b.take(), (Log{"key 0x1e down", "key 0x1e up"}));
+
+    // A click grabs again and goes nowhere itself; Shift, still down,
+    // reaches the guest before the next input (the click's release).
+    router.button(kLeftMouse, BTN_LEFT, true);
+    EXPECT_TRUE(router.seat_grabbed("left"));
+    EXPECT_EQ(grabs.back(), (std::pair<std::string, bool>{"left", true}));
+    EXPECT_EQ(a.take(), Log{});
+    router.button(kLeftMouse, BTN_LEFT, false);
+    EXPECT_EQ(a.take(), (Log{"key 0x2a down"}));
+    tap(kLeftKbd, KEY_A, XKB_KEY_A, config::kModShift);
+    router.key(kLeftKbd, KEY_LEFTSHIFT, XKB_KEY_Shift_L, false, config::kModShift);
+    click(kLeftMouse, BTN_LEFT);
+    EXPECT_EQ(a.take(),
+              (Log{"key 0x1e down", "key 0x1e up", "key 0x2a up", "button 0 down", "button 0 up"}));
+}
+
+TEST_F(Routing, ReleaseInputChordAgainGrabsAndHostCommandsStillRun)
+{
+    router.set_seat_vm("left", &a);
+    std::vector<HostCommand> commands;
+    router.set_command_handler([&](const std::string &, HostCommand c) { commands.push_back(c); });
+    ASSERT_TRUE(router.set_seat_grabbed("left", false));
+    EXPECT_FALSE(router.set_seat_grabbed("nowhere", false));
+    press_host(router, kLeftKbd);
+    tap(kLeftKbd, KEY_I, XKB_KEY_i, kHostMods); // identify still works
+    tap(kLeftKbd, KEY_ESC, XKB_KEY_Escape, kHostMods);
+    release_host(router, kLeftKbd);
+    EXPECT_EQ(commands, (std::vector<HostCommand>{{HostCommand::Kind::Identify, 0}}));
+    EXPECT_TRUE(router.seat_grabbed("left"));
+    EXPECT_TRUE(a.take().empty()) << "a key of the chords reached the guest";
+    tap(kLeftKbd, KEY_A, XKB_KEY_a);
+    EXPECT_EQ(a.take(), (Log{"key 0x1e down", "key 0x1e up"}));
+}
+
 // Host keys through the router
 
 constexpr std::uint32_t kHost = config::kModCtrl | config::kModAlt | config::kModSuper;
@@ -435,6 +597,34 @@ TEST_F(Routing, HostFunctionKeyAndGuestFunctionKey)
     EXPECT_EQ(seen, (std::vector<HostCommand>{{HostCommand::Kind::SwitchVt, 2}}));
     // Ctrl and Alt were in the guest: released before the command.
     EXPECT_EQ(a.take(), (Log{"key 0x38 up", "key 0x1d up"}));
+}
+
+TEST_F(Routing, ChordAcrossTwoKeyboardsOfOneSeatButNotAcrossSeats)
+{
+    constexpr DeviceId kLeftKbd2 = 12;
+    router.add_device(kLeftKbd2, named("left keypad"));
+    router.set_seat_vm("left", &a);
+    router.set_seat_vm("right", &b);
+    std::vector<std::pair<std::string, HostCommand>> seen;
+    router.set_command_handler(
+        [&](const std::string &seat, HostCommand command) { seen.emplace_back(seat, command); });
+    // Ctrl+Alt on one keyboard, Super and Right on the other: each keyboard
+    // reports only its own modifiers.
+    router.key(kLeftKbd, KEY_LEFTCTRL, XKB_KEY_Control_L, true, 0);
+    router.key(kLeftKbd, KEY_LEFTALT, XKB_KEY_Alt_L, true, config::kModCtrl);
+    router.key(kLeftKbd2, KEY_LEFTMETA, XKB_KEY_Super_L, true, 0);
+    tap(kLeftKbd2, KEY_RIGHT, XKB_KEY_Right, config::kModSuper);
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0].first, "left");
+    EXPECT_EQ(seen[0].second, (HostCommand{HostCommand::Kind::NextVm, 0}));
+    // The same modifiers still held do not reach across to seat right.
+    tap(kRightKbd, KEY_RIGHT, XKB_KEY_Right, 0);
+    EXPECT_EQ(seen.size(), 1u);
+    EXPECT_EQ(b.take(), (Log{"key 0xcd down", "key 0xcd up"}));
+    router.key(kLeftKbd2, KEY_LEFTMETA, XKB_KEY_Super_L, false, config::kModSuper);
+    router.key(kLeftKbd, KEY_LEFTALT, XKB_KEY_Alt_L, false, config::kModCtrl | config::kModAlt);
+    router.key(kLeftKbd, KEY_LEFTCTRL, XKB_KEY_Control_L, false, config::kModCtrl);
+    EXPECT_TRUE(a.take().empty()) << "a key of the chord reached the guest";
 }
 
 TEST_F(Routing, HeldBackModifierGoesBeforeAClick)

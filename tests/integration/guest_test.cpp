@@ -134,7 +134,6 @@ protected:
             if (guests_->displays)
                 guests_->displays->assign();
         };
-        settings.on_frame_placed = settings.on_outputs_changed;
         g.session = std::make_unique<InProcessSession>(std::move(settings), [](Server &server) {
             Guests &g = *guests_;
             g.keyboard_a = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "A keyboard");

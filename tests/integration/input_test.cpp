@@ -59,11 +59,13 @@ protected:
             if (displays_)
                 displays_->assign();
         };
-        settings.on_frame_placed = settings.on_outputs_changed;
         session_ = std::make_unique<InProcessSession>(std::move(settings), [this](Server &server) {
             left_keyboard_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keyboard");
             right_keyboard_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Right keyboard");
+            left_keypad_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keypad");
             left_mouse_ = add_device(server, WLR_INPUT_DEVICE_POINTER, "Left mouse");
+            left_touch_ = add_device(server, WLR_INPUT_DEVICE_TOUCH, "Left touchscreen");
+            left_pen_ = add_device(server, WLR_INPUT_DEVICE_TABLET_TOOL, "Left tablet");
             stray_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Someone else's keyboard");
             displays_ = std::make_unique<VmDisplays>(
                 server, [this]() -> const config::Config & { return config_; });
@@ -78,8 +80,10 @@ protected:
             ASSERT_EQ(fake->command(*session_, "scanout 64 48 x8r8g8b8 102030").rfind("ok", 0), 0u);
         }
         const auto devices = input_->describe();
-        for (const char *line : {"Left keyboard -> left", "Right keyboard -> right",
-                                 "Left mouse -> left", "Someone else's keyboard -> (no seat)"})
+        for (const char *line :
+             {"Left keyboard -> left", "Left keypad -> left", "Right keyboard -> right",
+              "Left mouse -> left", "Left touchscreen -> left", "Left tablet -> left",
+              "Someone else's keyboard -> (no seat)"})
             EXPECT_NE(std::find(devices.begin(), devices.end(), line), devices.end()) << line;
     }
 
@@ -131,6 +135,83 @@ protected:
         wl_signal_emit(&compat::pointer_of(device)->events.motion_absolute, &event);
     }
 
+    void touch(wlr_input_device *device, const char *what, int32_t id, double x = 0, double y = 0)
+    {
+        wlr_touch *touch = compat::touch_of(device);
+        if (std::strcmp(what, "down") == 0) {
+            compat::TouchDownEvent event{};
+            event.device = device;
+            event.touch_id = id;
+            event.x = x;
+            event.y = y;
+            wl_signal_emit(&touch->events.down, &event);
+        } else if (std::strcmp(what, "motion") == 0) {
+            compat::TouchMotionEvent event{};
+            event.device = device;
+            event.touch_id = id;
+            event.x = x;
+            event.y = y;
+            wl_signal_emit(&touch->events.motion, &event);
+        } else {
+            compat::TouchUpEvent event{};
+            event.device = device;
+            event.touch_id = id;
+            wl_signal_emit(&touch->events.up, &event);
+        }
+    }
+
+    void pen_proximity(double x, double y)
+    {
+        compat::TabletToolProximityEvent event{};
+        event.device = left_pen_;
+        event.x = x;
+        event.y = y;
+        event.state = WLR_TABLET_TOOL_PROXIMITY_IN;
+        wl_signal_emit(&compat::tablet_of(left_pen_)->events.proximity, &event);
+    }
+    void pen_tip(bool down, double x, double y)
+    {
+        compat::TabletToolTipEvent event{};
+        event.device = left_pen_;
+        event.x = x;
+        event.y = y;
+        event.state = down ? WLR_TABLET_TOOL_TIP_DOWN : WLR_TABLET_TOOL_TIP_UP;
+        wl_signal_emit(&compat::tablet_of(left_pen_)->events.tip, &event);
+    }
+    void pen_x(double x) // moves along x only: y is not in the event
+    {
+        compat::TabletToolAxisEvent event{};
+        event.device = left_pen_;
+        event.updated_axes = WLR_TABLET_TOOL_AXIS_X;
+        event.x = x;
+        event.y = 0.9; // not updated: must be ignored
+        wl_signal_emit(&compat::tablet_of(left_pen_)->events.axis, &event);
+    }
+    void pen_button(uint32_t button, bool pressed)
+    {
+        compat::TabletToolButtonEvent event{};
+        event.device = left_pen_;
+        event.button = button;
+        event.state = pressed ? WLR_BUTTON_PRESSED : WLR_BUTTON_RELEASED;
+        wl_signal_emit(&compat::tablet_of(left_pen_)->events.button, &event);
+    }
+
+    // Switches VM a's guest pointer and waits until the session knows.
+    void mouse_mode_a(bool absolute)
+    {
+        ASSERT_EQ(fake_a_->command(*session_, absolute ? "mouse-mode abs" : "mouse-mode rel"),
+                  "ok");
+        ASSERT_TRUE(session_->dispatch_until([&] {
+            const vmview::DisplayClient *client = displays_->client("a");
+            return client && !client->consoles().empty() &&
+                   client->mouse_absolute(client->consoles().front()->info().id) == absolute;
+        }));
+        // Turning absolute puts the guest's cursor where the seat's is: that
+        // position is not what the test sends next.
+        if (absolute)
+            received(*fake_a_, "abs:");
+    }
+
     // Everything the fake received since the last call, collected until it
     // holds `wanted` (or the attempts run out).
     std::string received(FakeQemu &fake, const std::string &wanted = "")
@@ -154,7 +235,9 @@ protected:
     std::unique_ptr<VmDisplays> displays_;
     std::unique_ptr<InputDevices> input_;
     wlr_input_device *left_keyboard_ = nullptr, *right_keyboard_ = nullptr;
+    wlr_input_device *left_keypad_ = nullptr; // a second keyboard on seat left
     wlr_input_device *left_mouse_ = nullptr, *stray_ = nullptr;
+    wlr_input_device *left_touch_ = nullptr, *left_pen_ = nullptr;
 };
 
 TEST_F(Input, EachKeyboardTypesIntoItsOwnSeatsVm)
@@ -216,6 +299,163 @@ TEST_F(Input, IdentifyShowsTheSeatOnItsOwnScreensOnly)
     EXPECT_EQ(right->at(x, y), 0x102030u);
 }
 
+// Whether the identify card shows on a 320x240 output.
+bool shows_identify_card(const Image &image)
+{
+    const CardGeometry card = status_card_geometry(320, 240);
+    return image.at(card.x + card.width / 2, card.y + 2) == kCardColor;
+}
+
+TEST_F(Input, ChordSplitAcrossTwoKeyboardsOfASeat)
+{
+    // Ctrl+Alt on the keyboard, Super+I on the keypad: identify, and not
+    // one key of it reaches VM a.
+    key(left_keyboard_, KEY_LEFTCTRL, true);
+    key(left_keyboard_, KEY_LEFTALT, true);
+    key(left_keypad_, KEY_LEFTMETA, true);
+    tap(left_keypad_, KEY_I);
+    auto left = session_->capture_until("HEADLESS-1", shows_identify_card);
+    ASSERT_TRUE(left);
+    EXPECT_TRUE(shows_identify_card(*left));
+    key(left_keyboard_, KEY_LEFTALT, false);
+    key(left_keypad_, KEY_LEFTMETA, false);
+    key(left_keyboard_, KEY_LEFTCTRL, false);
+    tap(left_keypad_, KEY_X);
+    const std::string a = received(*fake_a_, "key-release:45");
+    EXPECT_EQ(a, "key-press:45 key-release:45 ") << a;
+}
+
+TEST_F(Input, AnotherSeatsModifiersNeverCombine)
+{
+    // host_keys held on seat right's keyboard, I on seat left's: no command;
+    // I is typed into VM a, and VM b gets its modifiers as typed.
+    for (uint32_t code : {KEY_LEFTCTRL, KEY_LEFTALT, KEY_LEFTMETA})
+        key(right_keyboard_, code, true);
+    tap(left_keyboard_, KEY_I);
+    const std::string a = received(*fake_a_, "key-release:23");
+    EXPECT_EQ(a, "key-press:23 key-release:23 ") << a;
+    auto left = session_->capture("HEADLESS-1");
+    ASSERT_TRUE(left);
+    EXPECT_FALSE(shows_identify_card(*left));
+    for (uint32_t code : {KEY_LEFTMETA, KEY_LEFTALT, KEY_LEFTCTRL})
+        key(right_keyboard_, code, false);
+    // Held back while they could still be a chord, then delivered as typed
+    // (qnum: Ctrl 29, Alt 56, Super 219).
+    const std::string b = received(*fake_b_, "key-release:29");
+    EXPECT_EQ(b, "key-press:29 key-press:56 key-press:219 key-release:219 key-release:56 "
+                 "key-release:29 ")
+        << b;
+}
+
+// The 64x48 frame fills the 320x240 output (fit): five output pixels to one
+// frame pixel. The seat's pointer starts in the middle, (160, 120).
+
+TEST_F(Input, FirstTouchPointDrivesAnAbsoluteGuestAndHoldsTheLeftButton)
+{
+    mouse_mode_a(true);
+    touch(left_touch_, "down", 1, 0.5, 0.5);   // (159.5, 119.5): frame (31, 23)
+    touch(left_touch_, "down", 2, 0.9, 0.9);   // a second finger: ignored
+    touch(left_touch_, "motion", 2, 0.8, 0.8); // ignored too
+    touch(left_touch_, "motion", 1, 0.25, 0.25);
+    touch(left_touch_, "up", 2);
+    touch(left_touch_, "up", 1);
+    const std::string a = received(*fake_a_, "button-release:0");
+    EXPECT_EQ(a, "abs:31,23 button-press:0 abs:15,11 button-release:0 ") << a;
+    EXPECT_EQ(received(*fake_b_), "");
+}
+
+TEST_F(Input, TouchMovesARelativeGuestByTheDifference)
+{
+    mouse_mode_a(false);
+    touch(left_touch_, "down", 5, 0, 0);   // from (160, 120) to (0, 0)
+    touch(left_touch_, "motion", 5, 1, 1); // to (319, 239): 63.8, 47.8 frame pixels
+    touch(left_touch_, "up", 5);
+    const std::string a = received(*fake_a_, "button-release:0");
+    EXPECT_EQ(a, "rel:-32,-24 button-press:0 rel:63,47 button-release:0 ") << a;
+}
+
+TEST_F(Input, UnpluggedTouchscreenReleasesTheButton)
+{
+    touch(left_touch_, "down", 1, 0.5, 0.5);
+    EXPECT_NE(received(*fake_a_, "button-press:0").find("button-press:0"), std::string::npos);
+    wlr_input_device_destroy(left_touch_);
+    left_touch_ = nullptr;
+    EXPECT_NE(received(*fake_a_, "button-release:0").find("button-release:0"), std::string::npos);
+}
+
+TEST_F(Input, TabletPenPointsClicksAndHasItsButtons)
+{
+    mouse_mode_a(true);
+    pen_proximity(0.5, 0.5);
+    pen_tip(true, 0.5, 0.5);
+    pen_button(BTN_STYLUS, true);
+    pen_button(BTN_STYLUS, false);
+    pen_button(BTN_STYLUS2, true);
+    pen_button(BTN_STYLUS2, false);
+    pen_x(0.25); // (79.75, 119.5): frame (15, 23)
+    pen_tip(false, 0.25, 0.5);
+    const std::string a = received(*fake_a_, "button-release:0");
+    EXPECT_EQ(a, "abs:31,23 abs:31,23 button-press:0 button-press:2 button-release:2 "
+                 "button-press:1 button-release:1 abs:15,23 abs:15,23 button-release:0 ")
+        << a;
+}
+
+TEST_F(Input, ReleaseInputChordStopsInputUntilAClick)
+{
+    key(left_keyboard_, KEY_A, true); // held in the guest when input is released
+    EXPECT_NE(received(*fake_a_, "key-press:30").find("key-press:30"), std::string::npos);
+    for (uint32_t code : {KEY_LEFTCTRL, KEY_LEFTALT, KEY_LEFTMETA})
+        key(left_keyboard_, code, true);
+    tap(left_keyboard_, KEY_ESC);
+    for (uint32_t code : {KEY_LEFTMETA, KEY_LEFTALT, KEY_LEFTCTRL})
+        key(left_keyboard_, code, false);
+    // The hint is on seat left's screen, not on seat right's.
+    auto left = session_->capture_until("HEADLESS-1", shows_identify_card);
+    ASSERT_TRUE(left);
+    EXPECT_TRUE(shows_identify_card(*left));
+    auto right = session_->capture("HEADLESS-2");
+    ASSERT_TRUE(right);
+    EXPECT_FALSE(shows_identify_card(*right));
+    // A was let go; the modifiers (sent while A was down) came up before
+    // the command; Escape never reached the guest.
+    std::string a = received(*fake_a_, "key-release:30");
+    EXPECT_NE(a.find("key-release:30"), std::string::npos) << a;
+    EXPECT_EQ(a.find(":1 "), std::string::npos) << a;
+
+    key(left_keyboard_, KEY_A, false);
+    tap(left_keyboard_, KEY_B);
+    tap(right_keyboard_, KEY_D); // the other seat is not released
+    EXPECT_NE(received(*fake_b_, "key-release:32").find("key-press:32 key-release:32"),
+              std::string::npos);
+    EXPECT_EQ(received(*fake_a_), "") << "input reached the VM while released";
+
+    click(left_mouse_, BTN_LEFT); // grabs again; the click itself goes nowhere
+    left = session_->capture_until("HEADLESS-1",
+                                   [](const Image &i) { return !shows_identify_card(i); });
+    ASSERT_TRUE(left);
+    EXPECT_FALSE(shows_identify_card(*left));
+    tap(left_keyboard_, KEY_X);
+    click(left_mouse_, BTN_RIGHT);
+    a = received(*fake_a_, "button-release:2");
+    EXPECT_EQ(a, "key-press:45 key-release:45 button-press:2 button-release:2 ") << a;
+}
+
+TEST_F(Input, ReleaseInputChordAgainGrabs)
+{
+    for (int round = 0; round < 2; ++round) {
+        for (uint32_t code : {KEY_LEFTCTRL, KEY_LEFTALT, KEY_LEFTMETA})
+            key(left_keyboard_, code, true);
+        tap(left_keyboard_, KEY_ESC);
+        for (uint32_t code : {KEY_LEFTMETA, KEY_LEFTALT, KEY_LEFTCTRL})
+            key(left_keyboard_, code, false);
+        tap(left_keyboard_, round == 0 ? KEY_B : KEY_X);
+    }
+    // Released in round 0 (B goes nowhere), grabbed in round 1 (X arrives).
+    const std::string a = received(*fake_a_, "key-release:45");
+    EXPECT_EQ(a, "key-press:45 key-release:45 ") << a;
+    EXPECT_TRUE(input_->router().seat_grabbed("left"));
+}
+
 TEST_F(Input, ReloadMovesAKeyboardReleasingItsKeysFirst)
 {
     key(left_keyboard_, KEY_A, true);
@@ -247,26 +487,28 @@ TEST_F(Input, GuestTurningAbsoluteGetsTheSeatsCursorPosition)
 {
     // The guest starts relative (a PS/2 mouse), then its tablet driver
     // takes over: without another motion, the guest's cursor goes where the
-    // seat's is: the output's middle, the 64x48 frame's middle.
-    warp(left_mouse_, 0.5, 0.5);
+    // seat's is: a quarter across the output, (79.75, 119.5) on the 320x240
+    // output, (15, 23) in the 64x48 frame.
+    warp(left_mouse_, 0.25, 0.5);
     ASSERT_EQ(fake_a_->command(*session_, "mouse-mode abs").rfind("ok", 0), 0u);
     const std::string a = received(*fake_a_, "abs:");
-    EXPECT_NE(a.find("abs:32,24"), std::string::npos) << a;
+    // The warp reached the relative guest as motion; then the position.
+    EXPECT_EQ(a, "rel:-16,0 abs:15,23 ") << a;
 }
 
 TEST_F(Input, AbsolutePointingFollowsAGuestResolutionChange)
 {
-    ASSERT_EQ(fake_a_->command(*session_, "mouse-mode abs").rfind("ok", 0), 0u);
-    warp(left_mouse_, 0.25, 0.5);
-    EXPECT_NE(received(*fake_a_, "abs:16,24").find("abs:16,24"), std::string::npos);
+    mouse_mode_a(true);
+    warp(left_mouse_, 0.25, 0.5); // (79.75, 119.5): frame (15, 23)
+    EXPECT_NE(received(*fake_a_, "abs:15,23").find("abs:15,23"), std::string::npos);
     // Now 32x48 on the 320x240 output: fit shows it 160 wide from x 80, so
     // a quarter of the output is the frame's left edge.
     ASSERT_EQ(fake_a_->command(*session_, "scanout 32 48 x8r8g8b8 102030").rfind("ok", 0), 0u);
     ASSERT_TRUE(session_->capture_until("HEADLESS-1",
                                         [](const Image &i) { return i.at(40, 120) == 0x000000; }));
-    warp(left_mouse_, 0.3, 0.5); // x 96: frame pixel (96 - 80) * 32 / 160 = 3
-    const std::string a = received(*fake_a_, "abs:3,24");
-    EXPECT_NE(a.find("abs:3,24"), std::string::npos) << a;
+    warp(left_mouse_, 0.3, 0.5); // x 95.7: frame pixel (95.7 - 80) * 32 / 160 = 3
+    const std::string a = received(*fake_a_, "abs:3,23");
+    EXPECT_NE(a.find("abs:3,23"), std::string::npos) << a;
 }
 
 } // namespace
