@@ -17,6 +17,16 @@ std::string text(const json &object, const char *key, const std::string &absent 
     return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
+// The member, or null when absent or when `object` is no object.
+const json &member(const json &object, const char *key)
+{
+    static const json none;
+    if (!object.is_object())
+        return none;
+    auto it = object.find(key);
+    return it == object.end() ? none : *it;
+}
+
 const json &array(const json &object, const char *key)
 {
     static const json empty = json::array();
@@ -38,7 +48,7 @@ std::string console_text(const json &console)
 {
     if (!console.is_object())
         return "status card";
-    const json &counters = console.contains("counters") ? console["counters"] : json();
+    const json &counters = member(console, "counters");
     std::ostringstream out;
     out << "console " << text(console, "id") << " " << text(console, "width") << "x"
         << text(console, "height") << ", " << text(counters, "frames_presented")
@@ -61,8 +71,7 @@ std::string status_text(const json &reply)
             out << text(seat, "vm") << " (" << text(seat, "state") << ")\n";
         for (const json &output : array(seat, "outputs"))
             out << "  output " << text(output, "name") << " " << text(output, "width") << "x"
-                << text(output, "height") << ": "
-                << console_text(output.is_object() ? output.value("console", json()) : json())
+                << text(output, "height") << ": " << console_text(member(output, "console"))
                 << "\n";
         out << "  devices: " << joined(array(seat, "devices")) << "\n";
     }
@@ -77,7 +86,7 @@ std::string status_text(const json &reply)
 
 std::string device_text(const json &device)
 {
-    const json &identity = device.is_object() ? device.value("identity", json()) : json();
+    const json &identity = member(device, "identity");
     std::ostringstream out;
     out << text(identity, "name") << " (" << text(device, "type") << ", id "
         << text(identity, "vendor") << ":" << text(identity, "product");
@@ -101,7 +110,7 @@ std::string devices_text(const json &reply)
 
 std::string identify_text(const json &reply)
 {
-    const json &device = reply.value("device", json());
+    const json &device = member(reply, "device");
     return device_text(device) +
            "\nrules that pick it: " + joined(array(device, "suggested_rules")) + "\n";
 }
