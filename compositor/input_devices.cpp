@@ -117,8 +117,10 @@ void InputDevices::add(wlr_input_device *wlr)
                 keyboard->xkb_state
                     ? xkb_state_key_get_one_sym(keyboard->xkb_state, event.keycode + 8)
                     : XKB_KEY_NoSymbol;
-            router_.key(d.id, event.keycode, keysym, event.state == WL_KEYBOARD_KEY_STATE_PRESSED,
-                        wlr_keyboard_get_modifiers(keyboard));
+            const bool pressed = event.state == WL_KEYBOARD_KEY_STATE_PRESSED;
+            if (caught(d, event.keycode, pressed))
+                return;
+            router_.key(d.id, event.keycode, keysym, pressed, wlr_keyboard_get_modifiers(keyboard));
         });
         if (seat)
             if (auto leds = seat_leds_.find(*seat); leds != seat_leds_.end())
@@ -135,7 +137,10 @@ void InputDevices::add(wlr_input_device *wlr)
         });
         d.button.connect(&pointer->events.button, [this, &d](void *data) {
             const auto &event = *static_cast<compat::PointerButtonEvent *>(data);
-            router_.button(d.id, event.button, event.state == WLR_BUTTON_PRESSED);
+            const bool pressed = event.state == WLR_BUTTON_PRESSED;
+            if (caught(d, event.button, pressed))
+                return;
+            router_.button(d.id, event.button, pressed);
         });
         d.axis.connect(&pointer->events.axis, [this, &d](void *data) {
             const auto &event = *static_cast<compat::PointerAxisEvent *>(data);
@@ -214,6 +219,7 @@ void InputDevices::remove(Device &device)
 {
     // Whatever it held is released in the VM it went to.
     router_.remove_device(device.id);
+    std::erase_if(caught_, [&](const auto &held) { return held.first == device.id; });
     auto it = std::find_if(devices_.begin(), devices_.end(),
                            [&](const auto &d) { return d.get() == &device; });
     if (it != devices_.end())
@@ -336,6 +342,34 @@ std::vector<std::string> InputDevices::describe() const
         lines.push_back(device->identity.name + " -> " + (seat ? *seat : "(no seat)"));
     }
     return lines;
+}
+
+std::vector<InputDevices::DeviceInfo> InputDevices::devices() const
+{
+    std::vector<DeviceInfo> infos;
+    for (const auto &device : devices_)
+        infos.push_back(info(*device));
+    return infos;
+}
+
+InputDevices::DeviceInfo InputDevices::info(const Device &device) const
+{
+    const char *type = device.wlr->type == WLR_INPUT_DEVICE_KEYBOARD ? "keyboard" : "pointer";
+    return {device.identity, type, router_.seat_of(device.id)};
+}
+
+bool InputDevices::caught(const Device &device, uint32_t code, bool pressed)
+{
+    if (!pressed)
+        return caught_.erase({device.id, code}) > 0;
+    if (!catcher_)
+        return false;
+    caught_.insert({device.id, code});
+    // Taken out first: the catcher may set the next one.
+    PressCatcher catcher = std::move(catcher_);
+    catcher_ = nullptr;
+    catcher(info(device));
+    return true;
 }
 
 } // namespace phyllome

@@ -3,9 +3,11 @@
 // events. One pointer position per seat, confined to that seat's outputs.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,21 @@ public:
     // A description of every device and where it went, for logs and tools.
     std::vector<std::string> describe() const;
 
+    // Every device as tools show it: identity, "keyboard" or "pointer", and
+    // the seat its input goes to.
+    struct DeviceInfo {
+        config::DeviceIdentity identity;
+        std::string type;
+        std::optional<std::string> seat;
+    };
+    std::vector<DeviceInfo> devices() const;
+
+    // The next key or button press of any device goes to `catcher` instead
+    // of its seat, and so does its release, so no VM sees half of it
+    // (phyllomectl identify). Called once; an empty function stops catching.
+    using PressCatcher = std::function<void(const DeviceInfo &device)>;
+    void catch_next_press(PressCatcher catcher) { catcher_ = std::move(catcher); }
+
 private:
     struct Device;
     struct SeatPointer {
@@ -65,6 +82,9 @@ private:
     };
     std::optional<Spot> place_absolute(Device &device, double x, double y);
     void point_at(Device &device, double x, double y);
+    DeviceInfo info(const Device &device) const;
+    // True when the press or release is the catcher's and not the seat's.
+    bool caught(const Device &device, uint32_t code, bool pressed);
 
     Server &server_;
     input::InputRouter router_;
@@ -73,6 +93,8 @@ private:
     std::map<std::string, SeatPointer> pointers_;
     std::map<std::string, uint32_t> seat_leds_;
     xkb_context *xkb_ = nullptr;
+    PressCatcher catcher_;
+    std::set<std::pair<input::DeviceId, uint32_t>> caught_; // releases still to swallow
     Listener new_input_;
 };
 

@@ -12,14 +12,17 @@
 #include <variant>
 #include <vector>
 
+#include "compositor/control_commands.hpp"
+#include "compositor/control_server.hpp"
 #include "compositor/input_devices.hpp"
 #include "compositor/options.hpp"
 #include "compositor/readiness.hpp"
+#include "compositor/reloader.hpp"
 #include "compositor/server.hpp"
 #include "compositor/session_config.hpp"
 #include "compositor/vm_displays.hpp"
 #include "config/load.hpp"
-#include "config/watcher.hpp"
+#include "control/socket_path.hpp"
 
 using namespace phyllome;
 
@@ -46,91 +49,28 @@ int check_config(const Options &options)
     return config::check_config(*path, std::cout, std::cerr);
 }
 
-// Live reload: the file watcher, SIGHUP, and what a reload does to the
-// running session.
-class Reloader {
-public:
-    Reloader(Server &server, SessionConfig &session_config, Readiness &readiness,
-             VmDisplays &displays, InputDevices &input)
-        : server_(server), session_config_(session_config), readiness_(readiness),
-          displays_(displays), input_(input)
-    {
-        wl_event_loop *loop = server.event_loop();
-        sighup_ = wl_event_loop_add_signal(loop, SIGHUP, on_sighup, this);
-        if (!session_config.path())
-            return;
-        try {
-            watcher_ = std::make_unique<config::ConfigWatcher>(*session_config.path());
-            watch_source_ =
-                wl_event_loop_add_fd(loop, watcher_->fd(), WL_EVENT_READABLE, on_watch, this);
-        } catch (const std::exception &error) {
-            wlr_log(WLR_ERROR, "Not watching the session file (SIGHUP still reloads): %s",
-                    error.what());
-        }
+// The control socket for phyllomectl, named after the Wayland display and
+// exported to children. Without it the session still runs: it is logged.
+std::unique_ptr<ControlServer> open_control_socket(const Server &server, ControlCommands &commands)
+{
+    const char *runtime_dir = std::getenv("XDG_RUNTIME_DIR");
+    if (!runtime_dir) {
+        wlr_log(WLR_ERROR, "No control socket: XDG_RUNTIME_DIR is not set");
+        return nullptr;
     }
-    ~Reloader()
-    {
-        if (watch_source_)
-            wl_event_source_remove(watch_source_);
-        if (sighup_)
-            wl_event_source_remove(sighup_);
+    try {
+        auto control = std::make_unique<ControlServer>(
+            server.event_loop(), control::socket_path(runtime_dir, server.socket()),
+            commands.handlers());
+        setenv(control::kSocketVariable, control->path().c_str(), 1);
+        wlr_log(WLR_INFO, "Control socket: %s=%s", control::kSocketVariable,
+                control->path().c_str());
+        return control;
+    } catch (const std::exception &error) {
+        wlr_log(WLR_ERROR, "No control socket: %s", error.what());
+        return nullptr;
     }
-    Reloader(const Reloader &) = delete;
-    Reloader &operator=(const Reloader &) = delete;
-
-    void reload()
-    {
-        readiness_.reloading();
-        const std::string file = session_config_.path() ? session_config_.path()->string() : "";
-        SessionConfig::Reload outcome = session_config_.reload();
-        if (!outcome.applied) {
-            for (const auto &error : outcome.errors)
-                wlr_log(WLR_ERROR, "%s", config::to_string(error).c_str());
-            const std::string status = outcome.errors.empty()
-                                           ? "No session file to reload"
-                                           : "Session file invalid, keeping the last valid one: " +
-                                                 config::to_string(outcome.errors.front());
-            wlr_log(WLR_ERROR, "%s", status.c_str());
-            readiness_.reloaded(status);
-            return;
-        }
-        for (const auto &action : outcome.actions)
-            wlr_log(WLR_INFO, "Reload: %s", config::to_string(action).c_str());
-        // Devices that change seat release what they hold first; outputs
-        // whose card text and console are unchanged are not touched.
-        input_.reload(session_config_.config());
-        displays_.sync_libvirt();
-        displays_.assign();
-        server_.refresh_cards();
-        const std::string status =
-            "Reloaded " + file + ": " + std::to_string(outcome.actions.size()) + " change(s)";
-        wlr_log(WLR_INFO, "%s", status.c_str());
-        readiness_.reloaded(status);
-    }
-
-private:
-    static int on_sighup(int, void *data)
-    {
-        static_cast<Reloader *>(data)->reload();
-        return 0;
-    }
-    static int on_watch(int, uint32_t, void *data)
-    {
-        auto *self = static_cast<Reloader *>(data);
-        if (self->watcher_->dispatch())
-            self->reload();
-        return 0;
-    }
-
-    Server &server_;
-    SessionConfig &session_config_;
-    Readiness &readiness_;
-    VmDisplays &displays_;
-    InputDevices &input_;
-    std::unique_ptr<config::ConfigWatcher> watcher_;
-    wl_event_source *watch_source_ = nullptr;
-    wl_event_source *sighup_ = nullptr;
-};
+}
 
 } // namespace
 
@@ -224,6 +164,14 @@ int main(int argc, char **argv)
         vm_displays.sync_libvirt();
         vm_displays.assign();
         Reloader reloader(server, session_config, readiness, vm_displays, input_devices);
+        ControlCommands commands(
+            [&session_config]() -> const config::Config & { return session_config.config(); },
+            vm_displays, input_devices,
+            [&reloader] {
+                const Reloader::Outcome outcome = reloader.reload();
+                return ControlCommands::ReloadOutcome{outcome.applied, outcome.status};
+            });
+        const auto control = open_control_socket(server, commands);
         server.run();
     } catch (const std::exception &error) {
         std::cerr << "phyllome-session: " << error.what() << "\n";

@@ -434,13 +434,48 @@ void VmDisplays::switch_vm(const std::string &seat_name, int step)
     const long count = static_cast<long>(allowed.size());
     const long index = it == allowed.end() ? 0 : ((it - allowed.begin()) + step + count) % count;
     const std::string &next = allowed[static_cast<std::size_t>(index)];
-    if (current == next)
-        return;
-    wlr_log(WLR_INFO, "Seat %s switches to VM %s", seat_name.c_str(), next.c_str());
-    switched_[seat_name] = next;
+    if (current != next)
+        show_vm(seat_name, next);
+}
+
+std::string VmDisplays::show_vm(const std::string &seat_name, const std::string &vm)
+{
+    const config::Config &config = config_();
+    const config::Seat *seat = config.find_seat(seat_name);
+    if (!seat)
+        return "no seat \"" + seat_name + "\" in the session file";
+    const std::vector<std::string> allowed = config::allowed_vms(config, *seat);
+    if (std::find(allowed.begin(), allowed.end(), vm) == allowed.end()) {
+        std::string list;
+        for (const auto &name : allowed)
+            list += (list.empty() ? "" : ", ") + name;
+        return "seat " + seat_name + " may not show VM \"" + vm +
+               "\" (it may show: " + (list.empty() ? "none" : list) + ")";
+    }
+    if (shown_vm(*seat) == vm)
+        return {};
+    wlr_log(WLR_INFO, "Seat %s switches to VM %s", seat_name.c_str(), vm.c_str());
+    switched_[seat_name] = vm;
     sync_libvirt();
     assign();
     server_.refresh_cards();
+    return {};
+}
+
+void VmDisplays::vm_action(const std::string &vm, vmview::VmLink::Action action,
+                           std::function<void(const std::string &error)> done)
+{
+    auto link = links_.find(vm);
+    if (link != links_.end()) {
+        link->second->act(action, std::move(done));
+        return;
+    }
+    if (!config_().find_vm(vm))
+        done("no VM \"" + vm + "\" in the session file");
+    else if (manual_.count(vm))
+        done("VM " + vm + " was handed over with --vm-fd, not followed through libvirt");
+    else
+        done("VM " + vm + " is not shown on any seat: the session follows only those");
 }
 
 void VmDisplays::start_vm(const std::string &seat_name)

@@ -60,6 +60,15 @@ public:
     std::optional<std::string> shown_vm(const config::Seat &seat) const;
     // Host commands for a seat.
     void switch_vm(const std::string &seat, int step);
+    // Shows `vm` on the seat, as the host keys would; returns why not (an
+    // unknown seat, a VM the seat may not show), empty when done.
+    std::string show_vm(const std::string &seat, const std::string &vm);
+    // Start, shut down or power off a VM a seat shows (the session follows
+    // only those through libvirt); `done` gets the error, empty on success.
+    void vm_action(const std::string &vm, vmview::VmLink::Action action,
+                   std::function<void(const std::string &error)> done);
+    // The outputs showing the seat's consoles, in the seat's order.
+    std::vector<Output *> outputs_of(const config::Seat &seat) const;
     void start_vm(const std::string &seat);
     void shutdown_vm(const std::string &seat);
     // Shows who owns each of the seat's screens, above whatever is there.
@@ -83,7 +92,6 @@ private:
     // Forget the input sinks of a client's consoles (releasing what is held
     // in them) before the client goes.
     void drop_sinks(const vmview::DisplayClient &client);
-    std::vector<Output *> outputs_of(const config::Seat &seat) const;
     static void on_idle_cleanup(void *data);
     // A frame appeared or changed size: input needs the new placement, once
     // the frame handling that noticed it is over.

@@ -230,25 +230,38 @@ void VmLink::start_domain()
         });
 }
 
-void VmLink::shutdown()
+void VmLink::act(Action action, std::function<void(const std::string &error)> done)
 {
     virConnectPtr conn = connection_.get();
-    if (!conn)
+    if (!conn) {
+        if (done)
+            done("libvirt not connected (" + connection_.uri() + ")" +
+                 (connection_.error().empty() ? "" : ": " + connection_.error()));
         return;
+    }
     virConnectRef(conn);
     auto error = std::make_shared<std::string>();
     off_loop_.run(
-        [conn, name = name_, error] {
+        [conn, name = name_, action, error] {
             virDomainPtr dom = virDomainLookupByName(conn, name.c_str());
-            if (!dom || virDomainShutdown(dom) < 0)
+            int result = -1;
+            if (dom)
+                result = action == Action::Start      ? virDomainCreate(dom)
+                         : action == Action::Shutdown ? virDomainShutdown(dom)
+                                                      : virDomainDestroy(dom);
+            if (result < 0)
                 *error = last_libvirt_error();
             if (dom)
                 virDomainFree(dom);
             virConnectClose(conn);
         },
-        [this, alive = std::weak_ptr<int>(alive_), error] {
-            if (!alive.expired() && !error->empty())
-                std::fprintf(stderr, "VM %s: shutdown failed: %s\n", name_.c_str(), error->c_str());
+        // Whoever asked is told even when this link went meanwhile (the
+        // session file dropped the VM): libvirt did act.
+        [name = name_, error, done = std::move(done)] {
+            if (!error->empty())
+                std::fprintf(stderr, "VM %s: %s\n", name.c_str(), error->c_str());
+            if (done)
+                done(*error);
         });
 }
 

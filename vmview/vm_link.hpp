@@ -58,7 +58,13 @@ public:
     // The host keys' commands: start the domain, or ask its guest to shut
     // down (ACPI). Off the loop; the state follows libvirt's events.
     void start() { start_domain(); }
-    void shutdown();
+    void shutdown() { act(Action::Shutdown); }
+
+    // Start, ACPI shutdown, or power off (virDomainDestroy), off the loop;
+    // `done` (if any) runs on the loop with libvirt's error, empty on
+    // success, unless this link is gone by then.
+    enum class Action { Start, Shutdown, Destroy };
+    void act(Action action, std::function<void(const std::string &error)> done = {});
 
 private:
     void refresh();

@@ -1,0 +1,26 @@
+// phyllomectl's command line: options and the request it sends.
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "control/request.hpp"
+
+namespace phyllome::control {
+
+struct CliOptions {
+    std::string socket; // --socket PATH; empty: look it up
+    bool json = false;  // print the reply's JSON
+    bool help = false;
+    Request request;
+};
+
+struct CliError {
+    std::string message;
+};
+
+std::variant<CliOptions, CliError> parse_cli(const std::vector<std::string> &args);
+std::string cli_usage();
+
+} // namespace phyllome::control

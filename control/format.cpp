@@ -1,0 +1,141 @@
+#include "control/format.hpp"
+
+#include <sstream>
+
+namespace phyllome::control {
+namespace {
+
+using nlohmann::json;
+
+std::string text(const json &object, const char *key, const std::string &absent = "?")
+{
+    if (!object.is_object())
+        return absent;
+    auto it = object.find(key);
+    if (it == object.end() || it->is_null())
+        return absent;
+    return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+// The member, or null when absent or when `object` is no object.
+const json &member(const json &object, const char *key)
+{
+    static const json none;
+    if (!object.is_object())
+        return none;
+    auto it = object.find(key);
+    return it == object.end() ? none : *it;
+}
+
+const json &array(const json &object, const char *key)
+{
+    static const json empty = json::array();
+    if (!object.is_object())
+        return empty;
+    auto it = object.find(key);
+    return it != object.end() && it->is_array() ? *it : empty;
+}
+
+std::string joined(const json &items)
+{
+    std::string out;
+    for (const auto &item : items)
+        out += (out.empty() ? "" : ", ") + (item.is_string() ? item.get<std::string>() : "?");
+    return out.empty() ? "none" : out;
+}
+
+std::string console_text(const json &console)
+{
+    if (!console.is_object())
+        return "status card";
+    const json &counters = member(console, "counters");
+    std::ostringstream out;
+    out << "console " << text(console, "id") << " " << text(console, "width") << "x"
+        << text(console, "height") << ", " << text(counters, "frames_presented")
+        << " frames presented, " << text(counters, "frames_dropped") << " dropped, "
+        << text(counters, "messages") << " messages (" << text(counters, "messages_rejected")
+        << " rejected), " << text(counters, "pixel_bytes_copied") << " bytes copied, "
+        << text(counters, "uploads") << " uploads, " << text(counters, "direct_scanouts")
+        << " direct scanouts";
+    return out.str();
+}
+
+std::string status_text(const json &reply)
+{
+    std::ostringstream out;
+    for (const json &seat : array(reply, "seats")) {
+        out << "seat " << text(seat, "name") << ": ";
+        if (text(seat, "vm", "").empty())
+            out << "no VM\n";
+        else
+            out << text(seat, "vm") << " (" << text(seat, "state") << ")\n";
+        for (const json &output : array(seat, "outputs"))
+            out << "  output " << text(output, "name") << " " << text(output, "width") << "x"
+                << text(output, "height") << ": " << console_text(member(output, "console"))
+                << "\n";
+        out << "  devices: " << joined(array(seat, "devices")) << "\n";
+    }
+    for (const json &vm : array(reply, "vms")) {
+        out << "vm " << text(vm, "name") << ": " << text(vm, "state");
+        if (!array(vm, "shown_on").empty())
+            out << " (shown on " << joined(array(vm, "shown_on")) << ")";
+        out << "\n";
+    }
+    return out.str();
+}
+
+std::string device_text(const json &device)
+{
+    const json &identity = member(device, "identity");
+    std::ostringstream out;
+    out << text(identity, "name") << " (" << text(device, "type") << ", id "
+        << text(identity, "vendor") << ":" << text(identity, "product");
+    if (!text(identity, "id_path", "").empty())
+        out << ", path " << text(identity, "id_path");
+    out << "): ";
+    if (text(device, "seat", "").empty())
+        out << "no seat, its input is dropped";
+    else
+        out << "seat " << text(device, "seat") << " by rule " << text(device, "rule");
+    return out.str();
+}
+
+std::string devices_text(const json &reply)
+{
+    std::string out;
+    for (const json &device : array(reply, "devices"))
+        out += device_text(device) + "\n";
+    return out.empty() ? "no input devices\n" : out;
+}
+
+std::string identify_text(const json &reply)
+{
+    const json &device = member(reply, "device");
+    return device_text(device) +
+           "\nrules that pick it: " + joined(array(device, "suggested_rules")) + "\n";
+}
+
+} // namespace
+
+std::string format_reply(const Request &request, const json &reply)
+{
+    return std::visit(
+        [&reply](const auto &r) -> std::string {
+            using T = std::decay_t<decltype(r)>;
+            if constexpr (std::is_same_v<T, StatusRequest>)
+                return status_text(reply);
+            else if constexpr (std::is_same_v<T, DevicesRequest>)
+                return devices_text(reply);
+            else if constexpr (std::is_same_v<T, IdentifyRequest>)
+                return identify_text(reply);
+            else if constexpr (std::is_same_v<T, SwitchRequest>)
+                return "seat " + r.seat + " shows " + r.vm + "\n";
+            else if constexpr (std::is_same_v<T, ReloadRequest>)
+                return text(reply, "status") + "\n";
+            else
+                return "vm " + r.name + ": " + std::string(to_string(r.action)) + " done\n";
+        },
+        request);
+}
+
+} // namespace phyllome::control

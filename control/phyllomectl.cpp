@@ -1,0 +1,71 @@
+// phyllomectl: controls the running phyllome-session over its control socket.
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "control/cli.hpp"
+#include "control/client.hpp"
+#include "control/format.hpp"
+#include "control/reply.hpp"
+#include "control/socket_path.hpp"
+
+using namespace phyllome::control;
+
+namespace {
+
+constexpr int kExitRefused = 1;
+constexpr int kExitUsage = 2;
+
+int fail(const std::string &message, int code)
+{
+    std::cerr << "phyllomectl: " << message << "\n";
+    return code;
+}
+
+std::string env(const char *name)
+{
+    const char *value = std::getenv(name);
+    return value ? value : "";
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    auto parsed = parse_cli(std::vector<std::string>(argv + 1, argv + argc));
+    if (auto *error = std::get_if<CliError>(&parsed))
+        return fail(error->message, kExitUsage);
+    const CliOptions &options = std::get<CliOptions>(parsed);
+    if (options.help) {
+        std::cout << cli_usage();
+        return 0;
+    }
+
+    auto socket = find_socket(options.socket, env(kSocketVariable), env("XDG_RUNTIME_DIR"));
+    if (auto *error = std::get_if<SocketLookupError>(&socket))
+        return fail(error->message, kExitRefused);
+
+    nlohmann::json reply;
+    try {
+        const std::string line =
+            send_request(std::get<std::string>(socket), to_line(to_json(options.request)));
+        reply = nlohmann::json::parse(line);
+    } catch (const std::exception &error) {
+        return fail(error.what(), kExitRefused);
+    }
+    const bool ok = reply.is_object() && reply.value("ok", false) == true;
+    if (options.json) {
+        std::cout << reply.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        return ok ? 0 : kExitRefused;
+    }
+    if (!ok) {
+        const auto message =
+            reply.is_object() && reply.contains("error") && reply["error"].is_string()
+                ? reply["error"].get<std::string>()
+                : std::string("the session refused the request");
+        return fail(message, kExitRefused);
+    }
+    std::cout << format_reply(options.request, reply);
+    return 0;
+}

@@ -1,0 +1,150 @@
+#include "control/request.hpp"
+
+#include <array>
+#include <set>
+
+namespace phyllome::control {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array<std::pair<VmAction, std::string_view>, 3> kVmActions = {{
+    {VmAction::Start, "start"},
+    {VmAction::Shutdown, "shutdown"},
+    {VmAction::Destroy, "destroy"},
+}};
+
+constexpr std::string_view kCommands = "status, devices, switch, reload, vm, identify";
+
+// Only the fields a command knows: a typo must not be silently ignored.
+std::optional<ParseError> only_fields(const json &object, const std::string &command,
+                                      const std::set<std::string> &fields)
+{
+    for (const auto &[key, value] : object.items())
+        if (key != "command" && !fields.count(key))
+            return ParseError{"unknown field \"" + key + "\" for command \"" + command + "\""};
+    return std::nullopt;
+}
+
+// A required, non-empty string field.
+std::variant<std::string, ParseError> string_field(const json &object, const std::string &command,
+                                                   const std::string &field)
+{
+    auto it = object.find(field);
+    if (it == object.end())
+        return ParseError{"command \"" + command + "\" needs the field \"" + field + "\""};
+    if (!it->is_string())
+        return ParseError{"field \"" + field + "\" must be a string"};
+    std::string value = it->get<std::string>();
+    if (value.empty())
+        return ParseError{"field \"" + field + "\" must not be empty"};
+    return value;
+}
+
+std::variant<Request, ParseError> parse_object(const json &object)
+{
+    auto command_field = object.find("command");
+    if (command_field == object.end())
+        return ParseError{"the request has no \"command\" field"};
+    if (!command_field->is_string())
+        return ParseError{"\"command\" must be a string"};
+    const std::string command = command_field->get<std::string>();
+
+    auto without_arguments = [&](Request request) -> std::variant<Request, ParseError> {
+        if (auto error = only_fields(object, command, {}))
+            return *error;
+        return request;
+    };
+    if (command == "status")
+        return without_arguments(StatusRequest{});
+    if (command == "devices")
+        return without_arguments(DevicesRequest{});
+    if (command == "reload")
+        return without_arguments(ReloadRequest{});
+    if (command == "identify")
+        return without_arguments(IdentifyRequest{});
+
+    if (command == "switch") {
+        if (auto error = only_fields(object, command, {"seat", "vm"}))
+            return *error;
+        auto seat = string_field(object, command, "seat");
+        if (auto *error = std::get_if<ParseError>(&seat))
+            return *error;
+        auto vm = string_field(object, command, "vm");
+        if (auto *error = std::get_if<ParseError>(&vm))
+            return *error;
+        return SwitchRequest{std::get<std::string>(seat), std::get<std::string>(vm)};
+    }
+    if (command == "vm") {
+        if (auto error = only_fields(object, command, {"action", "name"}))
+            return *error;
+        auto action_text = string_field(object, command, "action");
+        if (auto *error = std::get_if<ParseError>(&action_text))
+            return *error;
+        const auto action = parse_vm_action(std::get<std::string>(action_text));
+        if (!action)
+            return ParseError{"unknown vm action \"" + std::get<std::string>(action_text) +
+                              "\" (start, shutdown, destroy)"};
+        auto name = string_field(object, command, "name");
+        if (auto *error = std::get_if<ParseError>(&name))
+            return *error;
+        return VmRequest{*action, std::get<std::string>(name)};
+    }
+    return ParseError{"unknown command \"" + command + "\" (" + std::string(kCommands) + ")"};
+}
+
+} // namespace
+
+std::string_view to_string(VmAction action)
+{
+    for (const auto &[value, name] : kVmActions)
+        if (value == action)
+            return name;
+    return "?";
+}
+
+std::optional<VmAction> parse_vm_action(std::string_view text)
+{
+    for (const auto &[value, name] : kVmActions)
+        if (name == text)
+            return value;
+    return std::nullopt;
+}
+
+std::variant<Request, ParseError> parse_request(std::string_view line)
+{
+    if (line.size() > kMaxRequestBytes)
+        return ParseError{"request longer than " + std::to_string(kMaxRequestBytes) + " bytes"};
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos)
+        return ParseError{"empty request: send one JSON object per line"};
+    // No exceptions: a malformed line is an ordinary outcome here.
+    const json parsed = json::parse(line, nullptr, false);
+    if (parsed.is_discarded())
+        return ParseError{"the request is not valid JSON (UTF-8, one object per line)"};
+    if (!parsed.is_object())
+        return ParseError{"the request must be a JSON object"};
+    return parse_object(parsed);
+}
+
+json to_json(const Request &request)
+{
+    return std::visit(
+        [](const auto &r) -> json {
+            using T = std::decay_t<decltype(r)>;
+            if constexpr (std::is_same_v<T, StatusRequest>)
+                return {{"command", "status"}};
+            else if constexpr (std::is_same_v<T, DevicesRequest>)
+                return {{"command", "devices"}};
+            else if constexpr (std::is_same_v<T, ReloadRequest>)
+                return {{"command", "reload"}};
+            else if constexpr (std::is_same_v<T, IdentifyRequest>)
+                return {{"command", "identify"}};
+            else if constexpr (std::is_same_v<T, SwitchRequest>)
+                return {{"command", "switch"}, {"seat", r.seat}, {"vm", r.vm}};
+            else
+                return {{"command", "vm"}, {"action", to_string(r.action)}, {"name", r.name}};
+        },
+        request);
+}
+
+} // namespace phyllome::control

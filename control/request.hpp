@@ -1,0 +1,62 @@
+// phyllomectl's requests as the session reads them: one JSON object per
+// line, {"command": "...", ...arguments}. Pure (no wlroots, no sockets), so
+// every shape a peer can send is unit-tested. New commands (vm create, vm
+// adopt, doctor) are new alternatives of Request and new VmAction values.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+namespace phyllome::control {
+
+// The longest request line accepted, newline excluded.
+inline constexpr std::size_t kMaxRequestBytes = 64 * 1024;
+
+struct StatusRequest {
+    bool operator==(const StatusRequest &) const = default;
+};
+struct DevicesRequest {
+    bool operator==(const DevicesRequest &) const = default;
+};
+struct ReloadRequest {
+    bool operator==(const ReloadRequest &) const = default;
+};
+// Waits for the next key or button press on any device.
+struct IdentifyRequest {
+    bool operator==(const IdentifyRequest &) const = default;
+};
+struct SwitchRequest {
+    std::string seat;
+    std::string vm;
+    bool operator==(const SwitchRequest &) const = default;
+};
+
+enum class VmAction { Start, Shutdown, Destroy };
+std::string_view to_string(VmAction action);
+std::optional<VmAction> parse_vm_action(std::string_view text);
+
+struct VmRequest {
+    VmAction action = VmAction::Start;
+    std::string name;
+    bool operator==(const VmRequest &) const = default;
+};
+
+using Request = std::variant<StatusRequest, DevicesRequest, SwitchRequest, ReloadRequest, VmRequest,
+                             IdentifyRequest>;
+
+struct ParseError {
+    std::string message; // one line, for the error reply
+};
+
+// Parses and validates one request line (without its newline).
+std::variant<Request, ParseError> parse_request(std::string_view line);
+
+// The request as it goes on the wire; parse_request(to_json(r).dump()) == r.
+nlohmann::json to_json(const Request &request);
+
+} // namespace phyllome::control

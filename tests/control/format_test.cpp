@@ -1,0 +1,78 @@
+// Replies in words: what a person sees without --json.
+#include <gtest/gtest.h>
+
+#include "control/format.hpp"
+
+namespace phyllome::control {
+namespace {
+
+using nlohmann::json;
+
+TEST(Format, Status)
+{
+    const json reply = json::parse(R"({"ok":true,
+      "seats":[{"name":"left","vm":"work","state":"Running",
+                "outputs":[{"name":"DP-1","width":1920,"height":1080,
+                            "console":{"id":0,"head":0,"width":1024,"height":768,
+                                       "counters":{"frames_presented":7,"frames_dropped":1,
+                                                   "messages":9,"messages_rejected":0,
+                                                   "pixel_bytes_copied":0,"uploads":2,
+                                                   "direct_scanouts":0}}},
+                           {"name":"DP-2","width":800,"height":600,"console":null}],
+                "devices":["Kbd","Mouse"]},
+               {"name":"right","vm":null,"state":null,"outputs":[],"devices":[]}],
+      "vms":[{"name":"work","state":"Running","shown_on":["left"]},
+             {"name":"games","state":"Not connected","shown_on":[]}]})");
+    const std::string text = format_reply(StatusRequest{}, reply);
+    EXPECT_NE(text.find("seat left: work (Running)"), std::string::npos) << text;
+    EXPECT_NE(text.find("output DP-1 1920x1080: console 0 1024x768, 7 frames presented, 1 dropped"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("output DP-2 800x600: status card"), std::string::npos) << text;
+    EXPECT_NE(text.find("devices: Kbd, Mouse"), std::string::npos) << text;
+    EXPECT_NE(text.find("seat right: no VM"), std::string::npos) << text;
+    EXPECT_NE(text.find("vm work: Running (shown on left)"), std::string::npos) << text;
+    EXPECT_NE(text.find("vm games: Not connected\n"), std::string::npos) << text;
+}
+
+TEST(Format, Devices)
+{
+    const json reply = json::parse(R"({"ok":true,"devices":[
+      {"type":"keyboard","identity":{"name":"Kbd","vendor":"046d","product":"c31c",
+       "id_path":"pci-1"},"seat":"left","rule":"id:046d:c31c"},
+      {"type":"pointer","identity":{"name":"Stray","vendor":"0000","product":"0000"},
+       "seat":null,"rule":null}]})");
+    const std::string text = format_reply(DevicesRequest{}, reply);
+    EXPECT_NE(text.find("Kbd (keyboard, id 046d:c31c, path pci-1): seat left by rule id:046d:c31c"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("Stray (pointer, id 0000:0000): no seat"), std::string::npos) << text;
+}
+
+TEST(Format, IdentifyAndOthers)
+{
+    const json identify = json::parse(R"({"ok":true,"device":{"type":"keyboard",
+      "identity":{"name":"Kbd","vendor":"0000","product":"0000"},"seat":"left","rule":"*",
+      "suggested_rules":["name:Kbd"]}})");
+    const std::string text = format_reply(IdentifyRequest{}, identify);
+    EXPECT_NE(text.find("seat left by rule *"), std::string::npos) << text;
+    EXPECT_NE(text.find("rules that pick it: name:Kbd"), std::string::npos) << text;
+    EXPECT_EQ(format_reply(SwitchRequest{"left", "games"}, json::parse(R"({"ok":true})")),
+              "seat left shows games\n");
+    EXPECT_EQ(format_reply(ReloadRequest{}, json::parse(R"({"ok":true,"status":"Reloaded x"})")),
+              "Reloaded x\n");
+}
+
+TEST(Format, OddRepliesDoNotThrow)
+{
+    for (const char *odd : {"{}", "[]", "null", R"({"seats":7,"vms":[1,"x",null]})",
+                            R"({"devices":[{"identity":3}]})", R"({"device":"x"})"}) {
+        const json reply = json::parse(odd);
+        EXPECT_NO_THROW(format_reply(StatusRequest{}, reply)) << odd;
+        EXPECT_NO_THROW(format_reply(DevicesRequest{}, reply)) << odd;
+        EXPECT_NO_THROW(format_reply(IdentifyRequest{}, reply)) << odd;
+    }
+}
+
+} // namespace
+} // namespace phyllome::control
