@@ -41,8 +41,11 @@ def meson_requirements(source_root: Path) -> tuple[dict[str, list[str]], list[st
     dependencies: dict[str, list[str]] = {}
     programs: list[str] = []
     for build_file in sorted(source_root.rglob("meson.build")):
-        if any(part.startswith(".") or part == "build" for part in
-               build_file.relative_to(source_root).parts[:-1]):
+        # Skip hidden folders and build folders (any name: rpmbuild's is
+        # redhat-linux-build), which have a meson-private folder.
+        folders = build_file.relative_to(source_root).parents
+        if any(folder.name.startswith(".") or (source_root / folder / "meson-private").is_dir()
+               for folder in folders):
             continue
         text = build_file.read_text()
         for match in re.finditer(r"dependency\('([^']+)'([^)]*)\)", text):
