@@ -28,7 +28,9 @@ vmview::VmLink::Action link_action(control::VmAction action)
 ControlCommands::ControlCommands(std::function<const config::Config &()> config,
                                  VmDisplays &displays, InputDevices &input,
                                  std::function<ReloadOutcome()> reload)
-    : config_(std::move(config)), displays_(displays), input_(input), reload_(std::move(reload))
+    : config_(std::move(config)), displays_(displays), input_(input), reload_(std::move(reload)),
+      admin_(displays.event_loop(),
+             [&displays](const std::string &uri) { return displays.libvirt(uri); })
 {
 }
 
@@ -74,6 +76,16 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
                           ? control::ok({{"vm", name}, {"action", control::to_string(action)}})
                           : control::error("vm " + name + ": " + error));
             });
+    } else if (const auto *r = std::get_if<control::VmCreateRequest>(&request)) {
+        admin_.create(config_().session.libvirt_uri, *r, reply);
+    } else if (const auto *r = std::get_if<control::VmAdoptRequest>(&request)) {
+        // The VM's own URI when the session file lists it.
+        const config::Config &config = config_();
+        std::string uri = config.session.libvirt_uri;
+        for (const config::Vm &vm : config.vms)
+            if (vm.name == r->name)
+                uri = config::effective_uri(config, vm);
+        admin_.adopt(uri, r->name, reply);
     } else if (std::holds_alternative<control::IdentifyRequest>(request)) {
         identify(client, std::move(reply));
     }

@@ -8,6 +8,7 @@
 
 #include "compositor/control_server.hpp"
 #include "compositor/input_devices.hpp"
+#include "compositor/vm_admin.hpp"
 #include "config/config.hpp"
 #include "control/request.hpp"
 
@@ -44,6 +45,7 @@ private:
     VmDisplays &displays_;
     InputDevices &input_;
     std::function<ReloadOutcome()> reload_;
+    VmAdmin admin_;
     // Every identify waiting gets the same press.
     std::vector<std::pair<ControlServer::ClientId, ControlServer::Reply>> identifying_;
 };

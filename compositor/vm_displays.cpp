@@ -530,4 +530,9 @@ const vmview::DisplayClient *VmDisplays::client(const std::string &vm) const
     return it == vms_.end() ? nullptr : it->second.client.get();
 }
 
+wl_event_loop *VmDisplays::event_loop() const
+{
+    return server_.event_loop();
+}
+
 } // namespace phyllome

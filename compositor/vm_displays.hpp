@@ -81,6 +81,7 @@ public:
     const vmview::VmLink *link(const std::string &vm) const;
     // The libvirt connection to `uri` (null until it is open).
     virConnectPtr libvirt(const std::string &uri) const;
+    wl_event_loop *event_loop() const;
 
 private:
     struct Vm {

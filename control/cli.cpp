@@ -3,6 +3,43 @@
 namespace phyllome::control {
 namespace {
 
+constexpr const char *kCreateUsage = "usage: phyllomectl vm create NAME --os linux|windows|other "
+                                     "[--iso PATH] [--disk-size SIZE] [--memory SIZE] [--cpus N]";
+
+// vm create NAME --os OS [--iso PATH] [--disk-size SIZE] [--memory SIZE]
+// [--cpus N]: values are checked by the session, which knows the limits.
+std::variant<Request, CliError> parse_vm_create(const std::vector<std::string> &words)
+{
+    if (words.size() < 3 || words[2].starts_with("-"))
+        return CliError{kCreateUsage};
+    VmCreateRequest create;
+    create.name = words[2];
+    for (std::size_t i = 3; i < words.size(); i += 2) {
+        const std::string &option = words[i];
+        if (i + 1 >= words.size() || words[i + 1].empty())
+            return CliError{option + " needs a value; " + kCreateUsage};
+        const std::string &value = words[i + 1];
+        if (option == "--os")
+            create.os = value;
+        else if (option == "--iso")
+            create.iso = value;
+        else if (option == "--disk-size")
+            create.disk_size = value;
+        else if (option == "--memory")
+            create.memory = value;
+        else if (option == "--cpus") {
+            if (value.find_first_not_of("0123456789") != std::string::npos || value.size() > 4 ||
+                std::stoul(value) == 0)
+                return CliError{"--cpus takes a whole number from 1"};
+            create.cpus = static_cast<unsigned>(std::stoul(value));
+        } else
+            return CliError{"unknown option " + option + "; " + kCreateUsage};
+    }
+    if (create.os.empty())
+        return CliError{std::string("--os is required; ") + kCreateUsage};
+    return create;
+}
+
 std::variant<Request, CliError> parse_command(const std::vector<std::string> &words)
 {
     if (words.empty())
@@ -31,8 +68,15 @@ std::variant<Request, CliError> parse_command(const std::vector<std::string> &wo
             return *error;
         return SwitchRequest{words[1], words[2]};
     }
+    if (command == "vm" && arguments >= 1 && words[1] == "create")
+        return parse_vm_create(words);
+    if (command == "vm" && arguments >= 1 && words[1] == "adopt") {
+        if (auto error = expect(2, "vm adopt NAME"))
+            return *error;
+        return VmAdoptRequest{words[2]};
+    }
     if (command == "vm") {
-        if (auto error = expect(2, "vm start|shutdown|destroy NAME"))
+        if (auto error = expect(2, "vm start|shutdown|destroy|adopt NAME"))
             return *error;
         const auto action = parse_vm_action(words[1]);
         if (!action)
@@ -67,6 +111,15 @@ std::variant<CliOptions, CliError> parse_cli(const std::vector<std::string> &arg
             return CliError{"unknown option " + args[i] + " (see --help)"};
         }
     }
+    if (i < args.size() && args[i] == "doctor") {
+        options.doctor = true;
+        const std::size_t rest = args.size() - i - 1;
+        if (rest == 2 && args[i + 1] == "--config" && !args[i + 2].empty())
+            options.doctor_config = args[i + 2];
+        else if (rest != 0)
+            return CliError{"usage: phyllomectl doctor [--config PATH]"};
+        return options;
+    }
     auto request = parse_command({args.begin() + static_cast<long>(i), args.end()});
     if (auto *error = std::get_if<CliError>(&request))
         return *error;
@@ -85,6 +138,15 @@ std::string cli_usage()
            "  switch SEAT VM                 show VM on SEAT\n"
            "  reload                         read the session file again\n"
            "  vm start|shutdown|destroy NAME start, shut down (ACPI) or power off a VM\n"
+           "  vm create NAME --os linux|windows|other [--iso PATH] [--disk-size SIZE]\n"
+           "            [--memory SIZE] [--cpus N]\n"
+           "                                 define a VM with the session's model (a new\n"
+           "                                 qcow2 disk; sizes like 40G, 4096M)\n"
+           "  vm adopt NAME                  add a D-Bus display and a tablet to an existing\n"
+           "                                 VM, saving its old definition first\n"
+           "  doctor [--config PATH]         check KVM, the GPU, libvirt and each VM of the\n"
+           "                                 session file, without the session; says how\n"
+           "                                 to fix what fails (exit status 1 if anything does)\n"
            "  identify                       press a key or click on a device: says which\n"
            "                                 device it is and which rule picks it\n"
            "\n"

@@ -115,6 +115,27 @@ std::string identify_text(const json &reply)
            "\nrules that pick it: " + joined(array(device, "suggested_rules")) + "\n";
 }
 
+std::string adopt_text(const std::string &name, const json &reply)
+{
+    const json &added = array(reply, "added");
+    if (added.empty())
+        return "vm " + name + " already has what the session needs\n";
+    std::string out =
+        "vm " + name + ": the old definition is saved in " + text(reply, "saved") + "\nadded:\n";
+    for (const json &item : added)
+        out += "+ " + (item.is_string() ? item.get<std::string>() : std::string("?")) + "\n";
+    return out;
+}
+
+std::string create_text(const std::string &name, const json &reply)
+{
+    return "vm " + name + " defined: disk " + text(reply, "disk") + ", " + text(reply, "memory") +
+           " of memory, " + text(reply, "cpus") + " CPUs, " +
+           (member(reply, "uefi").is_boolean() && member(reply, "uefi").get<bool>() ? "UEFI"
+                                                                                    : "BIOS") +
+           ", 3D " + (text(reply, "gl", "").empty() ? "off" : "on " + text(reply, "gl")) + "\n";
+}
+
 } // namespace
 
 std::string format_reply(const Request &request, const json &reply)
@@ -132,8 +153,12 @@ std::string format_reply(const Request &request, const json &reply)
                 return "seat " + r.seat + " shows " + r.vm + "\n";
             else if constexpr (std::is_same_v<T, ReloadRequest>)
                 return text(reply, "status") + "\n";
-            else
+            else if constexpr (std::is_same_v<T, VmRequest>)
                 return "vm " + r.name + ": " + std::string(to_string(r.action)) + " done\n";
+            else if constexpr (std::is_same_v<T, VmAdoptRequest>)
+                return adopt_text(r.name, reply);
+            else
+                return create_text(r.name, reply);
         },
         request);
 }

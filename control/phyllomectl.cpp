@@ -6,6 +6,7 @@
 
 #include "control/cli.hpp"
 #include "control/client.hpp"
+#include "control/doctor.hpp"
 #include "control/format.hpp"
 #include "control/reply.hpp"
 #include "control/socket_path.hpp"
@@ -40,6 +41,15 @@ int main(int argc, char **argv)
     if (options.help) {
         std::cout << cli_usage();
         return 0;
+    }
+    if (options.doctor) {
+        const auto checks = run_doctor(options.doctor_config);
+        const nlohmann::json report = doctor_json(checks);
+        if (options.json)
+            std::cout << report.dump(2) << "\n";
+        else
+            std::cout << doctor_text(checks);
+        return report["ok"].get<bool>() ? 0 : kExitRefused;
     }
 
     auto socket = find_socket(options.socket, env(kSocketVariable), env("XDG_RUNTIME_DIR"));

@@ -14,7 +14,12 @@ constexpr std::array<std::pair<VmAction, std::string_view>, 3> kVmActions = {{
     {VmAction::Destroy, "destroy"},
 }};
 
-constexpr std::string_view kCommands = "status, devices, switch, reload, vm, identify";
+constexpr std::string_view kCommands =
+    "status, devices, switch, reload, vm, vm-create, vm-adopt, identify";
+
+// The largest CPU count a request may carry (the session checks its own
+// bounds); keeps the value inside `unsigned`.
+constexpr unsigned kMaxCpusField = 4096;
 
 // Only the fields a command knows: a typo must not be silently ignored.
 std::optional<ParseError> only_fields(const json &object, const std::string &command,
@@ -90,6 +95,44 @@ std::variant<Request, ParseError> parse_object(const json &object)
             return *error;
         return VmRequest{*action, std::get<std::string>(name)};
     }
+    if (command == "vm-adopt") {
+        if (auto error = only_fields(object, command, {"name"}))
+            return *error;
+        auto name = string_field(object, command, "name");
+        if (auto *error = std::get_if<ParseError>(&name))
+            return *error;
+        return VmAdoptRequest{std::get<std::string>(name)};
+    }
+    if (command == "vm-create") {
+        if (auto error =
+                only_fields(object, command, {"name", "os", "iso", "disk_size", "memory", "cpus"}))
+            return *error;
+        VmCreateRequest create;
+        for (auto [field, out] : {std::pair{"name", &create.name}, {"os", &create.os}}) {
+            auto value = string_field(object, command, field);
+            if (auto *error = std::get_if<ParseError>(&value))
+                return *error;
+            *out = std::get<std::string>(value);
+        }
+        for (auto [field, out] : {std::pair{"iso", &create.iso},
+                                  {"disk_size", &create.disk_size},
+                                  {"memory", &create.memory}}) {
+            if (!object.contains(field))
+                continue;
+            auto value = string_field(object, command, field);
+            if (auto *error = std::get_if<ParseError>(&value))
+                return *error;
+            *out = std::get<std::string>(value);
+        }
+        if (auto cpus = object.find("cpus"); cpus != object.end()) {
+            if (!cpus->is_number_unsigned() || cpus->get<std::uint64_t>() < 1 ||
+                cpus->get<std::uint64_t>() > kMaxCpusField)
+                return ParseError{"field \"cpus\" must be a whole number from 1 to " +
+                                  std::to_string(kMaxCpusField)};
+            create.cpus = cpus->get<unsigned>();
+        }
+        return create;
+    }
     return ParseError{"unknown command \"" + command + "\" (" + std::string(kCommands) + ")"};
 }
 
@@ -141,8 +184,20 @@ json to_json(const Request &request)
                 return {{"command", "identify"}};
             else if constexpr (std::is_same_v<T, SwitchRequest>)
                 return {{"command", "switch"}, {"seat", r.seat}, {"vm", r.vm}};
-            else
+            else if constexpr (std::is_same_v<T, VmRequest>)
                 return {{"command", "vm"}, {"action", to_string(r.action)}, {"name", r.name}};
+            else if constexpr (std::is_same_v<T, VmAdoptRequest>)
+                return {{"command", "vm-adopt"}, {"name", r.name}};
+            else {
+                json object = {{"command", "vm-create"}, {"name", r.name}, {"os", r.os}};
+                for (const auto &[field, value] :
+                     {std::pair{"iso", &r.iso}, {"disk_size", &r.disk_size}, {"memory", &r.memory}})
+                    if (!value->empty())
+                        object[field] = *value;
+                if (r.cpus != 0)
+                    object["cpus"] = r.cpus;
+                return object;
+            }
         },
         request);
 }

@@ -1,7 +1,7 @@
 // phyllomectl's requests as the session reads them: one JSON object per
 // line, {"command": "...", ...arguments}. Pure (no wlroots, no sockets), so
-// every shape a peer can send is unit-tested. New commands (vm create, vm
-// adopt, doctor) are new alternatives of Request and new VmAction values.
+// every shape a peer can send is unit-tested. A new command is a new
+// alternative of Request.
 #pragma once
 
 #include <cstddef>
@@ -46,8 +46,25 @@ struct VmRequest {
     bool operator==(const VmRequest &) const = default;
 };
 
+// Defines a new VM with the session's model. Sizes as the user wrote them
+// ("20G", "4096M"); the session checks them. Empty or 0: the default.
+struct VmCreateRequest {
+    std::string name;
+    std::string os; // linux, windows, other
+    std::string iso;
+    std::string disk_size;
+    std::string memory;
+    unsigned cpus = 0;
+    bool operator==(const VmCreateRequest &) const = default;
+};
+// Adds to an existing domain what the session needs.
+struct VmAdoptRequest {
+    std::string name;
+    bool operator==(const VmAdoptRequest &) const = default;
+};
+
 using Request = std::variant<StatusRequest, DevicesRequest, SwitchRequest, ReloadRequest, VmRequest,
-                             IdentifyRequest>;
+                             IdentifyRequest, VmCreateRequest, VmAdoptRequest>;
 
 struct ParseError {
     std::string message; // one line, for the error reply

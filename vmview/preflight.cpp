@@ -9,6 +9,7 @@
 #include <linux/kvm.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -87,6 +88,52 @@ Check check_kvm(const std::string &device)
         return failed("KVM", device + " answers API version " + std::to_string(version),
                       "use a kernel whose KVM speaks API version 12");
     return {"KVM", true, device + " works (API version 12)", ""};
+}
+
+Check check_qemu_kvm(const std::string &qemu)
+{
+    const std::string what = "KVM in QEMU";
+    // A socket, not a pipe: sending to a QEMU that died must not raise
+    // SIGPIPE here (MSG_NOSIGNAL).
+    int input[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, input) != 0)
+        return failed(what, "socketpair failed", "");
+    const pid_t child = fork();
+    if (child == 0) {
+        dup2(input[0], STDIN_FILENO);
+        const int null = open("/dev/null", O_WRONLY);
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        execlp(qemu.c_str(), qemu.c_str(), "-machine", "q35,accel=kvm", "-cpu", "host", "-m", "64",
+               "-nodefaults", "-no-user-config", "-display", "none", "-S", "-qmp", "stdio",
+               static_cast<char *>(nullptr));
+        _exit(127);
+    }
+    close(input[0]);
+    if (child < 0) {
+        close(input[1]);
+        return failed(what, "fork failed", "");
+    }
+    // QEMU reads these once it is set up; a broken KVM aborts before.
+    constexpr char kQuit[] = "{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n";
+    [[maybe_unused]] const ssize_t sent = send(input[1], kQuit, sizeof kQuit - 1, MSG_NOSIGNAL);
+    close(input[1]);
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return {what, true, qemu + " runs a KVM vCPU with the host's CPU model", ""};
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        return failed(what, qemu + " is not installed",
+                      "install QEMU (Debian: qemu-system-x86; Fedora: qemu-kvm)");
+    return failed(what,
+                  qemu + " could not set up a KVM vCPU with the host's CPU model (" +
+                      (WIFSIGNALED(status) ? std::string("killed by ") + strsignal(WTERMSIG(status))
+                                           : "exit status " + std::to_string(WEXITSTATUS(status))) +
+                      ")",
+                  "nested virtualization that hides CPU features: give this machine the host's "
+                  "CPU model (host-passthrough) or run on bare metal; until then VMs run without "
+                  "KVM, slowly");
 }
 
 std::vector<std::string> render_nodes(const std::string &dir)

@@ -20,6 +20,11 @@ struct Check {
 // /dev/kvm opens read-write and answers KVM_GET_API_VERSION.
 Check check_kvm(const std::string &device = "/dev/kvm");
 
+// QEMU (`qemu`, looked up in PATH) can set up a KVM vCPU with the host's
+// CPU model, as the session's VMs use: some nested setups open /dev/kvm
+// but make QEMU abort there. QEMU starts paused and quits over QMP.
+Check check_qemu_kvm(const std::string &qemu = "qemu-system-x86_64");
+
 // The DRM render nodes (renderD*) in `dir`, sorted.
 std::vector<std::string> render_nodes(const std::string &dir = "/dev/dri");
 

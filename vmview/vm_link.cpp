@@ -183,10 +183,15 @@ void VmLink::refreshed(State state, std::string error, UniqueFd display, bool ma
             wl_event_source_timer_update(retry_, retry_ms_);
         }
     }
-    if (may_autostart && autostart_ && !autostart_done_ && state_ == State::ShutOff)
-        start_domain();
-    if (may_autostart)
+    // The first answer about an existing domain decides: one defined while
+    // the seat shows it is started too; one the user shuts down later is not.
+    const bool domain_found = state_ != State::Undefined && state_ != State::Unreachable &&
+                              state_ != State::Error && state_ != State::Connecting;
+    if (may_autostart && domain_found) {
+        if (autostart_ && !autostart_done_ && state_ == State::ShutOff)
+            start_domain();
         autostart_done_ = true;
+    }
 
     if (state_ == State::NoDisplay && previous != State::NoDisplay)
         std::fprintf(stderr,

@@ -84,7 +84,7 @@ private:
     std::string error_;
     bool refreshing_ = false;
     bool refresh_again_ = false;
-    bool autostart_done_ = false; // only when the seat starts showing it
+    bool autostart_done_ = false; // once, when the seat first finds the domain
     bool display_open_ = false;
     int retry_ms_ = 0;
     wl_event_source *retry_ = nullptr;

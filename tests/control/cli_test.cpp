@@ -36,6 +36,32 @@ TEST(Cli, EveryCommand)
               Request(VmRequest{VmAction::Shutdown, "work"}));
 }
 
+TEST(Cli, VmCreateAdoptAndDoctor)
+{
+    EXPECT_EQ(parsed({"vm", "create", "desk", "--os", "windows", "--iso", "/i.iso", "--disk-size",
+                      "80G", "--memory", "8G", "--cpus", "4"})
+                  .request,
+              Request(VmCreateRequest{"desk", "windows", "/i.iso", "80G", "8G", 4}));
+    EXPECT_EQ(parsed({"vm", "create", "a", "--os", "linux"}).request,
+              Request(VmCreateRequest{"a", "linux", "", "", "", 0}));
+    EXPECT_NE(error_of({"vm", "create", "a"}).find("--os is required"), std::string::npos);
+    EXPECT_NE(error_of({"vm", "create"}).find("usage"), std::string::npos);
+    EXPECT_NE(error_of({"vm", "create", "a", "--os"}).find("needs a value"), std::string::npos);
+    EXPECT_NE(error_of({"vm", "create", "a", "--os", "linux", "--cpus", "0"}).find("--cpus"),
+              std::string::npos);
+    EXPECT_NE(error_of({"vm", "create", "a", "--os", "linux", "--cpus", "two"}).find("--cpus"),
+              std::string::npos);
+    EXPECT_NE(error_of({"vm", "create", "a", "--os", "linux", "--gpu", "yes"})
+                  .find("unknown option --gpu"),
+              std::string::npos);
+    EXPECT_EQ(parsed({"vm", "adopt", "old"}).request, Request(VmAdoptRequest{"old"}));
+    EXPECT_NE(error_of({"vm", "adopt"}).find("usage"), std::string::npos);
+
+    EXPECT_TRUE(parsed({"doctor"}).doctor);
+    EXPECT_EQ(parsed({"--json", "doctor", "--config", "/s.toml"}).doctor_config, "/s.toml");
+    EXPECT_NE(error_of({"doctor", "now"}).find("doctor [--config PATH]"), std::string::npos);
+}
+
 TEST(Cli, Options)
 {
     const CliOptions options = parsed({"--json", "--socket", "/run/x.sock", "status"});

@@ -60,6 +60,34 @@ TEST(Request, VmActions)
     EXPECT_NE(error_of(R"({"command":"vm","name":"a"})").find("\"action\""), std::string::npos);
 }
 
+TEST(Request, VmCreateAndAdopt)
+{
+    VmCreateRequest full{"desk", "windows", "/iso/win.iso", "80G", "8G", 4};
+    EXPECT_EQ(parsed(R"({"command":"vm-create","name":"desk","os":"windows","iso":"/iso/win.iso",)"
+                     R"("disk_size":"80G","memory":"8G","cpus":4})"),
+              Request(full));
+    EXPECT_EQ(parsed(R"({"command":"vm-create","name":"a","os":"linux"})"),
+              Request(VmCreateRequest{"a", "linux", "", "", "", 0}));
+    EXPECT_NE(error_of(R"({"command":"vm-create","name":"a"})").find("\"os\""), std::string::npos);
+    EXPECT_NE(error_of(R"({"command":"vm-create","os":"linux"})").find("\"name\""),
+              std::string::npos);
+    for (const char *cpus : {"0", "-1", "2.5", "\"4\"", "5000", "1e3"})
+        EXPECT_NE(
+            error_of(std::string(R"({"command":"vm-create","name":"a","os":"linux","cpus":)") +
+                     cpus + "}")
+                .find("cpus"),
+            std::string::npos)
+            << cpus;
+    EXPECT_NE(
+        error_of(R"({"command":"vm-create","name":"a","os":"linux","memory":4})").find("string"),
+        std::string::npos);
+    EXPECT_NE(error_of(R"({"command":"vm-create","name":"a","os":"linux","ram":"4G"})")
+                  .find("unknown field"),
+              std::string::npos);
+    EXPECT_EQ(parsed(R"({"command":"vm-adopt","name":"old"})"), Request(VmAdoptRequest{"old"}));
+    EXPECT_NE(error_of(R"({"command":"vm-adopt"})").find("\"name\""), std::string::npos);
+}
+
 TEST(Request, UnknownFieldsAreRefusedNotIgnored)
 {
     EXPECT_NE(error_of(R"({"command":"status","verbose":true})").find("verbose"),
@@ -113,7 +141,10 @@ TEST(Request, ToJsonRoundTrips)
                                 ReloadRequest{},
                                 IdentifyRequest{},
                                 SwitchRequest{"left", "games"},
-                                VmRequest{VmAction::Destroy, "work"}};
+                                VmRequest{VmAction::Destroy, "work"},
+                                VmAdoptRequest{"old"},
+                                VmCreateRequest{"a", "linux", "", "", "", 0},
+                                VmCreateRequest{"b", "other", "/x.iso", "20G", "2G", 3}};
     for (const Request &request : requests)
         EXPECT_EQ(parsed(to_json(request).dump()), request) << to_json(request).dump();
 }

@@ -26,6 +26,18 @@ TEST(Preflight, KvmThatIsNotKvmIsRefused)
     EXPECT_FALSE(check.fix.empty());
 }
 
+TEST(Preflight, QemuKvmProbeReadsQemusExit)
+{
+    // Stand-ins for QEMU: one that quits cleanly, one that fails, none.
+    EXPECT_TRUE(check_qemu_kvm("true").ok);
+    const Check failing = check_qemu_kvm("false");
+    EXPECT_FALSE(failing.ok);
+    EXPECT_NE(failing.detail.find("exit status 1"), std::string::npos) << failing.detail;
+    const Check missing = check_qemu_kvm("/nonexistent/qemu");
+    EXPECT_FALSE(missing.ok);
+    EXPECT_NE(missing.detail.find("not installed"), std::string::npos) << missing.detail;
+}
+
 TEST(Preflight, RenderNodesAreFoundAndTheFirstUsableIsPicked)
 {
     const auto dir = std::filesystem::temp_directory_path() / "phyllome-dri-test";
