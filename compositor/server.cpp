@@ -43,7 +43,7 @@ Server::Server(Settings settings) : settings_(std::move(settings)), session_uid_
     sigterm_ = wl_event_loop_add_signal(loop, SIGTERM, terminate_on_signal, display_);
     sigint_ = wl_event_loop_add_signal(loop, SIGINT, terminate_on_signal, display_);
 
-    backend_ = settings_.headless.empty() ? compat::backend_autocreate(display_, nullptr)
+    backend_ = settings_.headless.empty() ? compat::backend_autocreate(display_, &session_)
                                           : compat::headless_backend_create(display_);
     if (!backend_)
         throw std::runtime_error(
@@ -52,6 +52,20 @@ Server::Server(Settings settings) : settings_(std::move(settings)), session_uid_
                   "display manager (DRM through libseat), inside a Wayland or X11 desktop, or "
                   "with --headless WxH"
                 : "cannot create the headless backend");
+
+    if (session_) {
+        // libseat (logind or seatd) gives the displays and input devices back
+        // when the user switches to another virtual terminal: wlroots stops
+        // drawing and removes the input devices (so InputDevices releases
+        // every key held in a VM), and takes both again on return. The VMs
+        // run on throughout; nothing here needs to change for it.
+        session_active_.connect(&session_->events.active, [this](void *) {
+            wlr_log(WLR_INFO, "%s",
+                    session_->active
+                        ? "Back on this virtual terminal: displays and input taken again"
+                        : "Another virtual terminal took the displays and input; the VMs run on");
+        });
+    }
 
     // wlroots picks GLES2 when it finds a DRM device and pixman otherwise.
     renderer_ = wlr_renderer_autocreate(backend_);
@@ -100,6 +114,7 @@ Server::~Server()
 {
     if (display_)
         wl_display_destroy_clients(display_);
+    session_active_.disconnect(); // the backend owns the session
     // Destroying the backend destroys its outputs, whose handlers remove
     // them from outputs_.
     if (backend_)

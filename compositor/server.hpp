@@ -49,6 +49,9 @@ public:
     wl_display *display() const { return display_; }
     wl_event_loop *event_loop() const { return wl_display_get_event_loop(display_); }
     wlr_backend *backend() const { return backend_; }
+    // The libseat session of a DRM backend (virtual terminals); null when
+    // headless or nested.
+    wlr_session *session() const { return session_; }
     wlr_renderer *renderer() const { return renderer_; }
     wlr_allocator *allocator() const { return allocator_; }
     wlr_scene *scene() const { return scene_; }
@@ -71,6 +74,7 @@ private:
     Settings settings_;
     wl_display *display_ = nullptr;
     wlr_backend *backend_ = nullptr;
+    wlr_session *session_ = nullptr;
     wlr_renderer *renderer_ = nullptr;
     wlr_allocator *allocator_ = nullptr;
     wlr_output_layout *layout_ = nullptr;
@@ -87,6 +91,7 @@ private:
 
     Listener new_output_;
     Listener layout_change_;
+    Listener session_active_;
 };
 
 } // namespace phyllome

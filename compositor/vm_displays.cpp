@@ -371,7 +371,7 @@ void VmDisplays::set_input(InputDevices *input)
             case Kind::ReleaseInput:
                 break; // the router releases and grabs input itself
             case Kind::SwitchVt:
-                if (wlr_session *session = wlr_backend_get_session(server_.backend()))
+                if (wlr_session *session = server_.session())
                     wlr_session_change_vt(session, static_cast<unsigned>(command.vt));
                 break;
             }
