@@ -334,6 +334,10 @@ int Console::on_update_map(sd_bus_message *m, void *data, sd_bus_error *error)
     if (!self->map_memory_)
         return self->reject(error, "UpdateMap", "no ScanoutMap before it");
     const auto &memory = *self->map_memory_;
+    if (static_cast<const MappedMemory &>(memory).mapping().shrunk())
+        return self->reject(error, "UpdateMap",
+                            "the shared memory shrank under the mapping (it now shows black); "
+                            "send a new ScanoutMap");
     if (auto problem = check_damage(x, y, width, height, memory.width(), memory.height()))
         return self->reject(error, "UpdateMap", *problem);
     if (width == 0 || height == 0)

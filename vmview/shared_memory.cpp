@@ -1,5 +1,7 @@
 #include "vmview/shared_memory.hpp"
 
+#include "vmview/sigbus_guard.hpp"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -82,21 +84,37 @@ std::optional<SharedMapping> SharedMapping::map(int fd, std::uint64_t offset, st
     }
     const int seals = fcntl(fd, F_GET_SEALS);
     const bool shrink_sealed = seals >= 0 && (seals & F_SEAL_SHRINK) != 0;
+    int guard = -1;
+    if (!shrink_sealed) {
+        guard = sigbus_guard::watch(base, static_cast<std::size_t>(mapped));
+        if (guard < 0) {
+            munmap(base, static_cast<std::size_t>(mapped));
+            error = "too many unsealed shared mappings at once";
+            return std::nullopt;
+        }
+    }
     return SharedMapping(base, static_cast<std::size_t>(mapped),
                          static_cast<const std::uint8_t *>(base) + (offset - start), length,
-                         shrink_sealed);
+                         shrink_sealed, guard);
 }
 
 SharedMapping::SharedMapping(void *base, std::size_t mapped, const std::uint8_t *data,
-                             std::uint64_t size, bool shrink_sealed)
-    : base_(base), mapped_(mapped), data_(data), size_(size), shrink_sealed_(shrink_sealed)
+                             std::uint64_t size, bool shrink_sealed, int guard)
+    : base_(base), mapped_(mapped), data_(data), size_(size), shrink_sealed_(shrink_sealed),
+      guard_(guard)
 {
+}
+
+bool SharedMapping::shrunk() const
+{
+    return sigbus_guard::tripped(guard_);
 }
 
 SharedMapping::SharedMapping(SharedMapping &&other) noexcept
     : base_(std::exchange(other.base_, nullptr)), mapped_(std::exchange(other.mapped_, 0)),
       data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)),
-      shrink_sealed_(std::exchange(other.shrink_sealed_, false))
+      shrink_sealed_(std::exchange(other.shrink_sealed_, false)),
+      guard_(std::exchange(other.guard_, -1))
 {
 }
 
@@ -109,6 +127,7 @@ SharedMapping &SharedMapping::operator=(SharedMapping &&other) noexcept
         data_ = std::exchange(other.data_, nullptr);
         size_ = std::exchange(other.size_, 0);
         shrink_sealed_ = std::exchange(other.shrink_sealed_, false);
+        guard_ = std::exchange(other.guard_, -1);
     }
     return *this;
 }
@@ -120,6 +139,8 @@ SharedMapping::~SharedMapping()
 
 void SharedMapping::release()
 {
+    sigbus_guard::unwatch(guard_);
+    guard_ = -1;
     if (base_)
         munmap(base_, mapped_);
     base_ = nullptr;

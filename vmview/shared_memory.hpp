@@ -32,14 +32,17 @@ public:
     std::uint64_t size() const { return size_; }
 
     // Whether the file was sealed against shrinking (F_SEAL_SHRINK) when
-    // mapped. Without the seal, the sender could truncate the file and make
-    // reads of the mapping fault (SIGBUS); QEMU's memfds are not known to be
-    // sealed, so this is informational.
+    // mapped. Without the seal (QEMU does not seal its memfds) the sender
+    // could truncate the file and make reads of the mapping fault: such a
+    // mapping is guarded (sigbus_guard), and reads zeros once it shrank.
     bool shrink_sealed() const { return shrink_sealed_; }
+    // The file shrank under an unsealed mapping, which now reads as zeros:
+    // drop it.
+    bool shrunk() const;
 
 private:
     SharedMapping(void *base, std::size_t mapped, const std::uint8_t *data, std::uint64_t size,
-                  bool shrink_sealed);
+                  bool shrink_sealed, int guard);
     void release();
 
     void *base_ = nullptr;   // what mmap returned (page-aligned)
@@ -47,6 +50,7 @@ private:
     const std::uint8_t *data_ = nullptr;
     std::uint64_t size_ = 0;
     bool shrink_sealed_ = false;
+    int guard_ = -1; // the sigbus_guard slot of an unsealed mapping
 };
 
 // The size of fd's file in bytes; 0 when fd is not a regular file (or

@@ -1,7 +1,9 @@
 // vmview/shared_memory: read-only shared mappings of memfds, and the fds
 // that must be refused.
+#include <cstdio>
 #include <fcntl.h>
 #include <gmock/gmock.h>
+
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "vmview/shared_memory.hpp"
+#include "vmview/sigbus_guard.hpp"
 
 namespace phyllome::vmview {
 namespace {
@@ -226,6 +229,57 @@ TEST(SharedMapping, MovesAndUnmaps)
     static_assert(!std::is_copy_constructible_v<SharedMapping>);
     static_assert(!std::is_copy_assignable_v<SharedMapping>);
     static_assert(std::is_nothrow_move_constructible_v<SharedMapping>);
+}
+
+TEST(SharedMapping, FileShrunkUnderTheMappingReadsZerosInsteadOfEndingTheProcess)
+{
+    Fd fd = memfd(3 * 4096);
+    std::string error;
+    auto m = SharedMapping::map(fd.get(), 0, 3 * 4096, error);
+    ASSERT_TRUE(m) << error;
+    EXPECT_FALSE(m->shrunk());
+    // The sender truncates the file: without the guard the next read of the
+    // mapping raises SIGBUS and this test process dies.
+    ASSERT_EQ(ftruncate(fd.get(), 0), 0);
+    unsigned sum = 0;
+    for (std::size_t i = 0; i < m->size(); ++i)
+        sum += static_cast<volatile const std::uint8_t *>(m->data())[i];
+    EXPECT_EQ(sum, 0u);
+    EXPECT_TRUE(m->shrunk());
+
+    // Other mappings are unaffected; a new one of the same fd is refused.
+    const Fd other = memfd(4096);
+    auto fine = SharedMapping::map(other.get(), 0, 4096, error);
+    ASSERT_TRUE(fine) << error;
+    EXPECT_FALSE(fine->shrunk());
+    EXPECT_EQ(fine->data()[5], byte_at(5));
+    EXPECT_FALSE(SharedMapping::map(fd.get(), 0, 4096, error));
+}
+
+TEST(SharedMapping, GuardSlotsAreGivenBack)
+{
+    // Far more mappings over time than guard slots: each returns its slot.
+    const Fd fd = memfd(4096);
+    std::string error;
+    for (int i = 0; i < 3 * sigbus_guard::kMaxRanges; ++i)
+        ASSERT_TRUE(SharedMapping::map(fd.get(), 0, 4096, error)) << i << ": " << error;
+}
+
+TEST(SharedMappingDeathTest, ASigbusOutsideGuardedMappingsStillEndsTheProcess)
+{
+    // The guard must not swallow faults that are not its own.
+    const Fd keep = memfd(4096);
+    std::string error;
+    auto guarded = SharedMapping::map(keep.get(), 0, 4096, error); // installs the handler
+    ASSERT_TRUE(guarded) << error;
+    EXPECT_DEATH(
+        {
+            Fd fd = memfd(2 * 4096);
+            void *raw = mmap(nullptr, 2 * 4096, PROT_READ, MAP_SHARED, fd.get(), 0);
+            if (ftruncate(fd.get(), 0) == 0)
+                std::printf("%d\n", static_cast<volatile const char *>(raw)[4096]);
+        },
+        "");
 }
 
 } // namespace
