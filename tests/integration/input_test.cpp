@@ -489,8 +489,13 @@ TEST_F(Input, GuestTurningAbsoluteGetsTheSeatsCursorPosition)
     // takes over: without another motion, the guest's cursor goes where the
     // seat's is: a quarter across the output, (79.75, 119.5) on the 320x240
     // output, (15, 23) in the 64x48 frame.
+    mouse_mode_a(false); // and the session knows it
     warp(left_mouse_, 0.25, 0.5);
-    ASSERT_EQ(fake_a_->command(*session_, "mouse-mode abs").rfind("ok", 0), 0u);
+    ASSERT_EQ(fake_a_->command(*session_, "mouse-mode abs"), "ok");
+    ASSERT_TRUE(session_->dispatch_until([&] {
+        const vmview::DisplayClient *client = displays_->client("a");
+        return client->mouse_absolute(client->consoles().front()->info().id);
+    }));
     const std::string a = received(*fake_a_, "abs:");
     // The warp reached the relative guest as motion; then the position.
     EXPECT_EQ(a, "rel:-16,0 abs:15,23 ") << a;

@@ -69,6 +69,16 @@ protected:
             std::vector<std::string>{"--config", config, "--headless", "800x600"},
             EnvChanges{{"XDG_STATE_HOME", dir_ + "/state"}});
         ASSERT_TRUE(session_->wait_ready()) << session_->log();
+        // libvirt's embedded driver is one per process: wait until the
+        // session's connection is open (the VM it shows has a libvirt state).
+        bool connected = false;
+        for (int i = 0; i < 200 && !connected; ++i) {
+            const json status = json::parse(ctl({"--json", "status"}).output, nullptr, false);
+            for (const json &vm : status.value("vms", json::array()))
+                if (vm.value("name", "") == "fresh")
+                    connected = vm.value("state", "").rfind("Connecting", 0) != 0;
+        }
+        ASSERT_TRUE(connected) << session_->log();
     }
 
     CommandResult ctl(const std::vector<std::string> &args)
