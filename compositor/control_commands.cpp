@@ -77,11 +77,11 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
                           : control::error("vm " + name + ": " + error));
             });
     } else if (const auto *r = std::get_if<control::VmCreateRequest>(&request)) {
-        admin_.create(config_().session.libvirt_uri, *r, reply);
+        admin_.create(config::resolve_uri(config_().session.libvirt_uri), *r, reply);
     } else if (const auto *r = std::get_if<control::VmAdoptRequest>(&request)) {
         // The VM's own URI when the session file lists it.
         const config::Config &config = config_();
-        std::string uri = config.session.libvirt_uri;
+        std::string uri = config::resolve_uri(config.session.libvirt_uri);
         for (const config::Vm &vm : config.vms)
             if (vm.name == r->name)
                 uri = config::effective_uri(config, vm);

@@ -12,7 +12,9 @@
 
 #include <libvirt/virterror.h>
 
+#include "config/config.hpp"
 #include "control/reply.hpp"
+#include "vmview/libvirt_connection.hpp"
 #include "vmview/preflight.hpp"
 #include "vmview/vm_model.hpp"
 
@@ -49,7 +51,7 @@ std::string disk_dir(const std::string &uri)
 {
     if (uri.rfind("qemu:///system", 0) == 0)
         return "/var/lib/libvirt/images";
-    return session_state_dir() + "/disks";
+    return config::state_dir() + "/disks";
 }
 
 bool ovmf_installed()
@@ -81,15 +83,6 @@ std::string create_disk(const std::string &path, std::uint64_t bytes)
 }
 
 } // namespace
-
-std::string session_state_dir()
-{
-    const char *state = getenv("XDG_STATE_HOME");
-    if (state && state[0] == '/')
-        return std::string(state) + "/phyllome";
-    const char *home = getenv("HOME");
-    return std::string(home ? home : "/") + "/.local/state/phyllome";
-}
 
 VmAdmin::VmAdmin(wl_event_loop *loop,
                  std::function<virConnectPtr(const std::string &uri)> connection)
@@ -128,7 +121,7 @@ void VmAdmin::create(const std::string &uri, const control::VmCreateRequest &req
     off_loop_.run(
         [=] {
             if (!connection->conn) {
-                connection->conn = virConnectOpen(uri.c_str());
+                connection->conn = vmview::open_libvirt(uri);
                 connection->owned = true;
             }
             virConnectPtr conn = connection->conn;
@@ -181,7 +174,7 @@ void VmAdmin::adopt(const std::string &uri, const std::string &name, Done done)
     off_loop_.run(
         [=] {
             if (!connection->conn) {
-                connection->conn = virConnectOpen(uri.c_str());
+                connection->conn = vmview::open_libvirt(uri);
                 connection->owned = true;
             }
             virConnectPtr conn = connection->conn;
@@ -205,7 +198,7 @@ void VmAdmin::adopt(const std::string &uri, const std::string &name, Done done)
                 return void(*result =
                                 control::ok({{"vm", name}, {"added", nlohmann::json::array()}}));
             // The old definition first: a user who wants it back has it.
-            const std::string backups = session_state_dir() + "/backups";
+            const std::string backups = config::state_dir() + "/backups";
             std::error_code error;
             std::filesystem::create_directories(backups, error);
             const auto stamp = std::chrono::duration_cast<std::chrono::seconds>(

@@ -32,8 +32,4 @@ private:
     vmview::OffLoop off_loop_;
 };
 
-// Where the session keeps its files: $XDG_STATE_HOME/phyllome, by default
-// ~/.local/state/phyllome.
-std::string session_state_dir();
-
 } // namespace phyllome

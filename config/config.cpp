@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include <cstdlib>
+
 #include <array>
 
 namespace phyllome::config {
@@ -58,9 +60,25 @@ Config default_config()
     return config;
 }
 
-const std::string &effective_uri(const Config &config, const Vm &vm)
+std::string state_dir()
 {
-    return vm.uri ? *vm.uri : config.session.libvirt_uri;
+    const char *state = std::getenv("XDG_STATE_HOME");
+    if (state && state[0] == '/')
+        return std::string(state) + "/phyllome";
+    const char *home = std::getenv("HOME");
+    return std::string(home && home[0] ? home : "") + "/.local/state/phyllome";
+}
+
+std::string resolve_uri(const std::string &uri)
+{
+    if (uri == kEmbeddedUri)
+        return "qemu:///embed?root=" + state_dir() + "/libvirt";
+    return uri;
+}
+
+std::string effective_uri(const Config &config, const Vm &vm)
+{
+    return resolve_uri(vm.uri ? *vm.uri : config.session.libvirt_uri);
 }
 
 std::vector<std::string> allowed_vms(const Config &config, const Seat &seat)

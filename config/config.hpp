@@ -98,8 +98,20 @@ inline constexpr std::string_view kDefaultSeatName = "seat0";
 // shows the status card.
 Config default_config();
 
-// The connection a VM uses: its own uri, else the session's.
-const std::string &effective_uri(const Config &config, const Vm &vm);
+// The URI that stands for libvirt's embedded QEMU driver under the
+// session's state folder: VMs without any libvirt daemon.
+inline constexpr const char *kEmbeddedUri = "embedded";
+
+// Where the session keeps its files: $XDG_STATE_HOME/phyllome (an absolute
+// XDG_STATE_HOME only, per the XDG spec), else ~/.local/state/phyllome.
+std::string state_dir();
+
+// The libvirt URI to open for a configured one: "embedded" becomes
+// qemu:///embed?root=<state_dir()>/libvirt; any other is itself.
+std::string resolve_uri(const std::string &uri);
+
+// The connection a VM uses: its own uri, else the session's, resolved.
+std::string effective_uri(const Config &config, const Vm &vm);
 
 // The names a seat may switch between, in file order, resolving all_vms.
 std::vector<std::string> allowed_vms(const Config &config, const Seat &seat);

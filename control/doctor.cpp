@@ -42,7 +42,7 @@ std::vector<vmview::Check> run_doctor(const std::string &config_path)
     // One connection per URI, as the session keeps.
     std::map<std::string, virConnectPtr> connections;
     for (const config::Vm &vm : config.vms) {
-        const std::string &uri = config::effective_uri(config, vm);
+        const std::string uri = config::effective_uri(config, vm);
         if (!connections.count(uri)) {
             virConnectPtr conn = nullptr;
             checks.push_back(vmview::check_libvirt(uri, conn));

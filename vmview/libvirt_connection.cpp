@@ -1,5 +1,11 @@
 #include "vmview/libvirt_connection.hpp"
 
+#include <unistd.h>
+
+#include <fstream>
+
+#include <filesystem>
+
 #include <algorithm>
 #include <cstdio>
 #include <vector>
@@ -40,6 +46,31 @@ LibvirtConnection::~LibvirtConnection()
     }
 }
 
+void prepare_embedded_root(const std::string &uri)
+{
+    constexpr std::string_view kPrefix = "qemu:///embed?root=";
+    if (uri.rfind(kPrefix, 0) != 0)
+        return;
+    const std::string root = uri.substr(kPrefix.size(), uri.find('&') - kPrefix.size());
+    const std::filesystem::path conf = std::filesystem::path(root) / "etc" / "qemu.conf";
+    std::error_code error;
+    if (root.empty() || std::filesystem::exists(conf, error))
+        return;
+    std::filesystem::create_directories(conf.parent_path(), error);
+    std::ofstream out(conf);
+    out << "# Written by phyllome-session for libvirt's embedded QEMU driver.\n";
+    if (geteuid() == 0)
+        out << "user = \"root\"\ngroup = \"root\"\n";
+    out << "security_driver = \"none\"\ncgroup_controllers = [ ]\nnamespaces = [ ]\n"
+           "stdio_handler = \"file\"\n";
+}
+
+virConnectPtr open_libvirt(const std::string &uri)
+{
+    prepare_embedded_root(uri);
+    return virConnectOpen(uri.c_str());
+}
+
 void LibvirtConnection::open()
 {
     if (opening_ || conn_)
@@ -50,7 +81,7 @@ void LibvirtConnection::open()
     // driver probing QEMU): off the loop.
     off_loop_.run(
         [uri = uri_, result] {
-            result->first = virConnectOpen(uri.c_str());
+            result->first = open_libvirt(uri);
             if (!result->first)
                 result->second = last_libvirt_error();
         },

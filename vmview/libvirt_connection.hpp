@@ -15,6 +15,17 @@
 
 namespace phyllome::vmview {
 
+// libvirt's embedded QEMU driver (qemu:///embed?root=DIR) keeps all its
+// state under DIR and runs QEMU itself. Before the first open, DIR/etc/
+// qemu.conf is written unless present: no virtlogd, no cgroups or mount
+// namespaces (no daemon sets them up), and as root, QEMU as root without a
+// security driver (the images live in the user's folders). Other URIs:
+// nothing.
+void prepare_embedded_root(const std::string &uri);
+
+// Opens a libvirt connection, preparing an embedded root first.
+virConnectPtr open_libvirt(const std::string &uri);
+
 class LibvirtConnection {
 public:
     // `changed` runs on the loop whenever the connection comes or goes.

@@ -20,6 +20,7 @@ extern "C" {
 }
 
 #include "vmview/domain_xml.hpp"
+#include "vmview/libvirt_connection.hpp"
 
 namespace phyllome::vmview {
 namespace {
@@ -216,7 +217,7 @@ Check check_virgl(const std::string &node)
 Check check_libvirt(const std::string &uri, virConnectPtr &conn)
 {
     const std::string what = "libvirt " + uri;
-    conn = virConnectOpen(uri.c_str());
+    conn = open_libvirt(uri);
     if (!conn) {
         const virErrorPtr error = virGetLastError();
         return failed(what, error && error->message ? error->message : "cannot connect",

@@ -308,6 +308,14 @@ TEST(Helpers, AllowedVmsAndEffectiveUri)
     EXPECT_EQ(allowed_vms(config, seat), (std::vector<std::string>{"b"}));
     EXPECT_EQ(effective_uri(config, config.vms[0]), "qemu:///session");
     EXPECT_EQ(effective_uri(config, config.vms[1]), "qemu+ssh://host/system");
+    // "embedded": libvirt's embedded driver under the session's state folder.
+    setenv("XDG_STATE_HOME", "/var/tmp/state", 1);
+    config.session.libvirt_uri = kEmbeddedUri;
+    EXPECT_EQ(effective_uri(config, config.vms[0]),
+              "qemu:///embed?root=/var/tmp/state/phyllome/libvirt");
+    setenv("XDG_STATE_HOME", "relative/ignored", 1);
+    setenv("HOME", "/home/ann", 1);
+    EXPECT_EQ(state_dir(), "/home/ann/.local/state/phyllome");
     EXPECT_EQ(config.find_vm("b"), &config.vms[1]);
     EXPECT_EQ(config.find_vm("c"), nullptr);
 }

@@ -35,11 +35,8 @@ protected:
         std::string dir = "/tmp/pva-XXXXXX"; // short: QEMU's socket paths live below it
         ASSERT_TRUE(mkdtemp(dir.data()));
         dir_ = dir;
-        root_ = dir_ + "/libvirt";
-        std::filesystem::create_directories(root_ + "/etc");
-        std::ofstream(root_ + "/etc/qemu.conf")
-            << "user = \"root\"\ngroup = \"root\"\nsecurity_driver = \"none\"\n"
-               "cgroup_controllers = [ ]\nnamespaces = [ ]\nstdio_handler = \"file\"\n";
+        // libvirt_uri = "embedded": the session prepares this root itself.
+        root_ = dir_ + "/state/phyllome/libvirt";
         uri_ = "qemu:///embed?root=" + root_;
     }
 
@@ -57,8 +54,7 @@ protected:
     void start_session()
     {
         const std::string config = dir_ + "/session.toml";
-        std::ofstream(config) << "[session]\nlibvirt_uri = \"" << uri_
-                              << "\"\n\n"
+        std::ofstream(config) << "[session]\nlibvirt_uri = \"embedded\"\n\n"
                                  "[[vm]]\nname = \"fresh\"\nautostart = true\nscaling = \"none\"\n"
                                  "follow_output = false\n\n"
                                  "[[vm]]\nname = \"old\"\nautostart = true\nscaling = \"none\"\n"
@@ -114,6 +110,8 @@ TEST_F(VmAdmin, CreatedVmStartsAndShowsOnItsSeat)
     const CommandResult created = ctl({"vm", "create", "fresh", "--os", "other", "--memory", "256M",
                                        "--disk-size", "1G", "--cpus", "1"});
     ASSERT_EQ(created.exit_code, 0) << created.output << session_->log();
+    // "embedded" made the root and its qemu.conf under XDG_STATE_HOME.
+    EXPECT_TRUE(std::filesystem::is_regular_file(root_ + "/etc/qemu.conf"));
     const std::string disk = dir_ + "/state/phyllome/disks/fresh.qcow2";
     EXPECT_NE(created.output.find("vm fresh defined: disk " + disk + ", 256 MiB of memory, 1 CPUs"),
               std::string::npos)
@@ -156,6 +154,12 @@ TEST_F(VmAdmin, AdoptedVmGetsTheDisplayAndShows)
                            << required_env("QEMU")
                            << "</emulator><video><model type='vga'/></video>"
                               "</devices></domain>";
+    // Defined before the session runs, as another tool would, with the
+    // qemu.conf the session writes for an embedded root.
+    std::filesystem::create_directories(root_ + "/etc");
+    std::ofstream(root_ + "/etc/qemu.conf")
+        << "user = \"root\"\ngroup = \"root\"\nsecurity_driver = \"none\"\n"
+           "cgroup_controllers = [ ]\nnamespaces = [ ]\nstdio_handler = \"file\"\n";
     const CommandResult defined = run_command({"virsh", "-q", "-c", uri_, "define", old_xml});
     ASSERT_EQ(defined.exit_code, 0) << defined.output;
     start_session();
