@@ -86,7 +86,7 @@ std::optional<SharedMapping> SharedMapping::map(int fd, std::uint64_t offset, st
     const bool shrink_sealed = seals >= 0 && (seals & F_SEAL_SHRINK) != 0;
     int guard = -1;
     if (!shrink_sealed) {
-        guard = sigbus_guard::watch(base, static_cast<std::size_t>(mapped));
+        guard = sigbus_guard::watch(base, static_cast<std::size_t>(mapped), fd, start);
         if (guard < 0) {
             munmap(base, static_cast<std::size_t>(mapped));
             error = "too many unsealed shared mappings at once";

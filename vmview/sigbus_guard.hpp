@@ -6,18 +6,27 @@
 // (a black frame) and the console can drop the mapping. A SIGBUS anywhere
 // else gets the handler that was there before (the default: the process
 // ends, as without this guard).
+//
+// libwayland installs a SIGBUS handler of its own (for wl_shm pools) the
+// first time a client's shm buffer is read, after this one; for faults not
+// in its pools it re-raises SIGBUS, which then carries no fault address. So
+// a SIGBUS without a guarded address is matched by the files instead: a
+// guarded range whose file is now shorter than the mapping is the one.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace phyllome::vmview::sigbus_guard {
 
 // How many ranges can be guarded at once (a handful per console).
 inline constexpr int kMaxRanges = 256;
 
-// Guards [base, base + length) of a shared mapping; the slot, or -1 when
-// every slot is taken. Installs the handler on first use.
-int watch(const void *base, std::size_t length);
+// Guards [base, base + length), mapped from `fd` at file offset
+// `file_offset`; the slot, or -1 when every slot is taken. Keeps a
+// duplicate of fd (to see whether the file shrank). Installs the handler on
+// first use.
+int watch(const void *base, std::size_t length, int fd, std::uint64_t file_offset);
 // Stops guarding; call before unmapping the range.
 void unwatch(int slot);
 // Whether the range faulted (the file shrank) and now reads as zeros.

@@ -1,11 +1,12 @@
 // Commands that send valid frames and cursors: scanout, update,
-// resize-silently, scanout-map, update-map, scanout-dmabuf[2], update-dmabuf,
+// resize-silently, scanout-map, update-map, shrink-map, scanout-dmabuf[2], update-dmabuf,
 // disable, cursor, mouse-set.
 #include "calls.hpp"
 #include "command.hpp"
 #include "pixels.hpp"
 
 #include <cstdio>
+#include <unistd.h>
 
 namespace fake_qemu {
 namespace {
@@ -170,6 +171,24 @@ void update_map(Fake &fake, const Words &words, Done done)
     send_update_map(*fake.listener(), rect, reply_to(std::move(done)));
 }
 
+// A QEMU gone bad: truncates the mapped surface's memfd to nothing, then
+// tells the client the whole surface changed. The surface is unusable
+// afterwards (painting it would fault here too): send a new scanout-map.
+void shrink_map(Fake &fake, const Words &words, Done done)
+{
+    if (words.size() != 1)
+        throw UsageError{};
+    if (auto why = unsupported(fake, true); !why.empty())
+        return done(why);
+    if (!fake.surface_mapped())
+        return done("error unsupported: the listener holds no mapped surface; use scanout-map");
+    Surface &surface = fake.surface();
+    if (ftruncate(surface.memory->fd(), 0) != 0)
+        return done("error local: ftruncate failed");
+    const Rect all{0, 0, int32_t(surface.width), int32_t(surface.height)};
+    send_update_map(*fake.listener(), all, reply_to(std::move(done)));
+}
+
 void scanout_dmabuf_common(Fake &fake, const Words &words, Done done, bool version2)
 {
     const Arguments args = split_arguments(words, {"y0_top", "modifier"});
@@ -282,6 +301,7 @@ constexpr CommandSpec kCommands[] = {
     {"resize-silently", "resize-silently W H", resize_silently},
     {"scanout-map", "scanout-map W H FORMAT C1 [C2 C3 C4] [offset=O] [stride=S]", scanout_map},
     {"update-map", "update-map X Y W H COLOR (inside the mapped surface)", update_map},
+    {"shrink-map", "shrink-map", shrink_map},
     {"scanout-dmabuf",
      "scanout-dmabuf W H XR24|AR24|XB24|AB24 C1 [C2 C3 C4] [y0_top=0|1] [modifier=M]",
      scanout_dmabuf},

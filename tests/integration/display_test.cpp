@@ -321,6 +321,25 @@ TEST_P(Display, SharedMemoryIsShownWithoutCopies)
     EXPECT_EQ(console().counters().pixel_bytes_copied, copied) << "the map path copied pixels";
 }
 
+TEST_P(Display, SharedMemoryShrunkUnderTheSessionShowsBlackInsteadOfCrashing)
+{
+    if (GetParam() == "7.2")
+        return; // no Unix.Map
+    expect_ok("scanout-map 64 48 x8r8g8b8 112233");
+    EXPECT_EQ(differing_until(64, 48, quadrants(64, 48, {0x112233, 0x112233, 0x112233, 0x112233})),
+              0);
+    // The memfd is truncated under the session's mapping: drawing the next
+    // frame reads it. Without the SIGBUS guard the session dies here.
+    expect_ok("shrink-map");
+    EXPECT_EQ(differing_until(64, 48, quadrants(64, 48, {0, 0, 0, 0})), 0);
+    // Now the console knows: further updates of that mapping are refused.
+    EXPECT_NE(command("shrink-map").find("shrank"), std::string::npos);
+    // A new mapping shows again.
+    expect_ok("scanout-map 64 48 x8r8g8b8 445566");
+    EXPECT_EQ(differing_until(64, 48, quadrants(64, 48, {0x445566, 0x445566, 0x445566, 0x445566})),
+              0);
+}
+
 TEST_P(Display, DmabufIsShownWithoutCopiesAndAcknowledged)
 {
     const uint64_t copied = console().counters().pixel_bytes_copied;

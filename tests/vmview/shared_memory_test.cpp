@@ -1,5 +1,6 @@
 // vmview/shared_memory: read-only shared mappings of memfds, and the fds
 // that must be refused.
+#include <csignal>
 #include <cstdio>
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -254,6 +255,20 @@ TEST(SharedMapping, FileShrunkUnderTheMappingReadsZerosInsteadOfEndingTheProcess
     EXPECT_FALSE(fine->shrunk());
     EXPECT_EQ(fine->data()[5], byte_at(5));
     EXPECT_FALSE(SharedMapping::map(fd.get(), 0, 4096, error));
+}
+
+TEST(SharedMapping, ReRaisedSigbusIsMatchedByTheShrunkFile)
+{
+    // libwayland's own SIGBUS handler re-raises faults outside its shm pools:
+    // the signal then carries no address, only the files can tell.
+    Fd fd = memfd(2 * 4096);
+    std::string error;
+    auto m = SharedMapping::map(fd.get(), 0, 2 * 4096, error);
+    ASSERT_TRUE(m) << error;
+    ASSERT_EQ(ftruncate(fd.get(), 4096), 0);
+    raise(SIGBUS);
+    EXPECT_TRUE(m->shrunk());
+    EXPECT_EQ(static_cast<volatile const std::uint8_t *>(m->data())[4096 + 5], 0);
 }
 
 TEST(SharedMapping, GuardSlotsAreGivenBack)
