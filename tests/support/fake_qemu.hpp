@@ -31,6 +31,7 @@ public:
     // Reads what has arrived; a complete answer line once there is one.
     std::optional<std::string> poll_line();
     int stdout_fd() const { return from_fake_; }
+    pid_t pid() const { return pid_; }
     const std::string &log_path() const { return log_path_; }
 
 private:

@@ -1,0 +1,185 @@
+// Faults the session must live through, in this process with fake QEMU
+// peers on two seats: each checks that the session stays up, that the other
+// seat is untouched, and that the faulty side recovers where it can.
+#include <csignal>
+#include <iomanip>
+#include <linux/input-event-codes.h>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "compositor/input_devices.hpp"
+#include "compositor/output.hpp"
+#include "compositor/status_card.hpp"
+#include "compositor/vm_displays.hpp"
+#include "compositor/wlr_compat.hpp"
+#include "tests/support/fake_qemu.hpp"
+#include "tests/support/in_process.hpp"
+
+namespace phyllome::test {
+namespace {
+
+constexpr uint32_t kColourA = 0x8899aa, kColourB = 0x445566;
+
+wlr_input_device *add_device(Server &server, wlr_input_device_type type, const char *name)
+{
+    wlr_input_device *device = wlr_headless_add_input_device(server.backend(), type);
+    free(device->name);
+    device->name = strdup(name);
+    return device;
+}
+
+class Faults : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        for (const char *name : {"a", "b"}) {
+            config::Vm vm;
+            vm.name = name;
+            vm.follow_output = false;
+            vm.scaling = config::Scaling::Stretch; // the frame fills the output
+            config_.vms.push_back(vm);
+        }
+        std::string error;
+        config::Seat a;
+        a.name = "a";
+        a.vm = "a";
+        a.all_outputs = true; // every output seat b does not list, plugged later too
+        a.devices = {*config::parse_device_rule("name:A *", error)};
+        config::Seat b;
+        b.name = "b";
+        b.vm = "b";
+        b.outputs = {"HEADLESS-2"};
+        b.devices = {*config::parse_device_rule("name:B *", error)};
+        config_.seats = {a, b};
+
+        fake_a_ = std::make_unique<FakeQemu>("9.2");
+        fake_b_ = std::make_unique<FakeQemu>("9.2");
+        Server::Settings settings;
+        settings.headless = {{320, 240}, {320, 240}};
+        settings.on_outputs_changed = [this] {
+            if (displays_)
+                displays_->assign();
+        };
+        session_ = std::make_unique<InProcessSession>(std::move(settings), [this](Server &server) {
+            keyboard_a_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "A keyboard");
+            keyboard_b_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "B keyboard");
+            displays_ = std::make_unique<VmDisplays>(
+                server, [this]() -> const config::Config & { return config_; });
+            input_ = std::make_unique<InputDevices>(server, config_);
+            displays_->set_input(input_.get());
+        });
+        displays_->attach("a", vmview::UniqueFd(fake_a_->take_client_fd()));
+        displays_->attach("b", vmview::UniqueFd(fake_b_->take_client_fd()));
+        ASSERT_TRUE(session_->dispatch_until([&] { return session_->ready(); }));
+        ASSERT_EQ(fake_a_->command(*session_, "wait-listener").rfind("ok", 0), 0u);
+        ASSERT_EQ(fake_b_->command(*session_, "wait-listener").rfind("ok", 0), 0u);
+        ASSERT_EQ(fake_a_->command(*session_, "scanout 64 48 x8r8g8b8 8899aa"), "ok");
+        ASSERT_EQ(fake_b_->command(*session_, "scanout 64 48 x8r8g8b8 445566"), "ok");
+        ASSERT_TRUE(shows("HEADLESS-1", kColourA));
+        ASSERT_TRUE(shows("HEADLESS-2", kColourB));
+    }
+
+    void TearDown() override
+    {
+        if (fake_a_)
+            kill(fake_a_->pid(), SIGCONT);
+        if (displays_)
+            displays_->set_input(nullptr);
+        input_.reset();
+        displays_.reset();
+        session_.reset();
+        fake_a_.reset();
+        fake_b_.reset();
+    }
+
+    // The output's middle pixel becomes `colour` (each capture waits for a
+    // frame of the output).
+    bool shows(const std::string &output, uint32_t colour)
+    {
+        auto image = session_->capture_until(
+            output, [&](const Image &i) { return i.at(160, 120) == colour; });
+        return image && image->at(160, 120) == colour;
+    }
+
+    void tap(wlr_input_device *device, uint32_t code)
+    {
+        for (bool pressed : {true, false}) {
+            compat::KeyboardKeyEvent event{};
+            event.keycode = code;
+            event.update_state = true;
+            event.state = pressed ? WL_KEYBOARD_KEY_STATE_PRESSED : WL_KEYBOARD_KEY_STATE_RELEASED;
+            wlr_keyboard_notify_key(compat::keyboard_of(device), &event);
+        }
+    }
+
+    config::Config config_;
+    std::unique_ptr<FakeQemu> fake_a_, fake_b_;
+    std::unique_ptr<InProcessSession> session_;
+    std::unique_ptr<VmDisplays> displays_;
+    std::unique_ptr<InputDevices> input_;
+    wlr_input_device *keyboard_a_ = nullptr, *keyboard_b_ = nullptr;
+};
+
+TEST_F(Faults, SeatsOnlyOutputUnpluggedAndPluggedAgain)
+{
+    wlr_output *output_a = nullptr;
+    for (const auto &output : session_->server().outputs())
+        if (std::string(output->wlr()->name) == "HEADLESS-1")
+            output_a = output->wlr();
+    ASSERT_NE(output_a, nullptr);
+    wlr_output_destroy(output_a); // seat a has no screen now
+    // Seat a's keys still go to its VM without a screen; nothing breaks.
+    tap(keyboard_a_, KEY_A);
+    ASSERT_EQ(fake_b_->command(*session_, "update 0 0 64 48 x8r8g8b8 112233"), "ok");
+    EXPECT_TRUE(shows("HEADLESS-2", 0x112233)) << "seat b stopped showing its VM";
+
+    // A monitor comes back: seat a takes it (all_outputs) and shows VM a.
+    wlr_headless_add_output(session_->server().backend(), 320, 240);
+    EXPECT_TRUE(shows("HEADLESS-3", kColourA));
+    EXPECT_TRUE(shows("HEADLESS-2", 0x112233));
+}
+
+TEST_F(Faults, FrozenQemuDoesNotHoldUpTheSessionOrTheOtherSeat)
+{
+    ASSERT_EQ(fake_a_->command(*session_, "scanout-dmabuf 64 48 XR24 8899aa"), "ok");
+    // An update whose acknowledgement QEMU will not be there to read.
+    fake_a_->send("update-dmabuf 0 0 8 8 ffffff");
+    ASSERT_EQ(kill(fake_a_->pid(), SIGSTOP), 0);
+    // Thousands of keys for the frozen VM: queued or dropped, never waited on.
+    for (int i = 0; i < 5000; ++i)
+        tap(keyboard_a_, KEY_A);
+    for (uint32_t colour : {0x102030u, 0x203040u, 0x304050u}) {
+        std::ostringstream update;
+        update << "update 0 0 64 48 x8r8g8b8 " << std::hex << std::setw(6) << std::setfill('0')
+               << colour;
+        ASSERT_EQ(fake_b_->command(*session_, update.str()), "ok");
+        EXPECT_TRUE(shows("HEADLESS-2", colour)) << "seat b waited on seat a's frozen QEMU";
+    }
+    // Thawed, QEMU a is answered again.
+    ASSERT_EQ(kill(fake_a_->pid(), SIGCONT), 0);
+    std::optional<std::string> pending;
+    ASSERT_TRUE(
+        session_->dispatch_until([&] { return (pending = fake_a_->poll_line()).has_value(); }));
+    EXPECT_EQ(pending->rfind("ok", 0), 0u) << *pending; // the update-dmabuf's acknowledgement
+    ASSERT_EQ(fake_a_->command(*session_, "scanout 64 48 x8r8g8b8 abcdef"), "ok");
+    EXPECT_TRUE(shows("HEADLESS-1", 0xabcdef));
+}
+
+TEST_F(Faults, GuestResizingAThousandTimesInARow)
+{
+    for (int i = 0; i < 1000; ++i) {
+        const int width = 1 + (i * 37) % 320, height = 1 + (i * 53) % 240;
+        std::ostringstream scanout;
+        scanout << "scanout " << width << " " << height << " x8r8g8b8 " << std::hex << std::setw(6)
+                << std::setfill('0') << (0x010101 * static_cast<unsigned>(i % 200));
+        ASSERT_EQ(fake_a_->command(*session_, scanout.str()), "ok") << i;
+    }
+    ASSERT_EQ(fake_a_->command(*session_, "scanout 64 48 x8r8g8b8 abcdef"), "ok");
+    EXPECT_TRUE(shows("HEADLESS-1", 0xabcdef));
+    EXPECT_TRUE(shows("HEADLESS-2", kColourB));
+    EXPECT_EQ(displays_->client("a")->consoles().front()->counters().messages_rejected, 0u);
+}
+
+} // namespace
+} // namespace phyllome::test
