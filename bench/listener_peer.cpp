@@ -38,6 +38,18 @@ ListenerPeer::ListenerPeer(uint32_t width, uint32_t height)
     if (!console_->connected())
         throw std::runtime_error("the console did not connect");
     console_->set_observer(this);
+
+    // As QEMU does after registration: read the Listener's properties. This
+    // also finishes the handshake, so fd passing is negotiated before the
+    // first message that carries an fd is sealed.
+    sd_bus_message *get = nullptr;
+    if (sd_bus_message_new_method_call(peer_, &get, nullptr, "/org/qemu/Display1/Listener",
+                                       "org.freedesktop.DBus.Properties", "GetAll") < 0 ||
+        sd_bus_message_append(get, "s", kListenerInterface) < 0)
+        throw std::runtime_error("cannot build GetAll");
+    std::string error;
+    if (!call(get, error))
+        throw std::runtime_error("GetAll: " + error);
 }
 
 ListenerPeer::~ListenerPeer()
@@ -86,6 +98,10 @@ bool ListenerPeer::call(sd_bus_message *message, std::string &error)
     }
     peer_source_->update();
     while (!result.done) {
+        if (!console_->connected()) {
+            error = "the console's connection closed";
+            return false;
+        }
         // An UpdateDMABUF is answered once its frame is on screen: present
         // at once, as an output that is always ready would.
         if (present_pending_) {
