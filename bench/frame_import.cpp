@@ -190,7 +190,7 @@ void Map(benchmark::State &state)
             return;
         }
     }
-    if (peer.take_damage_events() != state.iterations())
+    if (peer.take_damage_events() != uint64_t(state.iterations()))
         state.SkipWithError("not every UpdateMap reached the observer");
     report(state, peer.console().counters().pixel_bytes_copied - before, damage);
 }
