@@ -195,8 +195,6 @@ public:
         uint64_t seen = 0;
         for (int tries = 0; tries < 1000 && seen < expected; ++tries) {
             const std::string answer = command("events");
-            if (std::getenv("BENCH_DEBUG"))
-                std::fprintf(stderr, "events: %s\n", answer.c_str());
             for (size_t at = answer.find(prefix); at != std::string::npos;
                  at = answer.find(prefix, at + 1))
                 seen++;
