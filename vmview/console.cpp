@@ -493,6 +493,9 @@ int Console::on_update_dmabuf(sd_bus_message *m, void *data, sd_bus_error *error
     if (auto problem = check_damage(x, y, width, height, dmabuf.width, dmabuf.height))
         return self->reject(error, "UpdateDMABUF", *problem);
     self->counters().messages++;
+    // An empty rectangle changes nothing: answer at once, as UpdateMap does.
+    if (width == 0 || height == 0)
+        return sd_bus_reply_method_return(m, "");
     // Damage in the frame's own (top-down) coordinates.
     Rect damage{x, y, width, height};
     if (dmabuf.y0_top)

@@ -289,10 +289,9 @@ private:
         sd_bus_message_unref(m);
         if (r < 0)
             return false;
-        if (shrink_after_send_ >= 0) {
-            // QEMU shrinks the memfd before the console reads the call.
-            check(ftruncate(fds_.back(), shrink_after_send_) == 0);
-            shrink_after_send_ = -1;
+        if (shrink_fd_ >= 0) {
+            // QEMU shrinks a memfd of the call before the console reads it.
+            check(ftruncate(shrink_fd_, shrink_to_) == 0);
             shrunk_ = true;
         }
         // Large arrays take many rounds through the socket buffers.
@@ -336,8 +335,10 @@ private:
                       static_cast<ssize_t>(content.size()));
             if (flags & 1)
                 check(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) == 0);
-            else if (flags & 2)
-                shrink_after_send_ = in_.value() % (size + 1);
+            else if (flags & 2) {
+                shrink_fd_ = fd;
+                shrink_to_ = in_.value() % (size + 1);
+            }
             break;
         }
         case 3: {
@@ -391,6 +392,7 @@ private:
     void step()
     {
         sd_bus_message *m = nullptr;
+        shrink_fd_ = -1;
         switch (in_.byte() % 15) {
         case 0: { // Scanout(u width, u height, u stride, u format, ay data)
             const uint32_t w = in_.value(), h = in_.value();
@@ -523,7 +525,8 @@ private:
     sd_bus *peer_ = nullptr;
     Observer observer_;
     std::vector<int> fds_;
-    long shrink_after_send_ = -1;
+    int shrink_fd_ = -1; // a memfd of this call, shrunk once it is sent
+    off_t shrink_to_ = 0;
     bool shrunk_ = false;
     bool size_check_asked_ = false;
     uint64_t widest_ = 0, tallest_ = 0;
