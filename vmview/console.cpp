@@ -200,7 +200,8 @@ void Console::show_shadow_buffer(bool replaced)
         replaced = true;
     if (frame_.kind == Frame::Kind::DmaBuf)
         acknowledge_pending();
-    map_memory_.reset();
+    // The Map path's mapping stays: a converted ScanoutMap shows the shadow
+    // buffer too, and its UpdateMaps copy from the mapping.
 
     frame_ = Frame{};
     frame_.kind = Frame::Kind::Memory;
@@ -249,6 +250,7 @@ int Console::on_scanout(sd_bus_message *m, void *data, sd_bus_error *error)
     if (!self->shadow_.scanout(width, height, stride, format,
                                {static_cast<const uint8_t *>(pixels), length}, reason))
         return self->reject(error, "Scanout", reason, true);
+    self->map_memory_.reset(); // the Scanout path replaces the Map path
     self->show_shadow_buffer(true);
     return sd_bus_reply_method_return(m, "");
 }
@@ -269,6 +271,7 @@ int Console::on_update(sd_bus_message *m, void *data, sd_bus_error *error)
     if (!self->shadow_.update(x, y, width, height, stride, format,
                               {static_cast<const uint8_t *>(pixels), length}, reason))
         return self->reject(error, "Update", reason, true);
+    self->map_memory_.reset();
     self->show_shadow_buffer(false);
     return sd_bus_reply_method_return(m, "");
 }
@@ -490,6 +493,9 @@ int Console::on_update_dmabuf(sd_bus_message *m, void *data, sd_bus_error *error
     if (auto problem = check_damage(x, y, width, height, dmabuf.width, dmabuf.height))
         return self->reject(error, "UpdateDMABUF", *problem);
     self->counters().messages++;
+    // An empty rectangle changes nothing: answer at once, as UpdateMap does.
+    if (width == 0 || height == 0)
+        return sd_bus_reply_method_return(m, "");
     // Damage in the frame's own (top-down) coordinates.
     Rect damage{x, y, width, height};
     if (dmabuf.y0_top)

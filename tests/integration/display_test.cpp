@@ -340,6 +340,20 @@ TEST_P(Display, SharedMemoryShrunkUnderTheSessionShowsBlackInsteadOfCrashing)
               0);
 }
 
+// A format the renderers cannot show is copied from the mapping into the
+// shadow buffer: every UpdateMap must still find the mapping (showing the
+// shadow buffer once used to drop it, so the second one was refused).
+TEST_P(Display, ConvertedSharedMemoryTakesEveryUpdate)
+{
+    if (GetParam() == "7.2")
+        return; // no Unix.Map
+    expect_ok("scanout-map 64 48 r5g6b5 000000");
+    expect_ok("update-map 0 0 8 8 ffffff");
+    expect_ok("update-map 8 0 8 8 ffffff");
+    EXPECT_EQ(
+        differing_until(64, 48, [](int x, int y) { return x < 16 && y < 8 ? 0xffffffu : 0u; }), 0);
+}
+
 TEST_P(Display, DmabufIsShownWithoutCopiesAndAcknowledged)
 {
     const uint64_t copied = console().counters().pixel_bytes_copied;
