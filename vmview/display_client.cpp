@@ -5,6 +5,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <sys/socket.h>
 
@@ -32,8 +33,18 @@ std::string console_path(uint32_t id)
 // The user data of an asynchronous call on a console: the client and which
 // console the reply is for.
 struct ConsoleCall {
+    ConsoleCall(DisplayClient *c, uint32_t console, std::shared_ptr<std::size_t> counter)
+        : client(c), id(console), in_flight(std::move(counter))
+    {
+        ++*in_flight;
+    }
+    ~ConsoleCall() { --*in_flight; }
+    ConsoleCall(const ConsoleCall &) = delete;
+    ConsoleCall &operator=(const ConsoleCall &) = delete;
+
     DisplayClient *client;
     uint32_t id;
+    std::shared_ptr<std::size_t> in_flight; // the client's count, which may outlive it
 };
 
 // Hands an asynchronous call's data to its slot, which frees it with the
@@ -46,7 +57,11 @@ bool own_call(int sent, sd_bus_slot *slot, ConsoleCall *call)
     }
     sd_bus_slot_set_destroy_callback(slot,
                                      [](void *data) { delete static_cast<ConsoleCall *>(data); });
+    // Floating: the bus takes its own reference to the slot and frees it
+    // once the call is answered or the bus goes. Ours must go now, or the
+    // slot and its data outlive every call (a leak per call).
     sd_bus_slot_set_floating(slot, 1);
+    sd_bus_slot_unref(slot);
     return true;
 }
 
@@ -139,7 +154,7 @@ int DisplayClient::on_vm_properties(sd_bus_message *reply, void *data, sd_bus_er
 
 void DisplayClient::read_console(uint32_t id)
 {
-    auto *call = new ConsoleCall{this, id};
+    auto *call = new ConsoleCall(this, id, calls_in_flight_);
     sd_bus_slot *slot = nullptr;
     const int r = sd_bus_call_method_async(
         bus_, &slot, nullptr, console_path(id).c_str(), "org.freedesktop.DBus.Properties", "GetAll",
@@ -225,7 +240,7 @@ void DisplayClient::register_listener(Console::Info info)
 
 void DisplayClient::refresh_console_size(Console &console)
 {
-    auto *call = new ConsoleCall{this, console.info().id};
+    auto *call = new ConsoleCall(this, console.info().id, calls_in_flight_);
     sd_bus_slot *slot = nullptr;
     const int r = sd_bus_call_method_async(
         bus_, &slot, nullptr, console_path(console.info().id).c_str(),
@@ -297,7 +312,7 @@ void DisplayClient::set_ui_info(uint32_t console_id, uint32_t width, uint32_t he
     if (!connected_ || (sent != ui_info_sent_.end() && sent->second == info))
         return;
     ui_info_sent_[console_id] = info;
-    auto *call = new ConsoleCall{this, console_id};
+    auto *call = new ConsoleCall(this, console_id, calls_in_flight_);
     sd_bus_slot *slot = nullptr;
     const int r = sd_bus_call_method_async(
         bus_, &slot, nullptr, console_path(console_id).c_str(), kConsoleInterface, "SetUIInfo",
@@ -357,7 +372,7 @@ void DisplayClient::set_mouse_absolute(uint32_t console_id, bool absolute)
 void DisplayClient::read_input_properties(uint32_t console_id)
 {
     for (const char *interface : {kKeyboardInterface, kMouseInterface}) {
-        auto *call = new ConsoleCall{this, console_id};
+        auto *call = new ConsoleCall(this, console_id, calls_in_flight_);
         sd_bus_slot *slot = nullptr;
         const int r = sd_bus_call_method_async(
             bus_, &slot, nullptr, console_path(console_id).c_str(),
@@ -399,7 +414,7 @@ void DisplayClient::call_input(uint32_t console_id, const char *interface, const
         return;
     }
     // The reply matters for the pointer form QEMU refuses.
-    auto *call = new ConsoleCall{this, console_id};
+    auto *call = new ConsoleCall(this, console_id, calls_in_flight_);
     sd_bus_slot *slot = nullptr;
     if (r >= 0)
         r = sd_bus_call_async(

@@ -64,6 +64,10 @@ public:
     // the old form, which is then lost): the caller sends the position
     // again so that the guest's cursor is where the seat's is.
     std::function<void(uint32_t console_id, bool absolute)> on_pointer_mode;
+
+    // Asynchronous calls still waiting for QEMU's answer; each holds a
+    // little memory until answered or the connection closes.
+    std::size_t calls_in_flight() const { return *calls_in_flight_; }
     // The guest's keyboard LEDs (Keyboard.Modifiers: scroll 1, num 2, caps 4).
     uint32_t keyboard_leds(uint32_t console_id) const;
     std::function<void(uint32_t console_id, uint32_t leds)> on_keyboard_leds;
@@ -106,6 +110,7 @@ private:
     void call_input(uint32_t console_id, const char *interface, const char *method,
                     bool needs_reply, const char *signature, ...);
     sd_bus_slot *properties_match_ = nullptr;
+    std::shared_ptr<std::size_t> calls_in_flight_ = std::make_shared<std::size_t>(0);
 };
 
 } // namespace phyllome::vmview

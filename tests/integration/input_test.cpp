@@ -516,5 +516,18 @@ TEST_F(Input, AbsolutePointingFollowsAGuestResolutionChange)
     EXPECT_NE(a.find("abs:3,23"), std::string::npos) << a;
 }
 
+TEST_F(Input, AnsweredCallsFreeWhatTheyHeld)
+{
+    // Each absolute motion is a call QEMU answers; once answered it must
+    // hold nothing (a session runs for days and the mouse moves a lot).
+    mouse_mode_a(true);
+    for (int i = 0; i < 200; ++i)
+        warp(left_mouse_, (i % 100) / 100.0, 0.5);
+    EXPECT_NE(received(*fake_a_, "abs:31,23").find("abs:31,23"), std::string::npos);
+    const vmview::DisplayClient *client = displays_->client("a");
+    EXPECT_TRUE(session_->dispatch_until([&] { return client->calls_in_flight() == 0; }))
+        << client->calls_in_flight() << " calls still held";
+}
+
 } // namespace
 } // namespace phyllome::test
