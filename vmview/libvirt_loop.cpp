@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -82,24 +83,37 @@ int data_id(void *data)
 }
 
 // libvirt's free callbacks must run from a clean stack, never inside the
-// remove call that released them: an idle source runs them.
+// remove call that released them: an idle source runs them. Kept in a list
+// so that those still waiting when the loop goes are run then, not lost.
+struct PendingFree {
+    virFreeCallback free;
+    void *opaque;
+};
+std::vector<PendingFree> g_pending_frees; // guarded by g_mutex
+wl_event_source *g_frees_idle = nullptr;  // guarded by g_mutex
+
+void run_pending_frees()
+{
+    std::vector<PendingFree> frees;
+    {
+        std::lock_guard lock(g_mutex);
+        frees.swap(g_pending_frees);
+        g_frees_idle = nullptr;
+    }
+    // Outside the lock: a free callback may call back into this event loop.
+    for (const PendingFree &pending : frees)
+        pending.free(pending.opaque);
+}
+
+// With g_mutex held, on the loop's thread.
 void free_later(virFreeCallback free, void *opaque)
 {
     if (!free)
         return;
-
-    struct Pending {
-        virFreeCallback free;
-        void *opaque;
-    };
-    wl_event_loop_add_idle(
-        g_loop,
-        [](void *data) {
-            auto *pending = static_cast<Pending *>(data);
-            pending->free(pending->opaque);
-            delete pending;
-        },
-        new Pending{free, opaque});
+    g_pending_frees.push_back({free, opaque});
+    if (!g_frees_idle)
+        g_frees_idle = wl_event_loop_add_idle(
+            g_loop, [](void *) { run_pending_frees(); }, nullptr);
 }
 
 int on_handle(int fd, uint32_t mask, void *data)
@@ -312,20 +326,27 @@ LibvirtLoop::~LibvirtLoop()
 {
     if (!owner_)
         return;
-    std::lock_guard lock(g_mutex);
-    // libvirt's records stay; only this loop's sources go with it.
-    for (auto &[id, handle] : g_handles) {
-        if (handle.source)
-            wl_event_source_remove(handle.source);
-        handle.source = nullptr;
+    {
+        std::lock_guard lock(g_mutex);
+        // libvirt's records stay; only this loop's sources go with it.
+        for (auto &[id, handle] : g_handles) {
+            if (handle.source)
+                wl_event_source_remove(handle.source);
+            handle.source = nullptr;
+        }
+        for (auto &[id, timeout] : g_timeouts) {
+            if (timeout.source)
+                wl_event_source_remove(timeout.source);
+            timeout.source = nullptr;
+        }
+        wl_event_source_remove(wakeup_source_);
+        if (g_frees_idle)
+            wl_event_source_remove(g_frees_idle);
+        g_frees_idle = nullptr;
+        g_loop = nullptr;
     }
-    for (auto &[id, timeout] : g_timeouts) {
-        if (timeout.source)
-            wl_event_source_remove(timeout.source);
-        timeout.source = nullptr;
-    }
-    wl_event_source_remove(wakeup_source_);
-    g_loop = nullptr;
+    // What libvirt asked to free and the idle source had not run yet.
+    run_pending_frees();
 }
 
 } // namespace phyllome::vmview
