@@ -38,6 +38,16 @@ std::string libvirt_error(const char *what)
 struct Connection {
     virConnectPtr conn = nullptr;
     bool owned = false;
+
+    // Off the loop: opening may take seconds.
+    virConnectPtr open(const std::string &uri)
+    {
+        if (!conn) {
+            conn = vmview::open_libvirt(uri);
+            owned = true;
+        }
+        return conn;
+    }
     ~Connection()
     {
         if (owned && conn)
@@ -120,11 +130,7 @@ void VmAdmin::create(const std::string &uri, const control::VmCreateRequest &req
     auto result = std::make_shared<nlohmann::json>();
     off_loop_.run(
         [=] {
-            if (!connection->conn) {
-                connection->conn = vmview::open_libvirt(uri);
-                connection->owned = true;
-            }
-            virConnectPtr conn = connection->conn;
+            virConnectPtr conn = connection->open(uri);
             if (!conn)
                 return void(*result = control::error(libvirt_error(("libvirt " + uri).c_str())));
             if (virDomainPtr existing = virDomainLookupByName(conn, spec.name.c_str())) {
@@ -173,11 +179,7 @@ void VmAdmin::adopt(const std::string &uri, const std::string &name, Done done)
     auto result = std::make_shared<nlohmann::json>();
     off_loop_.run(
         [=] {
-            if (!connection->conn) {
-                connection->conn = vmview::open_libvirt(uri);
-                connection->owned = true;
-            }
-            virConnectPtr conn = connection->conn;
+            virConnectPtr conn = connection->open(uri);
             if (!conn)
                 return void(*result = control::error(libvirt_error(("libvirt " + uri).c_str())));
             virDomainPtr domain = virDomainLookupByName(conn, name.c_str());

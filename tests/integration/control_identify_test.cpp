@@ -16,20 +16,13 @@
 #include "compositor/wlr_compat.hpp"
 #include "tests/support/control_client.hpp"
 #include "tests/support/fake_qemu.hpp"
+#include "tests/support/headless_input.hpp"
 #include "tests/support/in_process.hpp"
 
 namespace phyllome::test {
 namespace {
 
 using nlohmann::json;
-
-wlr_input_device *add_device(Server &server, wlr_input_device_type type, const char *name)
-{
-    wlr_input_device *device = wlr_headless_add_input_device(server.backend(), type);
-    free(device->name);
-    device->name = strdup(name);
-    return device;
-}
 
 class Identify : public ::testing::Test {
 protected:
@@ -55,9 +48,9 @@ protected:
                 displays_->assign();
         };
         session_ = std::make_unique<InProcessSession>(std::move(settings), [this](Server &server) {
-            keyboard_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keyboard");
-            mouse_ = add_device(server, WLR_INPUT_DEVICE_POINTER, "Left mouse");
-            add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Stray keyboard");
+            keyboard_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keyboard");
+            mouse_ = add_named_device(server, WLR_INPUT_DEVICE_POINTER, "Left mouse");
+            add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Stray keyboard");
             displays_ = std::make_unique<VmDisplays>(
                 server, [this]() -> const config::Config & { return config_; });
             input_ = std::make_unique<InputDevices>(server, config_);
@@ -101,27 +94,6 @@ protected:
         if (!session_->dispatch_until([&] { return client.poll_line(); }))
             return json();
         return json::parse(client.read_line().value_or("null"));
-    }
-
-    void tap(wlr_input_device *device, uint32_t code)
-    {
-        for (bool pressed : {true, false}) {
-            compat::KeyboardKeyEvent event{};
-            event.keycode = code;
-            event.update_state = true;
-            event.state = pressed ? WL_KEYBOARD_KEY_STATE_PRESSED : WL_KEYBOARD_KEY_STATE_RELEASED;
-            wlr_keyboard_notify_key(compat::keyboard_of(device), &event);
-        }
-    }
-    void click(wlr_input_device *device, uint32_t button)
-    {
-        for (const auto state : {WLR_BUTTON_PRESSED, WLR_BUTTON_RELEASED}) {
-            compat::PointerButtonEvent event{};
-            event.device = device;
-            event.button = button;
-            event.state = state;
-            wl_signal_emit(&compat::pointer_of(device)->events.button, &event);
-        }
     }
 
     // What the VM received, collected until it holds `wanted`.

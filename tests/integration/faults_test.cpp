@@ -14,20 +14,13 @@
 #include "compositor/vm_displays.hpp"
 #include "compositor/wlr_compat.hpp"
 #include "tests/support/fake_qemu.hpp"
+#include "tests/support/headless_input.hpp"
 #include "tests/support/in_process.hpp"
 
 namespace phyllome::test {
 namespace {
 
 constexpr uint32_t kColourA = 0x8899aa, kColourB = 0x445566;
-
-wlr_input_device *add_device(Server &server, wlr_input_device_type type, const char *name)
-{
-    wlr_input_device *device = wlr_headless_add_input_device(server.backend(), type);
-    free(device->name);
-    device->name = strdup(name);
-    return device;
-}
 
 class Faults : public ::testing::Test {
 protected:
@@ -62,8 +55,8 @@ protected:
                 displays_->assign();
         };
         session_ = std::make_unique<InProcessSession>(std::move(settings), [this](Server &server) {
-            keyboard_a_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "A keyboard");
-            keyboard_b_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "B keyboard");
+            keyboard_a_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "A keyboard");
+            keyboard_b_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "B keyboard");
             displays_ = std::make_unique<VmDisplays>(
                 server, [this]() -> const config::Config & { return config_; });
             input_ = std::make_unique<InputDevices>(server, config_);
@@ -100,17 +93,6 @@ protected:
         auto image = session_->capture_until(
             output, [&](const Image &i) { return i.at(160, 120) == colour; });
         return image && image->at(160, 120) == colour;
-    }
-
-    void tap(wlr_input_device *device, uint32_t code)
-    {
-        for (bool pressed : {true, false}) {
-            compat::KeyboardKeyEvent event{};
-            event.keycode = code;
-            event.update_state = true;
-            event.state = pressed ? WL_KEYBOARD_KEY_STATE_PRESSED : WL_KEYBOARD_KEY_STATE_RELEASED;
-            wlr_keyboard_notify_key(compat::keyboard_of(device), &event);
-        }
     }
 
     config::Config config_;

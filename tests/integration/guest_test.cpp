@@ -14,6 +14,7 @@
 #include "compositor/vm_displays.hpp"
 #include "compositor/wlr_compat.hpp"
 #include "tests/support/guest.hpp"
+#include "tests/support/headless_input.hpp"
 #include "tests/support/in_process.hpp"
 
 namespace phyllome::test {
@@ -28,14 +29,6 @@ constexpr auto kEventTimeout = 30s;
 constexpr char kKeyboard[] = "AT Translated Set 2 keyboard";
 constexpr char kTablet[] = "QEMU Virtio Tablet";
 constexpr char kPs2Mouse[] = "ImExPS/2 Generic Explorer Mouse";
-
-wlr_input_device *add_device(Server &server, wlr_input_device_type type, const char *name)
-{
-    wlr_input_device *device = wlr_headless_add_input_device(server.backend(), type);
-    free(device->name);
-    device->name = strdup(name);
-    return device;
-}
 
 // Everything that lives for the whole suite: booting two guests per test
 // would cost a minute each under TCG.
@@ -136,10 +129,10 @@ protected:
         };
         g.session = std::make_unique<InProcessSession>(std::move(settings), [](Server &server) {
             Guests &g = *guests_;
-            g.keyboard_a = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "A keyboard");
-            g.keyboard_b = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "B keyboard");
-            g.mouse_a = add_device(server, WLR_INPUT_DEVICE_POINTER, "A mouse");
-            g.mouse_b = add_device(server, WLR_INPUT_DEVICE_POINTER, "B mouse");
+            g.keyboard_a = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "A keyboard");
+            g.keyboard_b = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "B keyboard");
+            g.mouse_a = add_named_device(server, WLR_INPUT_DEVICE_POINTER, "A mouse");
+            g.mouse_b = add_named_device(server, WLR_INPUT_DEVICE_POINTER, "B mouse");
             g.displays = std::make_unique<VmDisplays>(
                 server, []() -> const config::Config & { return guests_->config; });
             g.input = std::make_unique<InputDevices>(server, g.config);
@@ -169,24 +162,6 @@ protected:
         return guests_->session->dispatch_until(done, kEventTimeout);
     }
 
-    static void key(wlr_input_device *device, uint32_t code, bool pressed)
-    {
-        compat::KeyboardKeyEvent event{};
-        event.keycode = code;
-        event.update_state = true;
-        event.state = pressed ? WL_KEYBOARD_KEY_STATE_PRESSED : WL_KEYBOARD_KEY_STATE_RELEASED;
-        wlr_keyboard_notify_key(compat::keyboard_of(device), &event);
-    }
-
-    static void button(wlr_input_device *device, uint32_t code, bool pressed)
-    {
-        compat::PointerButtonEvent event{};
-        event.device = device;
-        event.button = code;
-        event.state = pressed ? WLR_BUTTON_PRESSED : WLR_BUTTON_RELEASED;
-        wl_signal_emit(&compat::pointer_of(device)->events.button, &event);
-    }
-
     // One detent of a wheel turned towards the user (scrolling down).
     static void wheel_step_down(wlr_input_device *device)
     {
@@ -206,16 +181,6 @@ protected:
         event.delta_x = event.unaccel_dx = dx;
         event.delta_y = event.unaccel_dy = dy;
         wl_signal_emit(&compat::pointer_of(device)->events.motion, &event);
-    }
-
-    // The pointer to a point of its output (0..1), as a tablet puts it.
-    static void warp(wlr_input_device *device, double x, double y)
-    {
-        compat::PointerMotionAbsoluteEvent event{};
-        event.device = device;
-        event.x = x;
-        event.y = y;
-        wl_signal_emit(&compat::pointer_of(device)->events.motion_absolute, &event);
     }
 
     static std::vector<std::string> events(const GuestVm &vm, const char *device)

@@ -14,20 +14,11 @@
 #include "compositor/vm_displays.hpp"
 #include "compositor/wlr_compat.hpp"
 #include "tests/support/fake_qemu.hpp"
+#include "tests/support/headless_input.hpp"
 #include "tests/support/in_process.hpp"
 
 namespace phyllome::test {
 namespace {
-
-wlr_input_device *add_device(Server &server, wlr_input_device_type type, const char *name)
-{
-    wlr_input_device *device = wlr_headless_add_input_device(server.backend(), type);
-    // The name is the identity the rules match (libinput's device name on a
-    // real PC); headless devices all start as "headless".
-    free(device->name);
-    device->name = strdup(name);
-    return device;
-}
 
 class Input : public ::testing::Test {
 protected:
@@ -60,13 +51,13 @@ protected:
                 displays_->assign();
         };
         session_ = std::make_unique<InProcessSession>(std::move(settings), [this](Server &server) {
-            left_keyboard_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keyboard");
-            right_keyboard_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Right keyboard");
-            left_keypad_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keypad");
-            left_mouse_ = add_device(server, WLR_INPUT_DEVICE_POINTER, "Left mouse");
-            left_touch_ = add_device(server, WLR_INPUT_DEVICE_TOUCH, "Left touchscreen");
-            left_pen_ = add_device(server, WLR_INPUT_DEVICE_TABLET_TOOL, "Left tablet");
-            stray_ = add_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Someone else's keyboard");
+            left_keyboard_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keyboard");
+            right_keyboard_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Right keyboard");
+            left_keypad_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keypad");
+            left_mouse_ = add_named_device(server, WLR_INPUT_DEVICE_POINTER, "Left mouse");
+            left_touch_ = add_named_device(server, WLR_INPUT_DEVICE_TOUCH, "Left touchscreen");
+            left_pen_ = add_named_device(server, WLR_INPUT_DEVICE_TABLET_TOOL, "Left tablet");
+            stray_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Someone else's keyboard");
             displays_ = std::make_unique<VmDisplays>(
                 server, [this]() -> const config::Config & { return config_; });
             input_ = std::make_unique<InputDevices>(server, config_);
@@ -96,43 +87,6 @@ protected:
         session_.reset();
         fake_a_.reset();
         fake_b_.reset();
-    }
-
-    void key(wlr_input_device *device, uint32_t code, bool pressed)
-    {
-        compat::KeyboardKeyEvent event{};
-        event.keycode = code;
-        event.update_state = true;
-        event.state = pressed ? WL_KEYBOARD_KEY_STATE_PRESSED : WL_KEYBOARD_KEY_STATE_RELEASED;
-        wlr_keyboard_notify_key(compat::keyboard_of(device), &event);
-    }
-
-    void tap(wlr_input_device *device, uint32_t code)
-    {
-        key(device, code, true);
-        key(device, code, false);
-    }
-
-    void click(wlr_input_device *device, uint32_t button)
-    {
-        for (const auto state : {WLR_BUTTON_PRESSED, WLR_BUTTON_RELEASED}) {
-            compat::PointerButtonEvent event{};
-            event.device = device;
-            event.button = button;
-            event.state = state;
-            wl_signal_emit(&compat::pointer_of(device)->events.button, &event);
-        }
-    }
-
-    // The pointer to a point of its output, as a tablet or the nested
-    // window's pointer puts it (0..1 of the output).
-    void warp(wlr_input_device *device, double x, double y)
-    {
-        compat::PointerMotionAbsoluteEvent event{};
-        event.device = device;
-        event.x = x;
-        event.y = y;
-        wl_signal_emit(&compat::pointer_of(device)->events.motion_absolute, &event);
     }
 
     void touch(wlr_input_device *device, const char *what, int32_t id, double x = 0, double y = 0)
