@@ -19,6 +19,9 @@ COUNTERS = {
     "Key": ["median_us", "p99_us", "sent", "recorded"],
     "MotionAbsolute": ["median_us", "p99_us", "sent", "recorded"],
     "ConfigReload": ["seats", "actions"],
+    "PresentCopy": ["median_us", "p99_us", "frames"],
+    "PresentCopySmall": ["median_us", "p99_us", "frames"],
+    "PresentMap": ["median_us", "p99_us", "frames"],
 }
 
 

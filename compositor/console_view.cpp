@@ -1,6 +1,7 @@
 #include "compositor/console_view.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "compositor/vm_buffer.hpp"
@@ -84,7 +85,7 @@ void ConsoleView::rebuild_node()
         counters.uploads++;
         counters.upload_bytes += uint64_t{frame.memory->stride()} * frame.memory->height();
     }
-    damaged_since_commit_ = true;
+    mark_damaged();
     place();
     if (!was_showing && on_showing_changed)
         on_showing_changed();
@@ -131,14 +132,23 @@ void ConsoleView::place()
     wlr_scene_buffer_set_transform(frame_node_, flipped ? WL_OUTPUT_TRANSFORM_FLIPPED_180
                                                         : WL_OUTPUT_TRANSFORM_NORMAL);
 
-    // Direct scan-out needs the frame to be the only node on the output:
-    // the letterbox goes when the frame covers it exactly.
+    show_letterbox_if_needed();
+    cursor_changed(console_);
+}
+
+void ConsoleView::show_letterbox_if_needed()
+{
+    // The letterbox goes when the frame covers the output exactly: a frame
+    // is then the only node, which direct scan-out needs, and the pixman
+    // renderer of wlroots 0.15 fills the whole rectangle again for every
+    // damaged region (an 8 MiB memset per frame at 1920x1080). Memory
+    // frames are always opaque (vmview/pixel_format.hpp); a DMA-BUF with
+    // alpha covering the output is scanned out as the guest made it.
+    const vmview::Rect &dest = placement_.dest;
     const bool covers =
         dest.x == 0 && dest.y == 0 && dest.width == output_width_ && dest.height == output_height_;
     wlr_scene_rect_set_size(letterbox_, output_width_, output_height_);
-    wlr_scene_node_set_enabled(&letterbox_->node,
-                               !(covers && frame.kind == vmview::Frame::Kind::DmaBuf));
-    cursor_changed(console_);
+    wlr_scene_node_set_enabled(&letterbox_->node, !covers);
 }
 
 bool ConsoleView::needs_cpu_scaling() const
@@ -167,8 +177,7 @@ void ConsoleView::show_scaled()
         showing_scaled_ = true;
     }
     wlr_scene_node_set_position(&frame_node_->node, dest.x, dest.y);
-    wlr_scene_rect_set_size(letterbox_, output_width_, output_height_);
-    wlr_scene_node_set_enabled(&letterbox_->node, true);
+    show_letterbox_if_needed();
     damage_output_dest({0, 0, dest.width, dest.height});
     cursor_changed(console_);
 }
@@ -243,7 +252,7 @@ void ConsoleView::frame_damaged(vmview::Console &, std::span<const vmview::Rect>
         // GLES2 textures copy CPU pixels: a new node uploads the frame
         // again, once per output frame however many updates came.
         upload_pending_ = true;
-        damaged_since_commit_ = true;
+        mark_damaged();
         wlr_output_schedule_frame(output_);
         return;
     }
@@ -255,6 +264,15 @@ void ConsoleView::frame_damaged(vmview::Console &, std::span<const vmview::Rect>
         else
             damage_output(rect);
     }
+    mark_damaged();
+}
+
+void ConsoleView::mark_damaged()
+{
+    // The first damage after a commit starts the latency clock: later
+    // messages before the next commit ride on the same output frame.
+    if (!damaged_since_commit_)
+        first_damage_ = std::chrono::steady_clock::now();
     damaged_since_commit_ = true;
 }
 
@@ -272,7 +290,15 @@ void ConsoleView::committing(wlr_buffer *buffer)
         console_.counters().direct_scanouts++;
     if (damaged_since_commit_) {
         damaged_since_commit_ = false;
-        console_.counters().frames_presented++;
+        auto &counters = console_.counters();
+        const auto latency = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::steady_clock::now() - first_damage_)
+                                 .count();
+        counters.present_latency_ns_last = static_cast<uint64_t>(latency);
+        counters.present_latency_ns_max =
+            std::max(counters.present_latency_ns_max, counters.present_latency_ns_last);
+        counters.present_latency_ns_total += counters.present_latency_ns_last;
+        counters.frames_presented++;
         console_.frame_presented();
     }
 }

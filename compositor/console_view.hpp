@@ -3,6 +3,7 @@
 // the guest's cursor as the output's cursor.
 #pragma once
 
+#include <chrono>
 #include <functional>
 
 #include "compositor/cpu_scaler.hpp"
@@ -46,6 +47,8 @@ public:
 
 private:
     void rebuild_node();
+    void mark_damaged();
+    void show_letterbox_if_needed();
     void place();
     void damage_output(const vmview::Rect &frame_rect);
     void damage_output_dest(const vmview::Rect &dest_rect);
@@ -69,6 +72,7 @@ private:
     const void *frame_source_ = nullptr; // the memory or DMA-BUF it wraps
     vmview::Placement placement_{};
     bool damaged_since_commit_ = false;
+    std::chrono::steady_clock::time_point first_damage_{};
 
     wlr_output_cursor *cursor_ = nullptr;
     // The image the output cursor shows (kept, so a new one is never

@@ -21,6 +21,9 @@ json counters_json(const vmview::FrameCounters &counters)
         {"direct_scanouts", counters.direct_scanouts},
         {"frames_presented", counters.frames_presented},
         {"frames_dropped", counters.frames_dropped},
+        {"present_latency_ns_last", counters.present_latency_ns_last},
+        {"present_latency_ns_max", counters.present_latency_ns_max},
+        {"present_latency_ns_total", counters.present_latency_ns_total},
     };
 }
 

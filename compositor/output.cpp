@@ -209,6 +209,12 @@ void Output::on_frame()
         return;
     if (console_view_)
         console_view_->before_frame();
+    // wlroots 0.15's scene commits a directly scanned-out buffer again on
+    // every frame event, damaged or not; on DRM each commit is a page flip
+    // whose completion is the next frame event, so a still guest would keep
+    // the session busy at the refresh rate. Nothing new: nothing committed.
+    if (!compat::scene_output_needs_frame(scene_output))
+        return;
     rendering_ = true;
     compat::scene_output_commit(scene_output);
     rendering_ = false;

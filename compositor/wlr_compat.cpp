@@ -87,6 +87,12 @@ bool scene_output_commit(wlr_scene_output *scene_output)
     return wlr_scene_output_commit(scene_output);
 }
 
+bool scene_output_needs_frame(wlr_scene_output *scene_output)
+{
+    return scene_output->output->needs_frame ||
+           pixman_region32_not_empty(&scene_output->damage->current);
+}
+
 void scene_attach_output_layout(wlr_scene *scene, wlr_output_layout *layout)
 {
     wlr_scene_attach_output_layout(scene, layout);

@@ -57,6 +57,11 @@ wlr_buffer *precommit_buffer(wlr_output *output, void *event_data);
 // 0.17: takes wlr_scene_output_state_options.
 bool scene_output_commit(wlr_scene_output *scene_output);
 
+// Whether the scene output has anything new to show: damage, or an output
+// that asked for a frame (a screen capture, a software cursor). 0.16: the
+// damage ring; 0.17: wlr_scene_output_needs_frame.
+bool scene_output_needs_frame(wlr_scene_output *scene_output);
+
 // 0.17: attach returns a wlr_scene_output_layout and each output is added to
 // it with wlr_scene_output_layout_add_output; in 0.15 the scene follows the
 // layout on its own.

@@ -1,5 +1,7 @@
 #include "control/format.hpp"
 
+#include <cstdint>
+#include <cstdio>
 #include <sstream>
 
 namespace phyllome::control {
@@ -57,6 +59,18 @@ std::string console_text(const json &console)
         << " rejected), " << text(counters, "pixel_bytes_copied") << " bytes copied, "
         << text(counters, "uploads") << " uploads, " << text(counters, "direct_scanouts")
         << " direct scanouts";
+    // The latency the session adds, mean and worst, in milliseconds.
+    const json &presented = member(counters, "frames_presented");
+    const json &total = member(counters, "present_latency_ns_total");
+    const json &max = member(counters, "present_latency_ns_max");
+    if (presented.is_number_unsigned() && presented.get<uint64_t>() > 0 &&
+        total.is_number_unsigned() && max.is_number_unsigned()) {
+        char latency[96];
+        std::snprintf(latency, sizeof latency, ", latency %.2f ms mean, %.2f ms max",
+                      static_cast<double>(total.get<uint64_t>()) / presented.get<uint64_t>() / 1e6,
+                      static_cast<double>(max.get<uint64_t>()) / 1e6);
+        out << latency;
+    }
     return out.str();
 }
 

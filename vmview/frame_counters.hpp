@@ -36,6 +36,14 @@ struct FrameCounters {
     // Guest frames replaced by a newer one before any output showed them;
     // counted by the compositor.
     std::uint64_t frames_dropped = 0;
+    // Latency the session adds: from the first frame message after a commit
+    // (the moment its handler ran) to the precommit of the output frame that
+    // shows it, rendering included. Last, largest and sum over the
+    // frames_presented frames (mean = total / frames_presented), in
+    // nanoseconds; counted by the compositor.
+    std::uint64_t present_latency_ns_last = 0;
+    std::uint64_t present_latency_ns_max = 0;
+    std::uint64_t present_latency_ns_total = 0;
 };
 
 } // namespace phyllome::vmview

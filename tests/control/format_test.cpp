@@ -17,7 +17,9 @@ TEST(Format, Status)
                                        "counters":{"frames_presented":7,"frames_dropped":1,
                                                    "messages":9,"messages_rejected":0,
                                                    "pixel_bytes_copied":0,"uploads":2,
-                                                   "direct_scanouts":0}}},
+                                                   "direct_scanouts":0,
+                                                   "present_latency_ns_total":7000000,
+                                                   "present_latency_ns_max":2500000}}},
                            {"name":"DP-2","width":800,"height":600,"console":null}],
                 "devices":["Kbd","Mouse"]},
                {"name":"right","vm":null,"state":null,"outputs":[],"devices":[]}],
@@ -27,6 +29,8 @@ TEST(Format, Status)
     EXPECT_NE(text.find("seat left: work (Running)"), std::string::npos) << text;
     EXPECT_NE(text.find("output DP-1 1920x1080: console 0 1024x768, 7 frames presented, 1 dropped"),
               std::string::npos)
+        << text;
+    EXPECT_NE(text.find("direct scanouts, latency 1.00 ms mean, 2.50 ms max\n"), std::string::npos)
         << text;
     EXPECT_NE(text.find("output DP-2 800x600: status card"), std::string::npos) << text;
     EXPECT_NE(text.find("devices: Kbd, Mouse"), std::string::npos) << text;

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "compositor/listener.hpp"
 #include "compositor/output.hpp"
 #include "compositor/status_card.hpp"
 #include "compositor/vm_displays.hpp"
@@ -387,6 +388,34 @@ TEST_P(Display, FullScreenDmabufIsScannedOutDirectly)
     EXPECT_EQ(differing_until(320, 240,
                               [](int x, int y) { return x < 8 && y < 8 ? 0xffffffu : 0x336699u; }),
               0);
+}
+
+// A guest that shows a still screen costs no output commits: wlroots 0.15
+// recommits a directly scanned-out buffer on every frame event, which on
+// DRM would be a page flip per refresh for as long as the screen is still.
+TEST_P(Display, StillFullScreenFrameCommitsNothing)
+{
+    wlr_output *output = session_->server().outputs().front()->wlr();
+    int frames = 0, commits = 0;
+    Listener frame, commit;
+    frame.connect(&output->events.frame, [&](void *) { ++frames; });
+    commit.connect(&output->events.commit, [&](void *) { ++commits; });
+    for (const char *scanout :
+         {"scanout 320 240 x8r8g8b8 336699", "scanout-dmabuf 320 240 XR24 336699"}) {
+        SCOPED_TRACE(scanout);
+        expect_ok(scanout);
+        ASSERT_EQ(differing_until(320, 240, [](int, int) { return 0x336699u; }), 0);
+        // Still: ten frame events of the output, and not one commit.
+        commits = 0;
+        const int until = frames + 10;
+        ASSERT_TRUE(session_->dispatch_until([&] { return frames >= until; }));
+        EXPECT_EQ(commits, 0) << "a still frame was committed again";
+        // A change is committed at once.
+        expect_ok(std::string(scanout).find("dmabuf") != std::string::npos
+                      ? "update-dmabuf 0 0 8 8 ffffff"
+                      : "update 0 0 8 8 x8r8g8b8 ffffff");
+        EXPECT_TRUE(session_->dispatch_until([&] { return commits > 0; }));
+    }
 }
 
 TEST_P(Display, MultiPlaneScanoutOnlyWhereQemuHasIt)
