@@ -164,6 +164,13 @@ void PresentCopySmall(benchmark::State &state)
                  "update 928 508 64 64 x8r8g8b8 {}");
 }
 
+// A guest smaller than the output: centred, black bars around it.
+void PresentCopyLetterboxed(benchmark::State &state)
+{
+    timed_frames(state, "7.2", "scanout 1280 720 x8r8g8b8 203040",
+                 "update 608 328 64 64 x8r8g8b8 {}");
+}
+
 // QEMU 9.2: the guest's memfd is shown where it is; UpdateMap only damages.
 void PresentMap(benchmark::State &state)
 {
@@ -173,6 +180,7 @@ void PresentMap(benchmark::State &state)
 
 BENCHMARK(PresentCopy)->UseManualTime()->Iterations(200);
 BENCHMARK(PresentCopySmall)->UseManualTime()->Iterations(200);
+BENCHMARK(PresentCopyLetterboxed)->UseManualTime()->Iterations(200);
 BENCHMARK(PresentMap)->UseManualTime()->Iterations(200);
 
 } // namespace

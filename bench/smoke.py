@@ -21,6 +21,7 @@ COUNTERS = {
     "ConfigReload": ["seats", "actions"],
     "PresentCopy": ["median_us", "p99_us", "frames"],
     "PresentCopySmall": ["median_us", "p99_us", "frames"],
+    "PresentCopyLetterboxed": ["median_us", "p99_us", "frames"],
     "PresentMap": ["median_us", "p99_us", "frames"],
 }
 

@@ -16,7 +16,8 @@ ConsoleView::ConsoleView(vmview::Console &console, wlr_output *output, wlr_scene
 {
     tree_ = wlr_scene_tree_create(compat::scene_tree_parent(parent));
     const float black[4] = {0.0f, 0.0f, 0.0f, 1.0f};
-    letterbox_ = compat::scene_rect_create(compat::scene_tree_parent(tree_), 0, 0, black);
+    for (wlr_scene_rect *&bar : letterbox_)
+        bar = compat::scene_rect_create(compat::scene_tree_parent(tree_), 0, 0, black);
     cursor_ = wlr_output_cursor_create(output_);
     console_.set_observer(this);
     rebuild_node();
@@ -72,7 +73,8 @@ void ConsoleView::rebuild_node()
         if (frame_node_)
             wlr_scene_node_destroy(&frame_node_->node);
         frame_node_ = nullptr;
-        wlr_scene_node_set_enabled(&letterbox_->node, false);
+        for (wlr_scene_rect *bar : letterbox_)
+            wlr_scene_node_set_enabled(&bar->node, false);
         if (was_showing && on_showing_changed)
             on_showing_changed();
         return;
@@ -132,23 +134,34 @@ void ConsoleView::place()
     wlr_scene_buffer_set_transform(frame_node_, flipped ? WL_OUTPUT_TRANSFORM_FLIPPED_180
                                                         : WL_OUTPUT_TRANSFORM_NORMAL);
 
-    show_letterbox_if_needed();
+    place_letterbox();
     cursor_changed(console_);
 }
 
-void ConsoleView::show_letterbox_if_needed()
+void ConsoleView::place_letterbox()
 {
-    // The letterbox goes when the frame covers the output exactly: a frame
-    // is then the only node, which direct scan-out needs, and the pixman
-    // renderer of wlroots 0.15 fills the whole rectangle again for every
-    // damaged region (an 8 MiB memset per frame at 1920x1080). Memory
-    // frames are always opaque (vmview/pixel_format.hpp); a DMA-BUF with
-    // alpha covering the output is scanned out as the guest made it.
+    // Black bars where the frame leaves the output uncovered, never under
+    // the frame: the pixman renderer of wlroots 0.15 fills a whole
+    // rectangle again for each damaged region it touches (an 8 MiB memset
+    // per frame for an output-sized one at 1920x1080), and a frame that
+    // covers the output must be its only node for direct scan-out.
     const vmview::Rect &dest = placement_.dest;
-    const bool covers =
-        dest.x == 0 && dest.y == 0 && dest.width == output_width_ && dest.height == output_height_;
-    wlr_scene_rect_set_size(letterbox_, output_width_, output_height_);
-    wlr_scene_node_set_enabled(&letterbox_->node, !covers);
+    const int right = dest.x + dest.width, bottom = dest.y + dest.height;
+    const wlr_box bars[4] = {
+        {0, 0, output_width_, dest.y},                       // above
+        {0, bottom, output_width_, output_height_ - bottom}, // below
+        {0, dest.y, dest.x, dest.height},                    // left
+        {right, dest.y, output_width_ - right, dest.height}, // right
+    };
+    for (std::size_t i = 0; i < letterbox_.size(); ++i) {
+        const wlr_box &bar = bars[i];
+        const bool shown = bar.width > 0 && bar.height > 0;
+        wlr_scene_node_set_enabled(&letterbox_[i]->node, shown);
+        if (!shown)
+            continue;
+        wlr_scene_node_set_position(&letterbox_[i]->node, bar.x, bar.y);
+        wlr_scene_rect_set_size(letterbox_[i], bar.width, bar.height);
+    }
 }
 
 bool ConsoleView::needs_cpu_scaling() const
@@ -177,7 +190,7 @@ void ConsoleView::show_scaled()
         showing_scaled_ = true;
     }
     wlr_scene_node_set_position(&frame_node_->node, dest.x, dest.y);
-    show_letterbox_if_needed();
+    place_letterbox();
     damage_output_dest({0, 0, dest.width, dest.height});
     cursor_changed(console_);
 }

@@ -3,6 +3,7 @@
 // the guest's cursor as the output's cursor.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <functional>
 
@@ -48,7 +49,7 @@ public:
 private:
     void rebuild_node();
     void mark_damaged();
-    void show_letterbox_if_needed();
+    void place_letterbox();
     void place();
     void damage_output(const vmview::Rect &frame_rect);
     void damage_output_dest(const vmview::Rect &dest_rect);
@@ -66,7 +67,9 @@ private:
     const bool pixman_renderer_;
     int output_width_ = 0, output_height_ = 0;
 
-    wlr_scene_rect *letterbox_ = nullptr; // black around a frame that does not fill the output
+    // Black bars (above, below, left, right) around a frame that does not
+    // fill the output.
+    std::array<wlr_scene_rect *, 4> letterbox_{};
     wlr_scene_buffer *frame_node_ = nullptr;
     wlr_buffer *frame_buffer_ = nullptr; // our producer reference
     const void *frame_source_ = nullptr; // the memory or DMA-BUF it wraps
