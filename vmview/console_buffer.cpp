@@ -146,9 +146,7 @@ bool ConsoleBuffer::scanout(std::uint32_t width, std::uint32_t height, std::uint
         reallocate(width, height, fmt.shadow_drm_format);
     }
     Surface &s = *surface_;
-    for (std::uint32_t y = 0; y < height; ++y) {
-        copy_row(fmt, data.data() + std::size_t{y} * stride, s.row(y), width);
-    }
+    copy_rows(fmt, data.data(), stride, s.row(0), s.stride, width, height);
     counters_.pixel_bytes_copied += std::uint64_t{width} * height * kShadowBytesPerPixel;
     pixman_format_ = pixman_format;
     shown_width_ = width;
@@ -197,9 +195,7 @@ bool ConsoleBuffer::update(std::int32_t x, std::int32_t y, std::int32_t width, s
 
     Surface &s = *surface_;
     const std::size_t dst_x = std::size_t{ux} * kShadowBytesPerPixel;
-    for (std::uint32_t row = 0; row < uh; ++row) {
-        copy_row(fmt, data.data() + std::size_t{row} * stride, s.row(uy + row) + dst_x, uw);
-    }
+    copy_rows(fmt, data.data(), stride, s.row(uy) + dst_x, s.stride, uw, uh);
     counters_.pixel_bytes_copied += std::uint64_t{uw} * uh * kShadowBytesPerPixel;
     add_damage(rect(ux, uy, uw, uh));
     ++counters_.messages;

@@ -12,6 +12,7 @@
 // by keeping their 8 high bits.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -43,6 +44,11 @@ inline constexpr std::uint32_t kShadowBytesPerPixel = 4;
 // dst width * 4; no alignment is required of either.
 void copy_row(const PixelFormat &fmt, const std::uint8_t *src, std::uint8_t *dst,
               std::uint32_t width);
+
+// copy_row for `rows` rows, each `src_stride` and `dst_stride` bytes after
+// the one before.
+void copy_rows(const PixelFormat &fmt, const std::uint8_t *src, std::size_t src_stride,
+               std::uint8_t *dst, std::size_t dst_stride, std::uint32_t width, std::uint32_t rows);
 
 // Writes one pixel of colour rgb (0xRRGGBB) in fmt, as QEMU would send it:
 // channels narrower than 8 bits keep their high bits, 10-bit channels

@@ -188,6 +188,33 @@ TEST(PixelFormat, StoredFormatsAreCopiedByteForByte)
     }
 }
 
+// copy_rows gives what copy_row gives row by row, whether the rows are one
+// block on both sides (a single copy) or not, and writes nothing between the
+// destination's rows.
+TEST(PixelFormat, CopyRowsMatchesRowByRow)
+{
+    constexpr std::uint32_t kWidth = 5, kRows = 3;
+    std::vector<std::uint8_t> src(64 * kRows);
+    for (std::size_t i = 0; i < src.size(); ++i)
+        src[i] = static_cast<std::uint8_t>(i * 13 + 7);
+    for (const PixelFormat &f : all_pixel_formats()) {
+        const std::size_t packed_src = std::size_t{kWidth} * f.bytes_per_pixel;
+        const std::size_t packed_dst = std::size_t{kWidth} * kShadowBytesPerPixel;
+        for (const std::size_t src_stride : {packed_src, packed_src + 12})
+            for (const std::size_t dst_stride : {packed_dst, packed_dst + 8}) {
+                SCOPED_TRACE(std::string(f.name) + " src stride " + std::to_string(src_stride) +
+                             " dst stride " + std::to_string(dst_stride));
+                std::vector<std::uint8_t> expected(dst_stride * kRows, 0xee);
+                std::vector<std::uint8_t> got(dst_stride * kRows, 0xee);
+                for (std::uint32_t row = 0; row < kRows; ++row)
+                    copy_row(f, src.data() + row * src_stride, expected.data() + row * dst_stride,
+                             kWidth);
+                copy_rows(f, src.data(), src_stride, got.data(), dst_stride, kWidth, kRows);
+                EXPECT_EQ(got, expected);
+            }
+    }
+}
+
 TEST(PixelFormat, ConvertedPixelsHaveOpaquePadding)
 {
     for (const PixelFormat &f : all_pixel_formats()) {
