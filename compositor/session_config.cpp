@@ -74,7 +74,7 @@ SessionConfig::Reload SessionConfig::reload()
     Reload outcome;
     if (!path_)
         return outcome;
-    config::LoadResult result = config::load_config(*path_);
+    config::LoadResult result = config::load_config(*path_, config::EmptyFile::IsError);
     if (!result.ok()) {
         outcome.errors = std::move(result.errors);
         return outcome;

@@ -43,11 +43,16 @@ std::string read_file(const fs::path &path, int &error, bool &too_large)
     error = 0;
     too_large = false;
     std::string text;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    // Non-blocking open: a FIFO put in the file's place (no writer) would
+    // otherwise hold the session's loop for good. Reads block again after,
+    // for a pipe that is still being written (--config <(...)).
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         error = errno;
         return text;
     }
+    if (const int flags = ::fcntl(fd, F_GETFL); flags >= 0)
+        ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
     struct stat st {};
     if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         ::close(fd);
@@ -88,7 +93,7 @@ std::optional<fs::path> find_config_path(const char *cli_path, const fs::path &s
     return std::nullopt;
 }
 
-LoadResult load_config(const fs::path &path)
+LoadResult load_config(const fs::path &path, EmptyFile empty)
 {
     const std::string label = path.string();
     auto fail = [&](std::string message) {
@@ -109,6 +114,8 @@ LoadResult load_config(const fs::path &path)
     if (error) {
         return fail("cannot read the configuration: " + std::generic_category().message(error));
     }
+    if (empty == EmptyFile::IsError && text.find_first_not_of(" \t\r\n") == std::string::npos)
+        return fail("the file is empty");
     return parse_config(text, label);
 }
 

@@ -42,9 +42,16 @@ inline constexpr std::size_t kMaxConfigBytes = 1u << 20;
 // diagnostics. Never throws on bad input (std::bad_alloc aside).
 LoadResult parse_config(std::string_view text, std::string path_for_messages);
 
+// What an empty file (nothing but white space) means: the default
+// configuration (at start), or an error (on reload: a file emptied by
+// accident or caught mid-save must not take every seat's VM away).
+enum class EmptyFile { IsDefault, IsError };
+
 // Reads and validates a file. A file that cannot be read (missing,
-// unreadable, a directory, too large) gives one diagnostic with line 0.
-LoadResult load_config(const std::filesystem::path &path);
+// unreadable, a directory, too large), or an empty one with
+// EmptyFile::IsError, gives one diagnostic with line 0. A FIFO with no
+// writer reads as empty; opening one never blocks.
+LoadResult load_config(const std::filesystem::path &path, EmptyFile empty = EmptyFile::IsDefault);
 
 // --check-config: exit status 0 and "PATH: ok: SUMMARY" on out when valid,
 // 1 and one "PATH:LINE:COL: error: MESSAGE" line per problem on err.

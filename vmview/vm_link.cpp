@@ -70,7 +70,9 @@ std::string VmLink::describe() const
     case State::Connecting:
         return "Connecting to libvirt";
     case State::Unreachable:
-        return "libvirt unreachable (" + connection_.uri() + ")";
+        // Why, too: a daemon that is down, a socket refused, a lost link.
+        return "libvirt unreachable (" + connection_.uri() + ")" +
+               (error_.empty() ? "" : ": " + error_);
     case State::Undefined:
         return "Not defined in libvirt (" + connection_.uri() + ")";
     case State::ShutOff:

@@ -1,6 +1,7 @@
 // Where the file is looked up, reading it, and --check-config's output.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -185,6 +186,26 @@ TEST_F(LoadConfig, TooLargeAndEmptyPath)
     result = load_config("");
     ASSERT_EQ(result.errors.size(), 1u);
     EXPECT_THAT(result.errors[0].message, ::testing::HasSubstr("empty path"));
+}
+
+TEST_F(LoadConfig, EmptyFileIsTheDefaultOrAnErrorAsAsked)
+{
+    const fs::path path = write("s.toml", " \n\t\n");
+    EXPECT_TRUE(load_config(path).ok());
+    const LoadResult result = load_config(path, EmptyFile::IsError);
+    ASSERT_EQ(result.errors.size(), 1u);
+    EXPECT_EQ(result.errors[0].message, "the file is empty");
+    // A comment is content: the default, on purpose.
+    EXPECT_TRUE(load_config(write("c.toml", "# nothing yet\n"), EmptyFile::IsError).ok());
+}
+
+TEST_F(LoadConfig, FifoWithoutAWriterDoesNotBlock)
+{
+    const fs::path path = dir_ / "fifo.toml";
+    ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+    const LoadResult result = load_config(path, EmptyFile::IsError); // returns: nobody writes
+    ASSERT_EQ(result.errors.size(), 1u);
+    EXPECT_EQ(result.errors[0].message, "the file is empty");
 }
 
 using CheckConfig = TempDirTest;

@@ -95,6 +95,24 @@ protected:
         return image && image->at(160, 120) == colour;
     }
 
+    // The output shows its status card (no VM frame).
+    bool shows_card(const std::string &output)
+    {
+        auto image = session_->capture_until(
+            output, [&](const Image &i) { return i.at(1, 1) == kBackgroundColor; });
+        return image && image->at(1, 1) == kBackgroundColor;
+    }
+
+    // Seat b's QEMU draws a frame of `colour`; the session must show it.
+    void expect_seat_b_presents(uint32_t colour)
+    {
+        std::ostringstream update;
+        update << "update 0 0 64 48 x8r8g8b8 " << std::hex << std::setw(6) << std::setfill('0')
+               << colour;
+        ASSERT_EQ(fake_b_->command(*session_, update.str()), "ok");
+        EXPECT_TRUE(shows("HEADLESS-2", colour)) << "seat b stopped presenting its VM";
+    }
+
     config::Config config_;
     std::unique_ptr<FakeQemu> fake_a_, fake_b_;
     std::unique_ptr<InProcessSession> session_;
@@ -145,6 +163,75 @@ TEST_F(Faults, FrozenQemuDoesNotHoldUpTheSessionOrTheOtherSeat)
         session_->dispatch_until([&] { return (pending = fake_a_->poll_line()).has_value(); }));
     EXPECT_EQ(pending->rfind("ok", 0), 0u) << *pending; // the update-dmabuf's acknowledgement
     ASSERT_EQ(fake_a_->command(*session_, "scanout 64 48 x8r8g8b8 abcdef"), "ok");
+    EXPECT_TRUE(shows("HEADLESS-1", 0xabcdef));
+}
+
+TEST_F(Faults, QemuKilledWhileItStreamsFrames)
+{
+    // QEMU a sends frames back to back, not waiting for the session.
+    for (int i = 0; i < 500; ++i) {
+        std::ostringstream update;
+        update << "update 0 0 64 48 x8r8g8b8 " << std::hex << std::setw(6) << std::setfill('0')
+               << (0x000100 * static_cast<unsigned>(i % 256) + 0x30);
+        fake_a_->send(update.str());
+    }
+    // Mid-stream (the first frames answered, hundreds still coming), QEMU
+    // is killed: a crash, or the OOM killer.
+    int answered = 0;
+    ASSERT_TRUE(session_->dispatch_until([&] {
+        while (fake_a_->poll_line())
+            ++answered;
+        return answered >= 10;
+    }));
+    ASSERT_LT(answered, 500);
+    ASSERT_EQ(kill(fake_a_->pid(), SIGKILL), 0);
+
+    // Seat a shows its status card, saying what happened.
+    ASSERT_TRUE(session_->dispatch_until([&] {
+        return displays_->state_of("a") == "Display disconnected";
+    })) << displays_->state_of("a");
+    EXPECT_TRUE(shows_card("HEADLESS-1"));
+    // Seat b never noticed.
+    expect_seat_b_presents(0x102030);
+    expect_seat_b_presents(0x203040);
+    tap(keyboard_a_, KEY_A); // keys for a VM with no display: dropped
+    tap(keyboard_b_, KEY_B);
+    std::string events;
+    for (int i = 0; i < 50 && events.find("key-release:48") == std::string::npos; ++i)
+        events += fake_b_->command(*session_, "events") + " ";
+    EXPECT_NE(events.find("key-press:48 key-release:48"), std::string::npos) << events;
+    EXPECT_EQ(events.find(":30"), std::string::npos) << events;
+
+    // QEMU a again (libvirt hands the display over once it runs): shown.
+    fake_a_ = std::make_unique<FakeQemu>("9.2");
+    displays_->attach("a", vmview::UniqueFd(fake_a_->take_client_fd()));
+    ASSERT_EQ(fake_a_->command(*session_, "wait-listener").rfind("ok", 0), 0u);
+    ASSERT_EQ(fake_a_->command(*session_, "scanout 64 48 x8r8g8b8 abcdef"), "ok");
+    EXPECT_TRUE(shows("HEADLESS-1", 0xabcdef));
+    EXPECT_TRUE(shows("HEADLESS-2", 0x203040));
+}
+
+TEST_F(Faults, DmabufShorterThanItsDeclaredSizeIsRefused)
+{
+    const uint64_t rejected =
+        displays_->client("a")->consoles().front()->counters().messages_rejected;
+    // 64x48 XR24 with a 256-byte stride needs 12288 bytes; the fd has 100.
+    const std::string answer = fake_a_->command(*session_, "bad-dmabuf 64 48 256 XR24 100");
+    EXPECT_EQ(answer.rfind("error org.qemu.Display1.Error.Invalid", 0), 0u) << answer;
+    EXPECT_EQ(displays_->client("a")->consoles().front()->counters().messages_rejected,
+              rejected + 1);
+    // A shorter one still, an empty one, and one short by a single byte.
+    for (const char *line : {"bad-dmabuf 64 48 256 XR24 0", "bad-dmabuf 64 48 256 XR24 12287",
+                             "bad-dmabuf 16384 16384 65536 XR24 4096"}) {
+        const std::string refused = fake_a_->command(*session_, line);
+        EXPECT_EQ(refused.rfind("error org.qemu.Display1.Error.Invalid", 0), 0u)
+            << line << " -> " << refused;
+    }
+    // Seat a keeps its last frame, seat b goes on, and QEMU a's next good
+    // DMA-BUF is shown.
+    EXPECT_TRUE(shows("HEADLESS-1", kColourA));
+    expect_seat_b_presents(0x102030);
+    ASSERT_EQ(fake_a_->command(*session_, "scanout-dmabuf 64 48 XR24 abcdef"), "ok");
     EXPECT_TRUE(shows("HEADLESS-1", 0xabcdef));
 }
 

@@ -437,6 +437,47 @@ TEST_F(Input, UnpluggedKeyboardReleasesWhatItHeld)
     EXPECT_NE(received(*fake_a_, "key-release:30").find("key-release:30"), std::string::npos);
 }
 
+TEST_F(Input, UnpluggedWhileKeysAndButtonsAreHeldReleasesThemAll)
+{
+    // Shift+A+B held on the keyboard, left and right held on the mouse:
+    // then both are pulled out.
+    for (uint32_t code : {KEY_LEFTSHIFT, KEY_A, KEY_B})
+        key(left_keyboard_, code, true);
+    button(left_mouse_, BTN_LEFT, true);
+    button(left_mouse_, BTN_RIGHT, true);
+    const std::string pressed = received(*fake_a_, "button-press:2");
+    EXPECT_EQ(pressed, "key-press:42 key-press:30 key-press:48 button-press:0 button-press:2 ")
+        << pressed;
+    wlr_input_device_destroy(left_keyboard_);
+    left_keyboard_ = nullptr;
+    wlr_input_device_destroy(left_mouse_);
+    left_mouse_ = nullptr;
+
+    // VM a is told each of them is up, once; nothing reaches VM b.
+    std::string released;
+    const std::vector<std::string> wanted = {"key-release:42", "key-release:30", "key-release:48",
+                                             "button-release:0", "button-release:2"};
+    for (int i = 0; i < 10; ++i) {
+        released += received(*fake_a_, "release");
+        if (std::all_of(wanted.begin(), wanted.end(), [&](const std::string &w) {
+                return released.find(w) != std::string::npos;
+            }))
+            break;
+    }
+    for (const std::string &w : wanted) {
+        EXPECT_NE(released.find(w), std::string::npos) << w << " missing: " << released;
+        EXPECT_EQ(released.find(w), released.rfind(w)) << w << " twice: " << released;
+    }
+    EXPECT_EQ(released.find("press:"), std::string::npos) << released;
+    EXPECT_EQ(received(*fake_b_), "");
+
+    // The seat's other keyboard and the other seat type as before.
+    tap(left_keypad_, KEY_C);
+    tap(right_keyboard_, KEY_D);
+    EXPECT_EQ(received(*fake_a_, "key-release:46"), "key-press:46 key-release:46 ");
+    EXPECT_EQ(received(*fake_b_, "key-release:32"), "key-press:32 key-release:32 ");
+}
+
 TEST_F(Input, GuestTurningAbsoluteGetsTheSeatsCursorPosition)
 {
     // The guest starts relative (a PS/2 mouse), then its tablet driver

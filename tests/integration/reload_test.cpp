@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -47,9 +49,14 @@ protected:
         path_ = dir_ + "/session.toml";
         write_file(path_, session_file("work"));
         notify_ = std::make_unique<NotifySocket>(dir_ + "/notify");
+        start_session();
+    }
+    void start_session(const std::vector<std::string> &run_under = {})
+    {
+        session_.reset();
         session_ = std::make_unique<SessionProcess>(
             std::vector<std::string>{"--config", path_, "--headless", "640x480,640x480"},
-            EnvChanges{{"NOTIFY_SOCKET", notify_->path()}});
+            EnvChanges{{"NOTIFY_SOCKET", notify_->path()}}, std::vector<int>{}, run_under);
         ASSERT_TRUE(session_->wait_ready()) << session_->log();
     }
     void TearDown() override
@@ -68,6 +75,36 @@ protected:
                     m.find("STATUS=Session file invalid") != std::string::npos);
         });
         return message.value_or("(no reload reported)");
+    }
+
+    // Waits for a reload that applied the file (refused ones before it are
+    // passed over); its status line.
+    std::string wait_applied()
+    {
+        auto message = notify_->wait_for([](const std::string &m) {
+            return m.find("READY=1") != std::string::npos &&
+                   m.find("STATUS=Reloaded") != std::string::npos;
+        });
+        return message.value_or("(no applied reload reported)");
+    }
+
+    // Waits for a refused reload whose status line names the file and
+    // holds `reason`; the session's log must have a line saying the same.
+    void expect_refused(const std::string &reason)
+    {
+        const std::string status = "STATUS=Session file invalid, keeping the last valid one: ";
+        auto message = notify_->wait_for([&](const std::string &m) {
+            return m.find(status + path_) != std::string::npos &&
+                   m.find(reason) != std::string::npos;
+        });
+        ASSERT_TRUE(message) << "no refused reload saying \"" << reason << "\"\n"
+                             << session_->log();
+        std::istringstream log(session_->log());
+        bool logged = false;
+        for (std::string line; std::getline(log, line);)
+            logged = logged || (line.find(path_) != std::string::npos &&
+                                line.find(reason) != std::string::npos);
+        EXPECT_TRUE(logged) << "the log does not say \"" << reason << "\":\n" << session_->log();
     }
 
     // The output shows exactly the card the session file gives it: the card
@@ -161,6 +198,89 @@ TEST_F(Reload, DeletedFileChangesNothing)
     ASSERT_EQ(unlink(path_.c_str()), 0);
     EXPECT_NE(wait_reload_status().find("Session file invalid"), std::string::npos);
     expect_card("HEADLESS-1", session_file("work"), "work");
+}
+
+TEST_F(Reload, EmptiedFileChangesNothing)
+{
+    // `: > session.toml`, or an editor caught between truncating and
+    // writing: not the default configuration, which would take both seats'
+    // VMs away.
+    write_file(path_, "");
+    expect_refused("the file is empty");
+    expect_card("HEADLESS-1", session_file("work"), "work");
+    expect_card("HEADLESS-2", session_file("work"), "games");
+
+    write_file(path_, session_file("games"));
+    EXPECT_NE(wait_applied().find("Reloaded"), std::string::npos);
+    expect_card("HEADLESS-1", session_file("games"), "games");
+}
+
+TEST_F(Reload, HalfWrittenFileChangesNothing)
+{
+    // The new file cut off in the middle of a string, as a full disk or a
+    // crashed editor leaves it.
+    const std::string content = session_file("games");
+    write_file(path_, content.substr(0, content.find("\"games\"\noutputs") + 3));
+    expect_refused(": error: "); // its line and column
+    expect_card("HEADLESS-1", session_file("work"), "work");
+
+    write_file(path_, content);
+    EXPECT_NE(wait_applied().find("Reloaded"), std::string::npos);
+    expect_card("HEADLESS-1", session_file("games"), "games");
+}
+
+TEST_F(Reload, UnreadableFileChangesNothing)
+{
+    if (getuid() == 0) {
+        // Root reads a mode 000 file anyway (CAP_DAC_OVERRIDE): run the
+        // session without the capabilities that bypass file modes, as any
+        // user's session runs.
+        const std::string setpriv = required_env("SETPRIV");
+        if (setpriv.empty())
+            GTEST_SKIP() << "as root, needs setpriv (util-linux) to drop CAP_DAC_OVERRIDE";
+        start_session({setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--"});
+    }
+    ASSERT_EQ(chmod(path_.c_str(), 0), 0);
+    expect_refused("cannot read the configuration: Permission denied");
+    expect_card("HEADLESS-1", session_file("work"), "work");
+    expect_card("HEADLESS-2", session_file("work"), "games");
+
+    // Readable again, with new content: picked up.
+    write_file(path_ + ".new", session_file("games"));
+    ASSERT_EQ(rename((path_ + ".new").c_str(), path_.c_str()), 0);
+    EXPECT_NE(wait_applied().find("Reloaded"), std::string::npos);
+    expect_card("HEADLESS-1", session_file("games"), "games");
+}
+
+TEST_F(Reload, FileReplacedByADirectoryChangesNothing)
+{
+    // A read that fails whoever runs the session, root included.
+    ASSERT_EQ(unlink(path_.c_str()), 0);
+    ASSERT_EQ(mkdir(path_.c_str(), 0700), 0);
+    expect_refused("cannot read the configuration: Is a directory");
+    expect_card("HEADLESS-1", session_file("work"), "work");
+    expect_card("HEADLESS-2", session_file("work"), "games");
+
+    ASSERT_EQ(rmdir(path_.c_str()), 0);
+    write_file(path_, session_file("games"));
+    EXPECT_NE(wait_applied().find("Reloaded"), std::string::npos);
+    expect_card("HEADLESS-1", session_file("games"), "games");
+}
+
+TEST_F(Reload, FileReplacedByAFifoDoesNotHoldTheSession)
+{
+    // Nobody ever writes to it: opening it must not block the session's
+    // loop (it did: every seat froze).
+    ASSERT_EQ(unlink(path_.c_str()), 0);
+    ASSERT_EQ(mkfifo(path_.c_str(), 0600), 0);
+    expect_refused("the file is empty");
+    expect_card("HEADLESS-1", session_file("work"), "work");
+    expect_card("HEADLESS-2", session_file("work"), "games");
+
+    ASSERT_EQ(unlink(path_.c_str()), 0);
+    write_file(path_, session_file("games"));
+    EXPECT_NE(wait_applied().find("Reloaded"), std::string::npos);
+    expect_card("HEADLESS-1", session_file("games"), "games");
 }
 
 TEST_F(Reload, SighupRereadsTheFile)

@@ -16,7 +16,7 @@
 namespace phyllome::test {
 
 SessionProcess::SessionProcess(const std::vector<std::string> &args, EnvChanges env,
-                               std::vector<int> inherit)
+                               std::vector<int> inherit, const std::vector<std::string> &run_under)
 {
     std::string dir_template =
         (std::filesystem::temp_directory_path() / "phyllome-test-XXXXXX").string();
@@ -29,8 +29,9 @@ SessionProcess::SessionProcess(const std::vector<std::string> &args, EnvChanges 
         throw std::runtime_error("pipe failed");
     ready_fd_ = fds[0];
 
-    std::vector<std::string> argv = {required_env("PHYLLOME_SESSION"), "--ready-fd",
-                                     std::to_string(fds[1])};
+    std::vector<std::string> argv = run_under;
+    argv.insert(argv.end(),
+                {required_env("PHYLLOME_SESSION"), "--ready-fd", std::to_string(fds[1])});
     argv.insert(argv.end(), args.begin(), args.end());
 
     // Only what the test asks for: no parent desktop, the pixman renderer.

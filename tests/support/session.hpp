@@ -16,9 +16,11 @@ namespace phyllome::test {
 class SessionProcess {
 public:
     // Starts `phyllome-session --ready-fd N` plus `args`; `inherit` are fds
-    // the session keeps under the same numbers (for --vm-fd).
+    // the session keeps under the same numbers (for --vm-fd); `run_under`,
+    // if given, is a command the session is run by (`setpriv ...`).
     explicit SessionProcess(const std::vector<std::string> &args, EnvChanges env = {},
-                            std::vector<int> inherit = {});
+                            std::vector<int> inherit = {},
+                            const std::vector<std::string> &run_under = {});
     ~SessionProcess();
     SessionProcess(const SessionProcess &) = delete;
     SessionProcess &operator=(const SessionProcess &) = delete;
