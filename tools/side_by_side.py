@@ -28,8 +28,8 @@ import argparse
 import contextlib
 import json
 import os
-import pwd
 import grp
+import pwd
 import re
 import select
 import shutil
@@ -262,8 +262,8 @@ class Serial:
                          f"no \"frames N\" line from the guest in {timeout:.0f} s")
 
     def _animate_failed(self):
-        return next((l for l in self.lines if l.startswith("animate:")
-                     and "frames per second" not in l), None)
+        return next((line for line in self.lines if line.startswith("animate:")
+                     and "frames per second" not in line), None)
 
     def tail(self, n=5):
         with self.cond:
@@ -321,9 +321,9 @@ class Qmp:
 
 
 class Guest:
-    """One boot of the test guest, with its serial port and QMP monitor
-    connected to sockets of ours. `start` runs the command line: QEMU
-    itself, or a compositor that runs it."""
+    """One boot of the test guest, its serial port and QMP monitor connected
+    to sockets of ours. Whoever runs `argv` (QEMU itself, or a compositor
+    that runs it) is the caller's; `close` asks QEMU to quit."""
 
     def __init__(self, bench, work, display_args):
         self.serial_listener = Listener(work / "serial.sock", bench.runner)
@@ -353,10 +353,17 @@ class Guest:
         self.qmp = Qmp(qmp_conn)
         self.serial = Serial(self.serial_listener.accept(60, process))
 
-    def quit(self):
+    def close(self):
         if self.qmp:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Failed, OSError):
                 self.qmp.execute("quit")
+            self.qmp.conn.close()
+        if self.serial:
+            with contextlib.suppress(OSError):
+                self.serial.conn.shutdown(socket.SHUT_RDWR)
+            self.serial.conn.close()
+        self.serial_listener.sock.close()
+        self.qmp_listener.sock.close()
 
 
 class Processes:
@@ -555,7 +562,7 @@ class Bench:
             return figures
         finally:
             if guest:
-                guest.quit()
+                guest.close()
             procs.stop_all()
             shutil.rmtree(work, ignore_errors=True)
             shutil.rmtree(qemu_work, ignore_errors=True)
@@ -575,7 +582,7 @@ class Bench:
         try:
             spice = work / "spice.sock"
             guest = Guest(self, work, ["-display", "none", "-spice",
-                                           f"unix=on,addr={spice},disable-ticketing=on"])
+                                       f"unix=on,addr={spice},disable-ticketing=on"])
             qemu = procs.start(guest.argv, work / "qemu.log", **self.runner.kwargs)
             guest.connect(qemu)
             cage = procs.start(["cage", "--", "remote-viewer", "--kiosk",
@@ -595,7 +602,7 @@ class Bench:
             return figures
         finally:
             if guest:
-                guest.quit()
+                guest.close()
             procs.stop_all()
             shutil.rmtree(work, ignore_errors=True)
 
@@ -616,7 +623,7 @@ class Bench:
             return figures
         finally:
             if guest:
-                guest.quit()
+                guest.close()
             procs.stop_all()
             shutil.rmtree(work, ignore_errors=True)
 
@@ -770,6 +777,10 @@ def section(results):
             shares.append(f"{name}: " + ", ".join(f"`{p}` {v:.2f}" for p, v in by_process.items()))
     out.append("Display processes seen (`/proc/PID/comm`), CPU s per 1000 frames each: "
                + "; ".join(shares) + ".")
+    spice = [r["spice_channels"] for r in configs.get(VIEWER, []) if "spice_channels" in r]
+    if spice:
+        out.append(f"remote-viewer's SPICE channels open at the end of each window "
+                   f"(QMP `query-spice`): {', '.join(map(str, spice))}.")
     out.append("")
     out.append("For the session, messages are every D-Bus message QEMU sent its console in the "
                "window (the console's `messages` counter); where they are as few as the frames "
