@@ -699,8 +699,9 @@ def section(results):
         f"square sliding across its 1024x768 VESA framebuffer at {results['fps']} frames per "
         f"second and prints \"frames N\" on its serial port every 60 frames. It is booted "
         f"afresh for each configuration, the same kernel command line every time; the "
-        f"{len(configs)} configurations run one after the other, {rounds} round(s) interleaved. "
-        f"Each window lasts about {results['seconds']} s and opens and closes on a \"frames N\" "
+        f"{len(configs)} configurations run one after the other, "
+        f"{'once' if rounds == 1 else f'in {rounds} interleaved rounds'}. "
+        f"Each window lasts about {results['seconds']:g} s and opens and closes on a \"frames N\" "
         f"line, so the guest frames produced in it are exact. CPU is utime + stime from "
         f"`/proc` (every thread; waited-for children included): **display processes** are the "
         f"session, or cage with every child of it but QEMU; **QEMU display threads** are "
@@ -717,7 +718,9 @@ def section(results):
                "open (QMP event `SPICE_INITIALIZED`) before the window.")
     out.append("- **cage + QEMU GTK**: cage running QEMU itself with `-display gtk,full-screen=on,zoom-to-fit=on` "
                "(GDK_BACKEND=wayland); here the viewer is QEMU, so its display cost is only in "
-               "the second CPU column.")
+               "the second CPU column. It stretches the guest over the whole output, where the "
+               "session (`scaling = \"fit\"`, the default) and remote-viewer keep its aspect "
+               "(960x720 at 1280x720).")
     out.append(f"- cage's output is the size wlroots 0.15's headless backend gives it "
                f"({CAGE_SIZE_EXPECTED}; cage cannot change it), so the session is measured at "
                f"that size too, for a like-for-like ratio, and at {SESSION_SIZE}.")
@@ -782,11 +785,13 @@ def section(results):
         out.append(f"remote-viewer's SPICE channels open at the end of each window "
                    f"(QMP `query-spice`): {', '.join(map(str, spice))}.")
     out.append("")
-    out.append("For the session, messages are every D-Bus message QEMU sent its console in the "
-               "window (the console's `messages` counter); where they are as few as the frames "
-               "presented, frames were merged before they reached the session: QEMU reads the "
-               "VGA memory on its display refresh timer (every 30 ms by default), so guest "
-               "frames drawn within one period reach the session as one update.")
+    out.append("For the session, messages are the D-Bus messages QEMU sent its console in the "
+               "window (the console's `messages` counter). QEMU reads the VGA memory on its "
+               "display refresh timer (every 30 ms by default) and sends an update for each "
+               "period in which the guest wrote to it, not one per guest frame: a frame caught "
+               "half drawn goes out in two updates, two frames in one period in one, so both "
+               "ratios may be a little off 1 either way. Frames presented equal to messages "
+               "received means the session showed every update QEMU sent.")
     out.append("")
     if rounds > 1:
         out.append(f"Figures are min / **median** / max over the {rounds} rounds; ratios divide "
@@ -827,7 +832,8 @@ def section(results):
     out.append("cage's headless output, as `grim` reads it back, held only the latest frame's "
                "damaged region over the client's first paint (the rest stayed as it was, e.g. "
                "remote-viewer's \"Connecting to graphic server\" screen, although remote-viewer "
-               "had laid out its 960x720 display); wlroots logs \"Basic output test failed\" on "
+               "had laid out its 960x720 display, or QEMU's \"Guest has not initialized the "
+               "display (yet)\"); wlroots logs \"Basic output test failed\" on "
                "the frames a screenshot asks for. Seen when this benchmark was written (keep the "
                "pictures with `tools/side_by_side.py --screenshots DIR`); cage then composes "
                "each frame's damage only, no more work than a correct compositor would do, so "
