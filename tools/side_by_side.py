@@ -651,6 +651,8 @@ def run(build, seconds=60, rounds=3, fps=30, screenshots=None):
     results = {"seconds": seconds, "rounds": rounds, "fps": fps, "configurations": {},
                "versions": versions()}
     workdir = Path(tempfile.mkdtemp(prefix="phyllome-side-by-side-"))
+    # SIGTERM unwinds like Ctrl+C, so every QEMU and cage started is ended.
+    previous_handler = signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         bench = Bench(build, workdir, seconds, fps, screenshots)
         results["accelerator"] = bench.accelerator
@@ -664,14 +666,19 @@ def run(build, seconds=60, rounds=3, fps=30, screenshots=None):
                 try:
                     figures = measure()
                 except (Failed, OSError, subprocess.SubprocessError, ValueError) as e:
-                    figures = {"error": str(e) or type(e).__name__}
+                    figures = {"error": str(e) or type(e).__name__, "round": r + 1}
                     log(f"{name}: {figures['error']}")
                 results["configurations"].setdefault(name, []).append(figures)
     except (OSError, subprocess.SubprocessError) as e:
         results["error"] = f"the guest could not be prepared: {e}"
     finally:
+        signal.signal(signal.SIGTERM, previous_handler)
         shutil.rmtree(workdir, ignore_errors=True)
     return results
+
+
+def _exit_on_signal(signum, _frame):
+    raise SystemExit(f"side-by-side: ended by signal {signum}")
 
 
 # ---- the markdown section ------------------------------------------------
@@ -743,7 +750,7 @@ def section(results):
         good = [r for r in runs if "error" not in r]
         for r in runs:
             if "error" in r:
-                errors.append((name, r["error"]))
+                errors.append((f"{name}, round {r['round']}", r["error"]))
         if not good:
             out.append(f"| {name} | | not measured | | | | | | | | | |")
             continue
@@ -826,7 +833,7 @@ def section(results):
         out.append(f"No ratios: the session at {CAGE_SIZE_EXPECTED} was not measured.")
         out.append("")
     for name, error in errors:
-        out.append(f"- {name}: not measured in one round: {error}")
+        out.append(f"- {name}: not measured: {error}")
     if errors:
         out.append("")
     out.append("cage's headless output, as `grim` reads it back, held only the latest frame's "
