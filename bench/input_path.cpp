@@ -10,6 +10,8 @@
 // between events, outside the timed part, as the compositor's loop would.
 #include <benchmark/benchmark.h>
 
+#include "bench/percentiles.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -239,13 +241,7 @@ void timed_events(benchmark::State &state, const std::string &record_prefix, Eve
         ns.push_back(dt * 1e9);
         r.pump();
     }
-    std::sort(ns.begin(), ns.end());
-    auto at = [&](double q) {
-        return ns[std::min(ns.size() - 1, size_t(q * double(ns.size())))];
-    };
-    state.counters["median_us"] = at(0.5) / 1e3;
-    state.counters["p99_us"] = at(0.99) / 1e3;
-    state.counters["max_us"] = ns.back() / 1e3;
+    report_percentiles(state, ns);
     const uint64_t got = r.recorded(record_prefix, n);
     state.counters["sent"] = double(n);
     state.counters["recorded"] = double(got);

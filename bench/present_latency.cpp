@@ -20,6 +20,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench/percentiles.hpp"
+
 #include "compositor/output.hpp"
 #include "compositor/vm_displays.hpp"
 #include "tests/support/fake_qemu.hpp"
@@ -141,13 +143,7 @@ void timed_frames(benchmark::State &state, const std::string &version, const std
         state.SetIterationTime(latency / 1e9);
         ns.push_back(latency);
     }
-    std::sort(ns.begin(), ns.end());
-    auto at = [&](double q) {
-        return ns[std::min(ns.size() - 1, size_t(q * double(ns.size())))];
-    };
-    state.counters["median_us"] = at(0.5) / 1e3;
-    state.counters["p99_us"] = at(0.99) / 1e3;
-    state.counters["max_us"] = ns.back() / 1e3;
+    report_percentiles(state, ns);
     state.counters["frames"] = double(ns.size());
 }
 
