@@ -14,7 +14,9 @@
 // are counters, as in bench-input.
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 

@@ -90,9 +90,7 @@ protected:
     // frame of the output).
     bool shows(const std::string &output, uint32_t colour)
     {
-        auto image = session_->capture_until(
-            output, [&](const Image &i) { return i.at(160, 120) == colour; });
-        return image && image->at(160, 120) == colour;
+        return session_->shows(output, 160, 120, colour);
     }
 
     // The output shows its status card (no VM frame).
@@ -106,10 +104,7 @@ protected:
     // Seat b's QEMU draws a frame of `colour`; the session must show it.
     void expect_seat_b_presents(uint32_t colour)
     {
-        std::ostringstream update;
-        update << "update 0 0 64 48 x8r8g8b8 " << std::hex << std::setw(6) << std::setfill('0')
-               << colour;
-        ASSERT_EQ(fake_b_->command(*session_, update.str()), "ok");
+        ASSERT_EQ(fake_b_->command(*session_, fill_update(colour)), "ok");
         EXPECT_TRUE(shows("HEADLESS-2", colour)) << "seat b stopped presenting its VM";
     }
 
@@ -150,10 +145,7 @@ TEST_F(Faults, FrozenQemuDoesNotHoldUpTheSessionOrTheOtherSeat)
     for (int i = 0; i < 5000; ++i)
         tap(keyboard_a_, KEY_A);
     for (uint32_t colour : {0x102030u, 0x203040u, 0x304050u}) {
-        std::ostringstream update;
-        update << "update 0 0 64 48 x8r8g8b8 " << std::hex << std::setw(6) << std::setfill('0')
-               << colour;
-        ASSERT_EQ(fake_b_->command(*session_, update.str()), "ok");
+        ASSERT_EQ(fake_b_->command(*session_, fill_update(colour)), "ok");
         EXPECT_TRUE(shows("HEADLESS-2", colour)) << "seat b waited on seat a's frozen QEMU";
     }
     // Thawed, QEMU a is answered again.
@@ -169,12 +161,8 @@ TEST_F(Faults, FrozenQemuDoesNotHoldUpTheSessionOrTheOtherSeat)
 TEST_F(Faults, QemuKilledWhileItStreamsFrames)
 {
     // QEMU a sends frames back to back, not waiting for the session.
-    for (int i = 0; i < 500; ++i) {
-        std::ostringstream update;
-        update << "update 0 0 64 48 x8r8g8b8 " << std::hex << std::setw(6) << std::setfill('0')
-               << (0x000100 * static_cast<unsigned>(i % 256) + 0x30);
-        fake_a_->send(update.str());
-    }
+    for (int i = 0; i < 500; ++i)
+        fake_a_->send(fill_update(0x000100 * static_cast<uint32_t>(i % 256) + 0x30));
     // Mid-stream (the first frames answered, hundreds still coming), QEMU
     // is killed: a crash, or the OOM killer.
     int answered = 0;

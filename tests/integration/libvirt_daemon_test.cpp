@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
-#include <iomanip>
 #include <sstream>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -235,18 +234,13 @@ protected:
 
     bool shows(const std::string &output, uint32_t colour)
     {
-        auto image = session_->capture_until(
-            output, [&](const Image &i) { return i.at(160, 120) == colour; });
-        return image && image->at(160, 120) == colour;
+        return session_->shows(output, 160, 120, colour);
     }
 
     // Seat b's fake QEMU draws a new frame: the session must show it.
     void expect_seat_b_presents(uint32_t colour)
     {
-        std::ostringstream update;
-        update << "update 0 0 64 48 x8r8g8b8 " << std::hex << std::setw(6) << std::setfill('0')
-               << colour;
-        EXPECT_EQ(fake_b_->command(*session_, update.str()), "ok");
+        EXPECT_EQ(fake_b_->command(*session_, fill_update(colour)), "ok");
         EXPECT_TRUE(shows("HEADLESS-2", colour)) << "seat b stopped presenting frames";
     }
 

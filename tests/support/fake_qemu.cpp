@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
@@ -17,6 +18,14 @@
 #include "tests/support/process.hpp"
 
 namespace phyllome::test {
+
+std::string fill_update(uint32_t colour, int width, int height)
+{
+    char line[64];
+    std::snprintf(line, sizeof line, "update 0 0 %d %d x8r8g8b8 %06x", width, height,
+                  static_cast<unsigned>(colour & 0xffffff));
+    return line;
+}
 
 FakeQemu::FakeQemu(const std::string &version, const std::string &extra_args)
 {

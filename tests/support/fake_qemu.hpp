@@ -3,6 +3,7 @@
 // under test; commands go to its stdin and each answers one line.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <sys/types.h>
@@ -10,6 +11,10 @@
 namespace phyllome::test {
 
 class InProcessSession;
+
+// fake-qemu's command for an Update filling the top-left `width` x `height`
+// of the frame with `colour` (0xRRGGBB), in x8r8g8b8.
+std::string fill_update(uint32_t colour, int width = 64, int height = 48);
 
 class FakeQemu {
 public:

@@ -116,4 +116,10 @@ InProcessSession::capture_until(const std::string &output,
     return image;
 }
 
+bool InProcessSession::shows(const std::string &output, int x, int y, uint32_t colour)
+{
+    auto image = capture_until(output, [&](const Image &i) { return i.at(x, y) == colour; });
+    return image && image->at(x, y) == colour;
+}
+
 } // namespace phyllome::test

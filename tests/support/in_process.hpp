@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -44,6 +45,10 @@ public:
     std::optional<Image> capture_until(const std::string &output,
                                        const std::function<bool(const Image &)> &wanted,
                                        int attempts = 100, bool with_cursor = false);
+
+    // Captures until the output's pixel (x, y) is `colour` (0xRRGGBB);
+    // whether it became so.
+    bool shows(const std::string &output, int x, int y, uint32_t colour);
 
 private:
     std::string runtime_dir_;
