@@ -253,7 +253,6 @@ void prepare_embedded_root(const std::string &uri)
 
 virConnectPtr open_libvirt(const std::string &uri, std::string *error)
 {
-    virResetLastError();
     std::string why;
     virConnectPtr conn = nullptr;
     if (const std::string root = embedded_root(uri); !root.empty()) {
