@@ -176,8 +176,8 @@ void VmDisplays::attach(const std::string &vm, vmview::UniqueFd fd)
         // Once per console for the session, not again with each new display
         // connection (a restart, a switch back, a reload).
         if (ui_info_refused_.insert({vm, console}).second)
-            wlr_log(WLR_INFO, "VM %s: console %u keeps its size (%s): scaling applies",
-                    vm.c_str(), console, why.c_str());
+            wlr_log(WLR_INFO, "VM %s: console %u keeps its size (%s): scaling applies", vm.c_str(),
+                    console, why.c_str());
     };
     entry.client->on_pointer_mode = [this](uint32_t, bool) {
         if (input_)

@@ -92,8 +92,8 @@ int take_driver_lock(const std::string &root, std::string &busy)
         lock.l_len = 1;
         if (fcntl(fd, F_SETLK, &lock) < 0) {
             struct flock holder = lock;
-            const bool known = fcntl(fd, F_GETLK, &holder) == 0 && holder.l_type != F_UNLCK &&
-                               holder.l_pid > 0;
+            const bool known =
+                fcntl(fd, F_GETLK, &holder) == 0 && holder.l_type != F_UNLCK && holder.l_pid > 0;
             close(fd);
             busy = "the root is busy: ";
             if (known) {
@@ -160,8 +160,8 @@ std::string escape_query_value(const std::string &value)
 {
     std::string out;
     for (const unsigned char c : value) {
-        if (std::isalnum(c) || std::string_view("/-._~").find(static_cast<char>(c)) !=
-                                   std::string_view::npos) {
+        if (std::isalnum(c) ||
+            std::string_view("/-._~").find(static_cast<char>(c)) != std::string_view::npos) {
             out += static_cast<char>(c);
         } else {
             char hex[4];
@@ -188,7 +188,8 @@ std::string uri_beside_embedded_driver(const std::string &uri, bool (*exists)(co
         return uri;
     const std::string rest = uri.substr(path_start); // path and query
     const std::string path = rest.substr(0, rest.find('?'));
-    const std::string query = rest.find('?') == std::string::npos ? "" : rest.substr(path.size() + 1);
+    const std::string query =
+        rest.find('?') == std::string::npos ? "" : rest.substr(path.size() + 1);
     const auto plus = scheme.find('+');
     const std::string driver = scheme.substr(0, plus);
     const std::string transport = plus == std::string::npos ? "" : scheme.substr(plus + 1);
@@ -258,8 +259,7 @@ virConnectPtr open_libvirt(const std::string &uri, std::string *error)
     if (const std::string root = embedded_root(uri); !root.empty()) {
         conn = open_embedded(uri, root, why);
     } else {
-        conn = virConnectOpen(
-            (g_embedded_loaded ? uri_beside_embedded_driver(uri) : uri).c_str());
+        conn = virConnectOpen((g_embedded_loaded ? uri_beside_embedded_driver(uri) : uri).c_str());
         if (!conn)
             why = last_libvirt_error();
     }
@@ -276,16 +276,15 @@ void LibvirtConnection::open()
     auto result = std::make_shared<std::pair<virConnectPtr, std::string>>(nullptr, "");
     // Opening can take seconds (a daemon that is starting, the embedded
     // driver probing QEMU): off the loop.
-    off_loop_.run(
-        [uri = uri_, result] { result->first = open_libvirt(uri, &result->second); },
-        [this, alive = std::weak_ptr<int>(alive_), result] {
-            if (alive.expired()) {
-                if (result->first)
-                    virConnectClose(result->first);
-                return;
-            }
-            opened(result->first, result->second);
-        });
+    off_loop_.run([uri = uri_, result] { result->first = open_libvirt(uri, &result->second); },
+                  [this, alive = std::weak_ptr<int>(alive_), result] {
+                      if (alive.expired()) {
+                          if (result->first)
+                              virConnectClose(result->first);
+                          return;
+                      }
+                      opened(result->first, result->second);
+                  });
 }
 
 void LibvirtConnection::opened(virConnectPtr conn, std::string error)

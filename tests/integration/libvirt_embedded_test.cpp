@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -167,8 +167,8 @@ protected:
     void lock_root()
     {
         std::filesystem::create_directories(root_ + "/run/qemu");
-        lock_fd_ = open((root_ + "/run/qemu/driver.pid").c_str(), O_RDWR | O_CREAT | O_CLOEXEC,
-                        0644);
+        lock_fd_ =
+            open((root_ + "/run/qemu/driver.pid").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         ASSERT_GE(lock_fd_, 0);
         struct flock lock = {};
         lock.l_type = F_WRLCK;
@@ -228,7 +228,8 @@ TEST_F(LibvirtEmbedded, VmUrisOfTheirOwnWorkBesideTheEmbeddedDriverInEitherOrder
         {"sys", "qemu:///system"}, {"unx", "qemu+unix:///system"}, {"test", "test:///default"}};
     auto wait_reason = [this](const std::string &vm, const std::string &text) {
         return wait_state(vm, [&](const std::string &s) {
-            return s.find(text) != std::string::npos || s.find("Missing URI") != std::string::npos ||
+            return s.find(text) != std::string::npos ||
+                   s.find("Missing URI") != std::string::npos ||
                    s.find("no connection driver") != std::string::npos;
         });
     };

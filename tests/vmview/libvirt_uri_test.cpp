@@ -45,10 +45,10 @@ TEST(UriBesideEmbeddedDriver, ExplicitSocketsAndHostsStay)
               "qemu+ssh://localhost/system");
     EXPECT_EQ(uri_beside_embedded_driver("qemu+tls:///system", none_exist),
               "qemu+tls://localhost/system");
-    for (const char *uri : {"qemu+ssh://host/system", "qemu://host/system",
-                            "qemu+ssh://user@host/system", "test:///default",
-                            "qemu:///embed?root=/tmp/x", "qemu+ext:///system?command=/bin/x",
-                            "not a uri"})
+    for (const char *uri :
+         {"qemu+ssh://host/system", "qemu://host/system", "qemu+ssh://user@host/system",
+          "test:///default", "qemu:///embed?root=/tmp/x", "qemu+ext:///system?command=/bin/x",
+          "not a uri"})
         EXPECT_EQ(uri_beside_embedded_driver(uri, none_exist), uri);
 }
 
