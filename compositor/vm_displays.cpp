@@ -172,6 +172,13 @@ void VmDisplays::attach(const std::string &vm, vmview::UniqueFd fd)
             if (shown_vm(seat) == vm)
                 input_->set_seat_leds(seat.name, leds);
     };
+    entry.client->on_ui_info_unsupported = [this, vm](uint32_t console, const std::string &why) {
+        // Once per console for the session, not again with each new display
+        // connection (a restart, a switch back, a reload).
+        if (ui_info_refused_.insert({vm, console}).second)
+            wlr_log(WLR_INFO, "VM %s: console %u keeps its size (%s): scaling applies", vm.c_str(),
+                    console, why.c_str());
+    };
     entry.client->on_pointer_mode = [this](uint32_t, bool) {
         if (input_)
             input_->resend_pointer_positions();

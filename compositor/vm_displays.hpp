@@ -109,6 +109,8 @@ private:
     wl_event_source *cleanup_ = nullptr;
     wl_event_source *reassign_ = nullptr;
 
+    // (VM, console) pairs whose SetUIInfo refusal was logged.
+    std::set<std::pair<std::string, uint32_t>> ui_info_refused_;
     // libvirt: created on first use, in this order, destroyed in reverse.
     std::set<std::string> manual_;
     std::unique_ptr<vmview::LibvirtLoop> libvirt_loop_;

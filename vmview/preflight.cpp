@@ -217,10 +217,10 @@ Check check_virgl(const std::string &node)
 Check check_libvirt(const std::string &uri, virConnectPtr &conn)
 {
     const std::string what = "libvirt " + uri;
-    conn = open_libvirt(uri);
+    std::string error;
+    conn = open_libvirt(uri, &error);
     if (!conn) {
-        const virErrorPtr error = virGetLastError();
-        return failed(what, error && error->message ? error->message : "cannot connect",
+        return failed(what, error.empty() ? "cannot connect" : error,
                       uri.rfind("qemu:///system", 0) == 0
                           ? "start libvirt (sudo systemctl enable --now libvirtd) and add "
                             "yourself to the libvirt group"
