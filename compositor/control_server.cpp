@@ -145,7 +145,7 @@ bool ControlServer::make_room()
             oldest = client.get();
     if (!oldest)
         return false;
-    wlr_log(WLR_INFO, "Control socket: %zu connections, closing the one idle the longest",
+    wlr_log(WLR_DEBUG, "Control socket: %zu connections, closing the one idle the longest",
             clients_.size());
     close(*oldest);
     return true;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "config/diagnostic.hpp"
 #include "control/cli.hpp"
 #include "control/client.hpp"
 #include "control/doctor.hpp"
@@ -20,10 +21,22 @@ namespace {
 constexpr int kExitRefused = 1;
 constexpr int kExitUsage = 2;
 
+// One line: a name in the session's message (or the user's own argument)
+// must not break it apart or send the terminal escape sequences.
 int fail(const std::string &message, int code)
 {
-    std::cerr << "phyllomectl: " << message << "\n";
+    std::cerr << "phyllomectl: " << phyllome::config::printable(message) << "\n";
     return code;
+}
+
+// Text of several lines, each printable.
+std::string printable_lines(const std::string &text)
+{
+    std::string out;
+    std::size_t start = 0;
+    for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
+        out += phyllome::config::printable(text.substr(start, end - start)) + "\n";
+    return out + phyllome::config::printable(text.substr(start));
 }
 
 std::string env(const char *name)
@@ -83,7 +96,7 @@ int main(int argc, char **argv)
         if (options.json)
             std::cout << report.dump(2) << "\n";
         else
-            std::cout << doctor_text(checks);
+            std::cout << printable_lines(doctor_text(checks));
         return report["ok"].get<bool>() ? 0 : kExitRefused;
     }
 

@@ -94,7 +94,6 @@ TEST_F(ControlStatus, StateIsWhatTheConsoleShowsNow)
           {"--vm-fd", "test=" + std::to_string(fd)}, {fd});
     close(fd);
     ASSERT_EQ(command(fake, "wait-listener").rfind("ok", 0), 0u);
-    EXPECT_EQ(status()["seats"][0].value("state", ""), "Display off");
 
     // Frames: the display is on, for the seat and the VM, in both styles.
     ASSERT_EQ(command(fake, "scanout 64 48 x8r8g8b8 102030").rfind("ok", 0), 0u);
@@ -105,8 +104,11 @@ TEST_F(ControlStatus, StateIsWhatTheConsoleShowsNow)
     EXPECT_NE(text.output.find("seat seat0: test (Display on)"), std::string::npos)
         << text.output;
 
+    // Off and on again, as the guest goes.
     ASSERT_EQ(command(fake, "disable").rfind("ok", 0), 0u);
     EXPECT_EQ(status()["seats"][0].value("state", ""), "Display off");
+    ASSERT_EQ(command(fake, "scanout 64 48 x8r8g8b8 102030").rfind("ok", 0), 0u);
+    EXPECT_EQ(status()["vms"][0].value("state", ""), "Display on");
 }
 
 constexpr const char *kWarned = R"([session]
@@ -260,6 +262,12 @@ TEST_F(ControlStatus, PhyllomectlErrorsAndExitStatuses)
         EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1)
             << result.output;
     }
+
+    // A name the session quotes back reaches the terminal escaped.
+    const CommandResult odd = ctl({"switch", "le\x1b[2Jft", "test"});
+    EXPECT_EQ(odd.exit_code, 1);
+    EXPECT_EQ(odd.output.find('\x1b'), std::string::npos) << odd.output;
+    EXPECT_NE(odd.output.find("le\\x1b[2Jft"), std::string::npos) << odd.output;
 
     // A key given twice in a request.
     ControlClient client(socket());
