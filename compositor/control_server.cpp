@@ -288,8 +288,8 @@ void ControlServer::settle(Client &client)
     // Idle from now on, unless a reply is awaited: the peer waits for us.
     const auto since = std::chrono::steady_clock::now() - client.last_active;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(idle_timeout_ - since);
-    wl_event_source_timer_update(client.idle_timer,
-                                 client.busy ? 0 : static_cast<int>(std::max<long>(1, left.count())));
+    wl_event_source_timer_update(
+        client.idle_timer, client.busy ? 0 : static_cast<int>(std::max<long>(1, left.count())));
 }
 
 } // namespace phyllome

@@ -2,8 +2,8 @@
 #include <csignal>
 #include <cstdarg>
 #include <cstdio>
-#include <ctime>
 #include <cstdlib>
+#include <ctime>
 #include <exception>
 #include <fcntl.h>
 #include <filesystem>
@@ -110,7 +110,7 @@ void log_line(wlr_log_importance importance, const char *format, va_list args)
     } else if (size > 0) {
         message.assign(buffer, static_cast<std::size_t>(size));
     }
-    const char *header = importance == WLR_ERROR ? "[ERROR]"
+    const char *header = importance == WLR_ERROR  ? "[ERROR]"
                          : importance == WLR_INFO ? "[INFO]"
                                                   : "[DEBUG]";
     std::fprintf(stderr, "%02ld:%02ld:%02ld.%03ld %s %s\n", ms / 3600000, ms / 60000 % 60,

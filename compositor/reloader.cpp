@@ -53,8 +53,8 @@ Reloader::Outcome Reloader::reload()
         } else if (outcome.missing) {
             // Editors that delete the file and write a new one pass through
             // here: nothing is wrong yet, the new file reloads once written.
-            status = "Session file " + config::printable(file) + " is gone (deleted, or being "
-                     "saved), " + keeping + " until it is back";
+            status = "Session file " + config::printable(file) +
+                     " is gone (deleted, or being saved), " + keeping + " until it is back";
             wlr_log(WLR_INFO, "%s", status.c_str());
         } else {
             // One line per cause: each error is logged, the status line

@@ -164,8 +164,8 @@ std::string adopt_text(const std::string &name, const json &reply)
     const json &added = array(reply, "added");
     if (added.empty())
         return "vm " + config::printable(name) + " already has what the session needs\n";
-    std::string out =
-        "vm " + config::printable(name) + ": the old definition is saved in " + text(reply, "saved") + "\nadded:\n";
+    std::string out = "vm " + config::printable(name) + ": the old definition is saved in " +
+                      text(reply, "saved") + "\nadded:\n";
     for (const json &item : added)
         out += "+ " + (item.is_string() ? config::printable(item.get<std::string>()) : "?") + "\n";
     return out;
@@ -202,8 +202,8 @@ std::string format_reply(const Request &request, const json &reply)
             else if constexpr (std::is_same_v<T, ReloadRequest>)
                 return text(reply, "status") + "\n";
             else if constexpr (std::is_same_v<T, VmRequest>)
-                return "vm " + config::printable(r.name) + ": " +
-                       std::string(to_string(r.action)) + " done\n";
+                return "vm " + config::printable(r.name) + ": " + std::string(to_string(r.action)) +
+                       " done\n";
             else if constexpr (std::is_same_v<T, VmAdoptRequest>)
                 return adopt_text(r.name, reply);
             else

@@ -110,7 +110,8 @@ int main(int argc, char **argv)
         if (std::holds_alternative<IdentifyRequest>(options.request)) {
             // identify waits for a press: say what to do, unless no device
             // could ever give one (the session refuses at once then).
-            const auto devices = nlohmann::json::parse(send_request(path, to_line(to_json(DevicesRequest{}))));
+            const auto devices =
+                nlohmann::json::parse(send_request(path, to_line(to_json(DevicesRequest{}))));
             const auto list = devices.find("devices");
             if (list == devices.end() || !list->is_array() || !list->empty())
                 std::cerr << "Press a key or click on the device to identify (Ctrl+C to give "

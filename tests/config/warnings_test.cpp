@@ -185,9 +185,10 @@ TEST_F(Warnings, CheckConfigPrintsThemAndExitsZero)
     std::ostringstream out, err;
     EXPECT_EQ(check_config(path, out, err, std::vector<std::string>{"DP-1", "DP-2"}), 0);
     EXPECT_EQ(out.str(), path.string() + ": ok: 1 VM, 2 seats, 2 outputs (2 warnings)\n");
-    EXPECT_EQ(err.str(), path.string() + ":9:1: warning: seat 'b' shows VM 'w', which seat 'a' "
-                                         "(line 5) shows too: the input of both seats would "
-                                         "reach that one VM\n" +
+    EXPECT_EQ(err.str(), path.string() +
+                             ":9:1: warning: seat 'b' shows VM 'w', which seat 'a' "
+                             "(line 5) shows too: the input of both seats would "
+                             "reach that one VM\n" +
                              path.string() +
                              ":10:12: warning: seat 'b' lists output 'dp-2', which does not "
                              "exist: output names are case-sensitive; did you mean 'DP-2'?\n");

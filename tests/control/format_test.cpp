@@ -70,9 +70,9 @@ TEST(Format, IdentifyAndOthers)
 TEST(Format, StatusSaysWhichConfigurationIsInForce)
 {
     auto status = [](const char *config) {
-        return format_reply(StatusRequest{},
-                            json::parse(std::string(R"({"ok":true,"seats":[],"vms":[],"config":)") +
-                                        config + "}"));
+        return format_reply(
+            StatusRequest{},
+            json::parse(std::string(R"({"ok":true,"seats":[],"vms":[],"config":)") + config + "}"));
     };
     EXPECT_EQ(status(R"({"path":"/s.toml","valid":true,"in_force":"file","errors":[],
                          "warnings":["/s.toml:3:1: warning: odd"]})"),

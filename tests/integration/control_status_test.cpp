@@ -101,8 +101,7 @@ TEST_F(ControlStatus, StateIsWhatTheConsoleShowsNow)
     EXPECT_EQ(on["seats"][0].value("state", ""), "Display on") << on.dump();
     EXPECT_EQ(on["vms"][0].value("state", ""), "Display on") << on.dump();
     const CommandResult text = ctl({"status"});
-    EXPECT_NE(text.output.find("seat seat0: test (Display on)"), std::string::npos)
-        << text.output;
+    EXPECT_NE(text.output.find("seat seat0: test (Display on)"), std::string::npos) << text.output;
 
     // Off and on again, as the guest goes.
     ASSERT_EQ(command(fake, "disable").rfind("ok", 0), 0u);
@@ -153,15 +152,14 @@ TEST_F(ControlStatus, WarningsInTheLogStatusAndCheckConfig)
               0u)
         << text.output;
     for (const auto &line : {shared, missing, cased})
-        EXPECT_NE(session_->log().find(line), std::string::npos) << line << "\n"
-                                                                 << session_->log();
+        EXPECT_NE(session_->log().find(line), std::string::npos) << line << "\n" << session_->log();
 
     // --check-config asks the running session for its outputs; the file is
     // valid, so it exits 0.
     const std::string binary = required_env("PHYLLOME_SESSION");
-    const CommandResult checked =
-        run_command({binary, "--check-config", path_}, {{"XDG_RUNTIME_DIR", session_->runtime_dir()},
-                                                         {"PHYLLOME_SOCKET", std::nullopt}});
+    const CommandResult checked = run_command(
+        {binary, "--check-config", path_},
+        {{"XDG_RUNTIME_DIR", session_->runtime_dir()}, {"PHYLLOME_SOCKET", std::nullopt}});
     EXPECT_EQ(checked.exit_code, 0) << checked.output;
     for (const auto &line : {shared, missing, cased})
         EXPECT_NE(checked.output.find(line + "\n"), std::string::npos) << checked.output;
@@ -169,9 +167,9 @@ TEST_F(ControlStatus, WarningsInTheLogStatusAndCheckConfig)
               std::string::npos)
         << checked.output;
     // Without a session it cannot know the outputs: only the file's own.
-    const CommandResult alone = run_command({binary, "--check-config", path_},
-                                            {{"XDG_RUNTIME_DIR", dir_},
-                                             {"PHYLLOME_SOCKET", std::nullopt}});
+    const CommandResult alone =
+        run_command({binary, "--check-config", path_},
+                    {{"XDG_RUNTIME_DIR", dir_}, {"PHYLLOME_SOCKET", std::nullopt}});
     EXPECT_EQ(alone.exit_code, 0) << alone.output;
     EXPECT_EQ(alone.output, shared + "\n" + path_ + ": ok: 1 VM, 2 seats, 3 outputs (1 warning)\n");
 }
@@ -259,8 +257,7 @@ TEST_F(ControlStatus, PhyllomectlErrorsAndExitStatuses)
           {"vm", "create", "a", "--os", "linux", "--cpus", "600"}}) {
         const CommandResult result = ctl(bad);
         EXPECT_EQ(result.exit_code, 2) << bad[0] << " " << bad[1] << ": " << result.output;
-        EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1)
-            << result.output;
+        EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
     }
 
     // A name the session quotes back reaches the terminal escaped.
