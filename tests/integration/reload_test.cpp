@@ -221,6 +221,12 @@ TEST_F(Reload, DeletedFileChangesNothing)
 TEST_F(Reload, EditorThatDeletesAndWritesANewFile)
 {
     ASSERT_EQ(unlink(path_.c_str()), 0);
+    // The session sees the file gone before the new one is there (as it
+    // does when the editor is slower than the session).
+    ASSERT_TRUE(notify_->wait_for([](const std::string &m) {
+        return m.find("READY=1") != std::string::npos &&
+               m.find("STATUS=Session file ") != std::string::npos;
+    }));
     write_file(path_, session_file("games"));
     EXPECT_NE(wait_applied().find("Reloaded"), std::string::npos);
     expect_card("HEADLESS-1", session_file("games"), "games");
