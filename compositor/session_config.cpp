@@ -1,7 +1,6 @@
 #include "compositor/session_config.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
 #include <system_error>
 
