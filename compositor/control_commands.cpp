@@ -57,7 +57,10 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
 {
     using nlohmann::json;
     if (std::holds_alternative<control::StatusRequest>(request)) {
-        reply(control::ok(status_json(config_(), displays_, input_)));
+        json status = status_json(config_(), displays_, input_);
+        if (status_extra_)
+            status_extra_(status);
+        reply(control::ok(status));
     } else if (std::holds_alternative<control::DevicesRequest>(request)) {
         reply(control::ok(devices_json(config_(), input_)));
     } else if (const auto *r = std::get_if<control::SwitchRequest>(&request)) {
@@ -93,6 +96,9 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
 
 void ControlCommands::identify(ControlServer::ClientId client, ControlServer::Reply reply)
 {
+    // Nothing could ever be pressed: say so now rather than wait forever.
+    if (input_.devices().empty())
+        return reply(control::error("no input devices: there is nothing to identify"));
     identifying_.emplace_back(client, std::move(reply));
     input_.catch_next_press([this](const InputDevices::DeviceInfo &device) { caught(device); });
 }

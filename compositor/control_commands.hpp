@@ -37,6 +37,13 @@ public:
     // Handlers for a ControlServer that sends its requests here.
     ControlServer::Handlers handlers();
 
+    // Adds to `status` what this class does not know: the session file
+    // (its "config" member) and every output ("outputs").
+    void set_status_extra(std::function<void(nlohmann::json &status)> extra)
+    {
+        status_extra_ = std::move(extra);
+    }
+
 private:
     void identify(ControlServer::ClientId client, ControlServer::Reply reply);
     void caught(const InputDevices::DeviceInfo &device);
@@ -45,6 +52,7 @@ private:
     VmDisplays &displays_;
     InputDevices &input_;
     std::function<ReloadOutcome()> reload_;
+    std::function<void(nlohmann::json &status)> status_extra_;
     VmAdmin admin_;
     // Every identify waiting gets the same press.
     std::vector<std::pair<ControlServer::ClientId, ControlServer::Reply>> identifying_;

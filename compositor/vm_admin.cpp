@@ -23,9 +23,6 @@ extern char **environ;
 namespace phyllome {
 namespace {
 
-constexpr std::uint64_t kDefaultDisk = 40ull << 30;
-constexpr std::uint64_t kDefaultMemory = 4ull << 30;
-constexpr unsigned kDefaultCpus = 2;
 constexpr const char *kFirmwareDescriptors = "/usr/share/qemu/firmware";
 
 std::string libvirt_error(const char *what)
@@ -108,16 +105,12 @@ void VmAdmin::create(const std::string &uri, const control::VmCreateRequest &req
     if (!os)
         return done(control::error("--os must be linux, windows or other"));
     spec.os = *os;
-    const auto disk = request.disk_size.empty() ? std::optional(kDefaultDisk)
-                                                : vmview::parse_size(request.disk_size);
-    const auto memory =
-        request.memory.empty() ? std::optional(kDefaultMemory) : vmview::parse_size(request.memory);
-    if (!disk || *disk < (1ull << 30))
-        return done(control::error("--disk-size must be a size of at least 1G, like 40G"));
-    if (!memory)
-        return done(control::error("--memory must be a size like 4G or 4096M"));
-    spec.memory_bytes = *memory;
-    spec.cpus = request.cpus ? request.cpus : kDefaultCpus;
+    const auto sizes = vmview::vm_sizes(request.disk_size, request.memory, request.cpus);
+    if (const auto *rule = std::get_if<std::string>(&sizes))
+        return done(control::error(*rule));
+    const auto disk = std::get<vmview::VmSizes>(sizes).disk_bytes;
+    spec.memory_bytes = std::get<vmview::VmSizes>(sizes).memory_bytes;
+    spec.cpus = std::get<vmview::VmSizes>(sizes).cpus;
     spec.iso_path = request.iso;
     spec.disk_path = disk_dir(uri) + "/" + request.name + ".qcow2";
     if (auto problem = vmview::check_vm_spec(spec))
@@ -152,7 +145,7 @@ void VmAdmin::create(const std::string &uri, const control::VmCreateRequest &req
             if (std::filesystem::exists(made.disk_path, error))
                 return void(*result = control::error(made.disk_path +
                                                      " exists; move it away or pick another name"));
-            if (std::string failed = create_disk(made.disk_path, *disk); !failed.empty())
+            if (std::string failed = create_disk(made.disk_path, disk); !failed.empty())
                 return void(*result = control::error(failed));
             const std::string xml = vmview::create_domain_xml(made);
             virDomainPtr domain = virDomainDefineXML(conn, xml.c_str());

@@ -138,13 +138,10 @@ void VmDisplays::attach(const std::string &vm, vmview::UniqueFd fd)
     }
     entry.state = "Connecting";
     vmview::DisplayClient::Handlers handlers;
-    handlers.console_added = [this, vm](vmview::Console &console) {
+    handlers.console_added = [this](vmview::Console &console) {
         console.on_disconnected = [this] {
             console_changed();
         };
-        auto it = vms_.find(vm);
-        if (it != vms_.end())
-            it->second.state = "Display off";
         console_changed();
     };
     handlers.closed = [this, vm](const std::string &reason) {
@@ -510,6 +507,16 @@ std::string VmDisplays::state_of(const std::string &vm) const
     auto it = vms_.find(vm);
     if (it == vms_.end())
         return "Not connected";
+    // With a display, what its consoles show now: frames come and go
+    // (Scanout, Disable) without an event here to keep a state in step.
+    if (const auto &client = it->second.client; client && !client->consoles().empty()) {
+        const auto &consoles = client->consoles();
+        const bool presenting =
+            std::any_of(consoles.begin(), consoles.end(), [](const auto &console) {
+                return console->connected() && console->frame().kind != vmview::Frame::Kind::None;
+            });
+        return presenting ? "Display on" : "Display off";
+    }
     return it->second.state;
 }
 

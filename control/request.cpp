@@ -2,6 +2,7 @@
 
 #include <array>
 #include <set>
+#include <vector>
 
 namespace phyllome::control {
 namespace {
@@ -160,10 +161,27 @@ std::variant<Request, ParseError> parse_request(std::string_view line)
         return ParseError{"request longer than " + std::to_string(kMaxRequestBytes) + " bytes"};
     if (line.find_first_not_of(" \t\r") == std::string_view::npos)
         return ParseError{"empty request: send one JSON object per line"};
+    // A key given twice would silently keep its last value (nlohmann keeps
+    // the last): say so instead. One set of keys per object being parsed.
+    std::vector<std::set<std::string>> open_objects;
+    std::optional<std::string> duplicate;
+    const json::parser_callback_t note_keys = [&](int, json::parse_event_t event, json &parsed) {
+        if (event == json::parse_event_t::object_start) {
+            open_objects.emplace_back();
+        } else if (event == json::parse_event_t::object_end && !open_objects.empty()) {
+            open_objects.pop_back();
+        } else if (event == json::parse_event_t::key && !open_objects.empty() && !duplicate &&
+                   !open_objects.back().insert(parsed.get<std::string>()).second) {
+            duplicate = parsed.get<std::string>();
+        }
+        return true;
+    };
     // No exceptions: a malformed line is an ordinary outcome here.
-    const json parsed = json::parse(line, nullptr, false);
+    const json parsed = json::parse(line, note_keys, false);
     if (parsed.is_discarded())
         return ParseError{"the request is not valid JSON (UTF-8, one object per line)"};
+    if (duplicate)
+        return ParseError{"the field \"" + *duplicate + "\" is given twice"};
     if (!parsed.is_object())
         return ParseError{"the request must be a JSON object"};
     return parse_object(parsed);

@@ -73,6 +73,24 @@ TEST(Cli, Options)
     EXPECT_NE(cli_usage().find("identify"), std::string::npos);
 }
 
+TEST(Cli, VersionAndEveryBadArgumentIsAUsageError)
+{
+    EXPECT_TRUE(parsed({"--version"}).version);
+    EXPECT_NE(error_of({"switch", "", "games"}).find("empty"), std::string::npos);
+    EXPECT_NE(error_of({"vm", "start", ""}).find("empty"), std::string::npos);
+    EXPECT_EQ(error_of({"vm", "create", "a", "--os", "linux", "--os", "windows"}),
+              "--os is given twice");
+    // The whole rule, the session's bound included.
+    EXPECT_EQ(error_of({"vm", "create", "a", "--os", "linux", "--cpus", "513"}),
+              "--cpus takes a whole number from 1 to 512");
+    EXPECT_EQ(error_of({"vm", "create", "a", "--os", "linux", "--cpus", "0"}),
+              "--cpus takes a whole number from 1 to 512");
+    // The vm usage names every vm command, create included.
+    EXPECT_NE(error_of({"vm"}).find("vm create NAME"), std::string::npos);
+    EXPECT_NE(error_of({"vm", "explode", "a"}).find("create"), std::string::npos);
+    EXPECT_NE(cli_usage().find("--version"), std::string::npos);
+}
+
 TEST(Cli, Errors)
 {
     EXPECT_NE(error_of({}).find("no command"), std::string::npos);

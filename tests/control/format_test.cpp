@@ -67,6 +67,52 @@ TEST(Format, IdentifyAndOthers)
               "Reloaded x\n");
 }
 
+TEST(Format, StatusSaysWhichConfigurationIsInForce)
+{
+    auto status = [](const char *config) {
+        return format_reply(
+            StatusRequest{},
+            json::parse(std::string(R"({"ok":true,"seats":[],"vms":[],"config":)") + config + "}"));
+    };
+    EXPECT_EQ(status(R"({"path":"/s.toml","valid":true,"in_force":"file","errors":[],
+                         "warnings":["/s.toml:3:1: warning: odd"]})"),
+              "session file: /s.toml\n  /s.toml:3:1: warning: odd\n");
+    EXPECT_EQ(status(R"({"path":"/s.toml","valid":false,"in_force":"last valid",
+                         "errors":["/s.toml:1:2: error: bad"],"warnings":[]})"),
+              "session file: /s.toml is invalid; in force: its last valid version\n"
+              "  /s.toml:1:2: error: bad\n");
+    EXPECT_EQ(status(R"({"path":"/s.toml","valid":false,"in_force":"default",
+                         "errors":["/s.toml:1:2: error: bad"],"warnings":[]})"),
+              "session file: /s.toml is invalid; in force: the built-in default\n"
+              "  /s.toml:1:2: error: bad\n");
+    EXPECT_EQ(status(R"({"path":null,"valid":true,"in_force":"default","errors":[],
+                         "warnings":[]})"),
+              "session file: none, the built-in default is in force\n");
+}
+
+TEST(Format, NamesWithControlCharactersAreEscaped)
+{
+    const json reply = json::parse(R"({"ok":true,
+      "seats":[{"name":"le\u001b[2Jft","vm":"a\nb","state":"Running","outputs":[],
+                "devices":["K\rbd"]}],
+      "vms":[{"name":"a\nb","state":"Running","shown_on":["le\u001b[2Jft"]}]})");
+    const std::string text = format_reply(StatusRequest{}, reply);
+    EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+    EXPECT_EQ(text.find('\r'), std::string::npos) << text;
+    EXPECT_NE(text.find("seat le\\x1b[2Jft: a\\nb (Running)\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("devices: K\\rbd\n"), std::string::npos) << text;
+    EXPECT_EQ(format_reply(SwitchRequest{"l\nx", "g"}, json::parse(R"({"ok":true})")),
+              "seat l\\nx shows g\n");
+}
+
+TEST(Format, OneCpu)
+{
+    const json created = json::parse(R"({"ok":true,"vm":"a","disk":"/d/a.qcow2",
+      "memory":"256 MiB","cpus":1,"uefi":false,"kvm":false,"gl":""})");
+    EXPECT_EQ(format_reply(VmCreateRequest{"a", "other", "", "", "256M", 1}, created),
+              "vm a defined: disk /d/a.qcow2, 256 MiB of memory, 1 CPU, BIOS, 3D off\n");
+}
+
 TEST(Format, OddRepliesDoNotThrow)
 {
     for (const char *odd : {"{}", "[]", "null", R"({"seats":7,"vms":[1,"x",null]})",

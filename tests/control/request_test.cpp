@@ -35,6 +35,18 @@ TEST(Request, CommandsWithoutArguments)
     EXPECT_EQ(parsed(R"( {"command" : "identify"} )"), Request(IdentifyRequest{}));
 }
 
+TEST(Request, ADuplicatedKeyIsAnError)
+{
+    // nlohmann keeps the last value: "left" would silently win.
+    EXPECT_EQ(error_of(R"({"command":"switch","seat":"right","vm":"work","seat":"left"})"),
+              "the field \"seat\" is given twice");
+    EXPECT_EQ(error_of(R"({"command":"status","command":"reload"})"),
+              "the field \"command\" is given twice");
+    // The same key in two different objects is no duplicate.
+    EXPECT_NE(error_of(R"({"command":"status","x":{"command":1}})").find("unknown field \"x\""),
+              std::string::npos);
+}
+
 TEST(Request, Switch)
 {
     EXPECT_EQ(parsed(R"({"command":"switch","seat":"left","vm":"work"})"),

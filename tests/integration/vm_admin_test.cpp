@@ -113,7 +113,7 @@ TEST_F(VmAdmin, CreatedVmStartsAndShowsOnItsSeat)
     // "embedded" made the root and its qemu.conf under XDG_STATE_HOME.
     EXPECT_TRUE(std::filesystem::is_regular_file(root_ + "/etc/qemu.conf"));
     const std::string disk = dir_ + "/state/phyllome/disks/fresh.qcow2";
-    EXPECT_NE(created.output.find("vm fresh defined: disk " + disk + ", 256 MiB of memory, 1 CPUs"),
+    EXPECT_NE(created.output.find("vm fresh defined: disk " + disk + ", 256 MiB of memory, 1 CPU,"),
               std::string::npos)
         << created.output;
     EXPECT_TRUE(std::filesystem::is_regular_file(disk));
@@ -128,17 +128,20 @@ TEST_F(VmAdmin, CreatedVmStartsAndShowsOnItsSeat)
     EXPECT_NE(again.output.find("a VM named fresh exists"), std::string::npos) << again.output;
     EXPECT_EQ(std::filesystem::last_write_time(disk), disk_time);
 
-    // Bad values get one line each, nothing is created.
+    // Bad values are bad usage, one line each stating the rule; nothing is
+    // created.
     for (const auto &[args, message] :
          std::vector<std::pair<std::vector<std::string>, std::string>>{
              {{"vm", "create", "x", "--os", "beos"}, "--os must be linux, windows or other"},
-             {{"vm", "create", "x", "--os", "linux", "--memory", "lots"}, "--memory must be"},
-             {{"vm", "create", "x", "--os", "linux", "--memory", "64M"}, "memory must be between"},
+             {{"vm", "create", "x", "--os", "linux", "--memory", "lots"},
+              "--memory takes a whole number of MiB from 256M to 4T"},
+             {{"vm", "create", "x", "--os", "linux", "--memory", "64M"},
+              "--memory takes a whole number of MiB from 256M to 4T"},
              {{"vm", "create", "../x", "--os", "linux"}, "a VM name uses only"},
              {{"vm", "create", "x", "--os", "linux", "--iso", "/nonexistent.iso"},
               "no ISO image"}}) {
         const CommandResult refused = ctl(args);
-        EXPECT_EQ(refused.exit_code, 1) << refused.output;
+        EXPECT_EQ(refused.exit_code, 2) << refused.output;
         EXPECT_NE(refused.output.find(message), std::string::npos) << refused.output;
     }
     EXPECT_FALSE(std::filesystem::exists(dir_ + "/state/phyllome/disks/x.qcow2"));
