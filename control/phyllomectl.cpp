@@ -1,6 +1,10 @@
 // phyllomectl: controls the running phyllome-session over its control socket.
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -37,13 +41,16 @@ int main(int argc, char **argv)
     auto parsed = parse_cli(std::vector<std::string>(argv + 1, argv + argc));
     if (auto *error = std::get_if<CliError>(&parsed))
         return fail(error->message, kExitUsage);
-    const CliOptions &options = std::get<CliOptions>(parsed);
+    CliOptions &options = std::get<CliOptions>(parsed);
     if (options.help) {
         std::cout << cli_usage();
         return 0;
     }
     if (options.doctor) {
-        const auto checks = run_doctor(options.doctor_config);
+        // An embedded root the running session holds is checked through it.
+        auto socket = find_socket(options.socket, env(kSocketVariable), env("XDG_RUNTIME_DIR"));
+        const auto *found = std::get_if<std::string>(&socket);
+        const auto checks = run_doctor(options.doctor_config, found ? *found : "");
         const nlohmann::json report = doctor_json(checks);
         if (options.json)
             std::cout << report.dump(2) << "\n";
@@ -52,14 +59,33 @@ int main(int argc, char **argv)
         return report["ok"].get<bool>() ? 0 : kExitRefused;
     }
 
+    if (!options.define_file.empty()) {
+        std::ifstream file(options.define_file, std::ios::binary);
+        std::ostringstream xml;
+        if (!file || !(xml << file.rdbuf()))
+            return fail("cannot read " + options.define_file + ": " + std::strerror(errno),
+                        kExitRefused);
+        try {
+            (void)nlohmann::json(xml.str()).dump(); // throws on bytes that are not UTF-8
+        } catch (const nlohmann::json::exception &) {
+            return fail(options.define_file + " is not UTF-8 text", kExitRefused);
+        }
+        options.request = VmDefineRequest{xml.str()};
+    }
+    const std::string request_line = to_line(to_json(options.request));
+    if (request_line.size() > kMaxRequestBytes + 1)
+        return fail((options.define_file.empty() ? "the request" : options.define_file) +
+                        " is too large: a request to the session is at most " +
+                        std::to_string(kMaxRequestBytes / 1024) + " KiB",
+                    kExitRefused);
+
     auto socket = find_socket(options.socket, env(kSocketVariable), env("XDG_RUNTIME_DIR"));
     if (auto *error = std::get_if<SocketLookupError>(&socket))
         return fail(error->message, kExitRefused);
 
     nlohmann::json reply;
     try {
-        const std::string line =
-            send_request(std::get<std::string>(socket), to_line(to_json(options.request)));
+        const std::string line = send_request(std::get<std::string>(socket), request_line);
         reply = nlohmann::json::parse(line);
     } catch (const std::exception &error) {
         return fail(error.what(), kExitRefused);

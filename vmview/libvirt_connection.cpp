@@ -46,12 +46,17 @@ LibvirtConnection::~LibvirtConnection()
     }
 }
 
-void prepare_embedded_root(const std::string &uri)
+std::string embedded_root(const std::string &uri)
 {
     constexpr std::string_view kPrefix = "qemu:///embed?root=";
     if (uri.rfind(kPrefix, 0) != 0)
-        return;
-    const std::string root = uri.substr(kPrefix.size(), uri.find('&') - kPrefix.size());
+        return "";
+    return uri.substr(kPrefix.size(), uri.find('&') - kPrefix.size());
+}
+
+void prepare_embedded_root(const std::string &uri)
+{
+    const std::string root = embedded_root(uri);
     const std::filesystem::path conf = std::filesystem::path(root) / "etc" / "qemu.conf";
     std::error_code error;
     if (root.empty() || std::filesystem::exists(conf, error))

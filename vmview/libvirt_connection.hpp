@@ -23,6 +23,9 @@ namespace phyllome::vmview {
 // nothing.
 void prepare_embedded_root(const std::string &uri);
 
+// DIR of qemu:///embed?root=DIR; empty for other URIs.
+std::string embedded_root(const std::string &uri);
+
 // Opens a libvirt connection, preparing an embedded root first.
 virConnectPtr open_libvirt(const std::string &uri);
 
