@@ -101,7 +101,9 @@ std::vector<vmview::Check> run_doctor(const std::string &config_path,
                                       const std::string &session_socket)
 {
     // Each check reports libvirt's errors itself; libvirt must not also
-    // print them.
+    // print them, nor its log (the embedded driver's probing logs errors
+    // that do not matter here) unless the user asks for it.
+    setenv("LIBVIRT_LOG_OUTPUTS", "4:file:/dev/null", 0);
     virSetErrorFunc(nullptr, [](void *, virErrorPtr) {});
     const LibvirtEvents events;
     std::vector<vmview::Check> checks;
