@@ -111,8 +111,8 @@ std::string one_line(std::string text)
 
 // The domain `name` on the first connection that has it (the caller frees
 // it), or null with `error` saying why not. Off the loop.
-virDomainPtr find_domain(const Connections &connections, const std::string &name,
-                         std::string &uri, std::string &error)
+virDomainPtr find_domain(const Connections &connections, const std::string &name, std::string &uri,
+                         std::string &error)
 {
     std::string searched, unreachable;
     for (const auto &connection : connections) {
@@ -150,13 +150,12 @@ std::string save_backup(const std::string &name, const std::string &xml, std::st
     const std::string base = backups + "/" + safe + "-" + std::to_string(stamp);
     // Two saves in one second get -2, -3, ...
     for (int attempt = 1; attempt < 100; ++attempt) {
-        const std::string path =
-            base + (attempt > 1 ? "-" + std::to_string(attempt) : "") + ".xml";
+        const std::string path = base + (attempt > 1 ? "-" + std::to_string(attempt) : "") + ".xml";
         const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0 && errno == EEXIST)
             continue;
-        const bool written = fd >= 0 && write(fd, xml.data(), xml.size()) ==
-                                            static_cast<ssize_t>(xml.size());
+        const bool written =
+            fd >= 0 && write(fd, xml.data(), xml.size()) == static_cast<ssize_t>(xml.size());
         if (fd >= 0)
             close(fd);
         if (written)
@@ -381,10 +380,11 @@ void VmAdmin::act(const std::vector<std::string> &uris, const std::string &name,
             const int acted = action == control::VmAction::Start      ? virDomainCreate(domain)
                               : action == control::VmAction::Shutdown ? virDomainShutdown(domain)
                                                                       : virDomainDestroy(domain);
-            *result = acted < 0 ? control::error("vm " + name + ": " + libvirt_error(uri.c_str()))
-                                : control::ok({{"vm", name},
-                                               {"action", control::to_string(action)},
-                                               {"uri", uri}});
+            *result =
+                acted < 0
+                    ? control::error("vm " + name + ": " + libvirt_error(uri.c_str()))
+                    : control::ok(
+                          {{"vm", name}, {"action", control::to_string(action)}, {"uri", uri}});
             virDomainFree(domain);
         },
         [result, done] { done(*result); });
@@ -456,9 +456,9 @@ void VmAdmin::define(const std::string &uri, const std::string &name, const std:
             reply["saved"] = saved.empty() ? nlohmann::json() : nlohmann::json(saved);
             // Defined, but a seat could not show it: say what is missing.
             const vmview::Check shows = vmview::check_vm_xml(name, xml);
-            reply["notes"] = shows.ok ? nlohmann::json::array()
-                                      : nlohmann::json::array({shows.detail + " (the fix: " +
-                                                               shows.fix + ")"});
+            reply["notes"] =
+                shows.ok ? nlohmann::json::array()
+                         : nlohmann::json::array({shows.detail + " (the fix: " + shows.fix + ")"});
             *result = control::ok(reply);
         },
         [result, done] { done(*result); });

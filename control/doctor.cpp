@@ -29,7 +29,8 @@ public:
         static const bool registered = virEventRegisterDefaultImpl() == 0;
         if (!registered)
             return;
-        wakeup_ = virEventAddTimeout(-1, [](int, void *) {}, nullptr, nullptr);
+        wakeup_ = virEventAddTimeout(
+            -1, [](int, void *) {}, nullptr, nullptr);
         thread_ = std::thread([this] {
             while (!quit_)
                 virEventRunDefaultImpl();
@@ -81,8 +82,8 @@ vmview::Check check_vm_through_session(const std::string &socket, const std::str
 {
     nlohmann::json reply;
     try {
-        reply = nlohmann::json::parse(
-            send_request(socket, to_line(to_json(VmXmlRequest{name}))), nullptr, false);
+        reply = nlohmann::json::parse(send_request(socket, to_line(to_json(VmXmlRequest{name}))),
+                                      nullptr, false);
     } catch (const std::exception &error) {
         return {"VM " + name, false, std::string("asking the session: ") + error.what(), ""};
     }
@@ -148,8 +149,7 @@ std::vector<vmview::Check> run_doctor(const std::string &config_path,
             if (!root.empty() && !std::filesystem::exists(root, error)) {
                 // Nothing to open yet, and a doctor changes nothing.
                 checks.push_back({"libvirt " + uri, true,
-                                  "not made yet: the session makes it when it first needs it",
-                                  ""});
+                                  "not made yet: the session makes it when it first needs it", ""});
             } else if (const pid_t holder = root.empty() ? 0 : embedded_root_holder(root)) {
                 const bool usable = !session_socket.empty();
                 through_session[uri] = usable;
@@ -157,8 +157,9 @@ std::vector<vmview::Check> run_doctor(const std::string &config_path,
                     {"libvirt " + uri, usable,
                      "in use by " + process_name(holder) +
                          (usable ? ": its VMs are checked through the session" : ""),
-                     usable ? "" : "run the doctor from that session (phyllomectl --socket PATH "
-                                   "doctor) or while it is not running"});
+                     usable ? ""
+                            : "run the doctor from that session (phyllomectl --socket PATH "
+                              "doctor) or while it is not running"});
             } else {
                 checks.push_back(vmview::check_libvirt(uri, conn));
             }

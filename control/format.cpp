@@ -165,14 +165,15 @@ std::string list_text(const json &reply)
     std::string out;
     for (const json &vm : array(reply, "vms")) {
         out += "vm " + text(vm, "name") + ": " + text(vm, "state") + ", ";
-        out += array(vm, "seats").empty() ? "on no seat"
-                                          : "shown on " + joined(array(vm, "seats"));
-        if (member(vm, "in_session_file").is_boolean() && !member(vm, "in_session_file").get<bool>())
+        out += array(vm, "seats").empty() ? "on no seat" : "shown on " + joined(array(vm, "seats"));
+        if (member(vm, "in_session_file").is_boolean() &&
+            !member(vm, "in_session_file").get<bool>())
             out += ", not in the session file";
         out += "\n";
     }
     for (const json &failure : array(reply, "unreachable"))
-        out += "libvirt " + text(failure, "uri") + ": unreachable: " + text(failure, "error") + "\n";
+        out +=
+            "libvirt " + text(failure, "uri") + ": unreachable: " + text(failure, "error") + "\n";
     return out.empty() ? "no VMs\n" : out;
 }
 
@@ -189,8 +190,8 @@ std::string define_text(const json &reply)
     const std::string name = text(reply, "vm");
     if (text(reply, "saved", "").empty())
         return "vm " + name + " defined\n" + notes_text(reply);
-    std::string out = "vm " + name + " redefined; the old definition is saved in " +
-                      text(reply, "saved") + "\n";
+    std::string out =
+        "vm " + name + " redefined; the old definition is saved in " + text(reply, "saved") + "\n";
     if (member(reply, "running").is_boolean() && member(reply, "running").get<bool>())
         out += "it runs on as it was until it next starts\n";
     return out + notes_text(reply);

@@ -232,8 +232,9 @@ Check check_swtpm(const std::string &path)
             missing += (missing.empty() ? "" : ", ") + std::string(program);
     }
     if (!missing.empty())
-        return failed("swtpm", missing + " not found: Windows VMs (vm create --os windows) need "
-                                         "it for their TPM 2.0",
+        return failed("swtpm",
+                      missing + " not found: Windows VMs (vm create --os windows) need "
+                                "it for their TPM 2.0",
                       "install swtpm and swtpm-tools (Debian and Fedora: packages swtpm and "
                       "swtpm-tools)");
     return {"swtpm", true, "swtpm, swtpm_setup and swtpm_ioctl found: Windows VMs get a TPM 2.0",
@@ -252,8 +253,9 @@ bool ovmf_installed(const std::string &dir)
 Check check_ovmf(const std::string &dir)
 {
     if (!ovmf_installed(dir))
-        return failed("OVMF", "no x86_64 UEFI firmware described in " + dir +
-                                  ": vm create gives new VMs BIOS",
+        return failed("OVMF",
+                      "no x86_64 UEFI firmware described in " + dir +
+                          ": vm create gives new VMs BIOS",
                       "install OVMF (Debian: package ovmf; Fedora: package edk2-ovmf) for UEFI "
                       "and Secure Boot");
     return {"OVMF", true, "UEFI firmware described in " + dir + ": new VMs get UEFI", ""};

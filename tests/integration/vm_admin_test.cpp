@@ -3,9 +3,9 @@
 // has a new disk, starts (autostart) and shows on its seat; an adopted
 // domain gets a D-Bus display and a tablet, its old definition is saved,
 // and then it shows too. Both output styles.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
 #include <map>
 #include <unistd.h>
 
@@ -366,9 +366,9 @@ TEST_F(VmAdmin, DoctorChecksTheVmsOfAnEmbeddedSession)
     auto doctor = [&](const EnvChanges &env) {
         EnvChanges all = env;
         all["XDG_STATE_HOME"] = dir_ + "/state";
-        const CommandResult result = run_command(
-            {required_env("PHYLLOMECTL"), "--json", "doctor", "--config", config}, all,
-            std::chrono::seconds(120));
+        const CommandResult result =
+            run_command({required_env("PHYLLOMECTL"), "--json", "doctor", "--config", config}, all,
+                        std::chrono::seconds(120));
         std::map<std::string, json> checks;
         // The report; libvirt may have logged an error on stderr before it.
         const std::size_t start = result.output.find("{\n");
@@ -385,9 +385,10 @@ TEST_F(VmAdmin, DoctorChecksTheVmsOfAnEmbeddedSession)
     for (int run = 0; run < 2; ++run) {
         if (run == 1)
             start_session("old");
-        auto checks = run == 0 ? doctor({{"XDG_RUNTIME_DIR", dir_}, {"PHYLLOME_SOCKET", std::nullopt}})
-                               : doctor({{"XDG_RUNTIME_DIR", session_->runtime_dir()},
-                                         {"PHYLLOME_SOCKET", std::nullopt}});
+        auto checks = run == 0
+                          ? doctor({{"XDG_RUNTIME_DIR", dir_}, {"PHYLLOME_SOCKET", std::nullopt}})
+                          : doctor({{"XDG_RUNTIME_DIR", session_->runtime_dir()},
+                                    {"PHYLLOME_SOCKET", std::nullopt}});
         EXPECT_TRUE(checks[libvirt].value("ok", false)) << checks[libvirt].dump();
         if (run == 1) {
             EXPECT_NE(checks[libvirt].value("detail", "").find("checked through the session"),
@@ -398,8 +399,7 @@ TEST_F(VmAdmin, DoctorChecksTheVmsOfAnEmbeddedSession)
         EXPECT_FALSE(checks["VM old"].value("ok", true)) << checks["VM old"].dump();
         EXPECT_EQ(checks["VM old"].value("fix", ""), "phyllomectl vm adopt old");
         EXPECT_FALSE(checks["VM absent"].value("ok", true));
-        EXPECT_NE(checks["VM absent"].value("fix", "").find("vm create absent"),
-                  std::string::npos);
+        EXPECT_NE(checks["VM absent"].value("fix", "").find("vm create absent"), std::string::npos);
         // What `vm create` needs.
         EXPECT_TRUE(checks.count("swtpm") && checks.count("OVMF"));
     }

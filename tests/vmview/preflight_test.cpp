@@ -87,8 +87,8 @@ TEST(Preflight, SwtpmIsLookedForInThePath)
         << none.detail;
     EXPECT_NE(none.fix.find("swtpm-tools"), std::string::npos) << none.fix;
     // Spread over the PATH, and executable: found. Not executable: not.
-    for (const auto &[folder, name] : {std::pair{"a", "swtpm"}, {"b", "swtpm_setup"},
-                                       {"b", "swtpm_ioctl"}}) {
+    for (const auto &[folder, name] :
+         {std::pair{"a", "swtpm"}, {"b", "swtpm_setup"}, {"b", "swtpm_ioctl"}}) {
         std::ofstream(dir / folder / name) << "#!/bin/sh\n";
         std::filesystem::permissions(dir / folder / name, std::filesystem::perms::owner_all);
     }

@@ -201,8 +201,7 @@ TEST(VmModel, DomainNameOfADefinition)
     spec.name = "made";
     spec.disk_path = "/d.qcow2";
     EXPECT_EQ(domain_name(create_domain_xml(spec), error), "made");
-    for (const auto &[xml, message] :
-         std::vector<std::pair<std::string, std::string>>{
+    for (const auto &[xml, message] : std::vector<std::pair<std::string, std::string>>{
              {"<domain", "does not parse"},
              {"", "does not parse"},
              {"<network><name>n</name></network>", "not a libvirt domain"},
