@@ -143,10 +143,11 @@ std::vector<vmview::Check> run_doctor(const std::string &config_path,
     for (const config::Vm &vm : config.vms) {
         const std::string uri = config::effective_uri(config, vm);
         const std::string root = vmview::embedded_root(uri);
+        std::error_code error;
+        const bool unmade = !root.empty() && !std::filesystem::exists(root, error);
         if (!connections.count(uri)) {
             virConnectPtr conn = nullptr;
-            std::error_code error;
-            if (!root.empty() && !std::filesystem::exists(root, error)) {
+            if (unmade) {
                 // Nothing to open yet, and a doctor changes nothing.
                 checks.push_back({"libvirt " + uri, true,
                                   "not made yet: the session makes it when it first needs it", ""});
@@ -169,7 +170,7 @@ std::vector<vmview::Check> run_doctor(const std::string &config_path,
             checks.push_back(vmview::check_vm(conn, vm.name));
         else if (through_session[uri])
             checks.push_back(check_vm_through_session(session_socket, vm.name));
-        else if (!root.empty() && !std::filesystem::exists(root))
+        else if (unmade)
             checks.push_back(vmview::check_vm(nullptr, vm.name)); // no such domain yet
     }
     for (const auto &[uri, conn] : connections)

@@ -357,7 +357,6 @@ TEST_F(VmAdmin, XmlAndDefineRoundTrip)
 // while it holds the root (libvirt lets one process in).
 TEST_F(VmAdmin, DoctorChecksTheVmsOfAnEmbeddedSession)
 {
-    define_elsewhere("old");
     const std::string config = dir_ + "/doctor.toml";
     std::ofstream(config) << "[session]\nlibvirt_uri = \"embedded\"\n"
                              "[[vm]]\nname = \"old\"\n[[vm]]\nname = \"absent\"\n"
@@ -382,6 +381,14 @@ TEST_F(VmAdmin, DoctorChecksTheVmsOfAnEmbeddedSession)
             checks.emplace(what, json::object()); // absent: an empty one fails below
         return checks;
     };
+    // No root yet: the doctor does not make one, and no VM can exist.
+    auto unmade = doctor({{"XDG_RUNTIME_DIR", dir_}, {"PHYLLOME_SOCKET", std::nullopt}});
+    EXPECT_TRUE(unmade[libvirt].value("ok", false)) << unmade[libvirt].dump();
+    EXPECT_NE(unmade[libvirt].value("detail", "").find("not made yet"), std::string::npos);
+    EXPECT_EQ(unmade["VM old"].value("detail", ""), "no such domain");
+    EXPECT_FALSE(std::filesystem::exists(root_));
+
+    define_elsewhere("old");
     for (int run = 0; run < 2; ++run) {
         if (run == 1)
             start_session("old");
