@@ -47,6 +47,9 @@ public:
 private:
     void identify(ControlServer::ClientId client, ControlServer::Reply reply);
     void caught(const InputDevices::DeviceInfo &device);
+    // VmAdmin's list with, for each VM, the seats that show it and whether
+    // the session file names it; the file's VMs libvirt does not know too.
+    nlohmann::json with_seats(nlohmann::json listed) const;
 
     std::function<const config::Config &()> config_;
     VmDisplays &displays_;

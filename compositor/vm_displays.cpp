@@ -92,10 +92,7 @@ void VmDisplays::sync_libvirt()
     if (wanted.empty() && links_.empty())
         return;
 
-    if (!libvirt_loop_) {
-        libvirt_loop_ = std::make_unique<vmview::LibvirtLoop>(server_.event_loop());
-        off_loop_ = std::make_unique<vmview::OffLoop>(server_.event_loop());
-    }
+    prepare_libvirt();
     for (const auto &[name, uri] : wanted) {
         if (links_.count(name))
             continue;
@@ -124,6 +121,14 @@ void VmDisplays::sync_libvirt()
     }
     assign();
     server_.refresh_cards();
+}
+
+void VmDisplays::prepare_libvirt()
+{
+    if (!libvirt_loop_) {
+        libvirt_loop_ = std::make_unique<vmview::LibvirtLoop>(server_.event_loop());
+        off_loop_ = std::make_unique<vmview::OffLoop>(server_.event_loop());
+    }
 }
 
 void VmDisplays::attach(const std::string &vm, vmview::UniqueFd fd)

@@ -65,6 +65,7 @@ public:
     std::string show_vm(const std::string &seat, const std::string &vm);
     // Start, shut down or power off a VM a seat shows (the session follows
     // only those through libvirt); `done` gets the error, empty on success.
+    // VMs no seat shows are VmAdmin's.
     void vm_action(const std::string &vm, vmview::VmLink::Action action,
                    std::function<void(const std::string &error)> done);
     // The outputs showing the seat's consoles, in the seat's order.
@@ -79,8 +80,13 @@ public:
     const vmview::DisplayClient *client(const std::string &vm) const;
     vmview::DisplayClient *client(const std::string &vm);
     const vmview::VmLink *link(const std::string &vm) const;
+    // A VM handed over with --vm-fd, not followed through libvirt.
+    bool manual(const std::string &vm) const { return manual_.count(vm) > 0; }
     // The libvirt connection to `uri` (null until it is open).
     virConnectPtr libvirt(const std::string &uri) const;
+    // libvirt's event loop on the session's, which libvirt needs before any
+    // connection opens (the embedded driver refuses to open without one).
+    void prepare_libvirt();
     wl_event_loop *event_loop() const;
 
 private:

@@ -88,16 +88,31 @@ std::variant<Request, CliError> parse_command(const std::vector<std::string> &wo
             return *error;
         return VmAdoptRequest{words[2]};
     }
+    if (command == "vm" && arguments >= 1 && words[1] == "list") {
+        if (auto error = expect(1, "vm list"))
+            return *error;
+        return VmListRequest{};
+    }
+    if (command == "vm" && arguments >= 1 && words[1] == "xml") {
+        if (auto error = expect(2, "vm xml NAME"))
+            return *error;
+        return VmXmlRequest{words[2]};
+    }
+    if (command == "vm" && arguments >= 1 && words[1] == "define") {
+        if (auto error = expect(2, "vm define FILE"))
+            return *error;
+        return VmDefineRequest{}; // the caller reads the file
+    }
     if (command == "vm") {
         constexpr const char *kVmUsage =
-            "usage: phyllomectl vm start|shutdown|destroy|adopt NAME, or vm create NAME --os OS "
-            "[OPTIONS] (see --help)";
+            "usage: phyllomectl vm start|shutdown|destroy|adopt|xml NAME, vm list, vm define FILE, "
+            "or vm create NAME --os OS [OPTIONS] (see --help)";
         if (arguments != 2)
             return CliError{kVmUsage};
         const auto action = parse_vm_action(words[1]);
         if (!action)
             return CliError{"unknown vm action \"" + words[1] +
-                            "\" (start, shutdown, destroy, adopt, create)"};
+                            "\" (start, shutdown, destroy, create, adopt, list, xml, define)"};
         return VmRequest{*action, words[2]};
     }
     return CliError{"unknown command \"" + command + "\" (see --help)"};
@@ -145,6 +160,8 @@ std::variant<CliOptions, CliError> parse_cli(const std::vector<std::string> &arg
     if (auto *error = std::get_if<CliError>(&request))
         return *error;
     options.request = std::get<Request>(request);
+    if (std::holds_alternative<VmDefineRequest>(options.request))
+        options.define_file = args.back();
     return options;
 }
 
@@ -159,13 +176,19 @@ std::string cli_usage()
            "  devices                        every input device, its identity and seat\n"
            "  switch SEAT VM                 show VM on SEAT\n"
            "  reload                         read the session file again\n"
-           "  vm start|shutdown|destroy NAME start, shut down (ACPI) or power off a VM\n"
+           "  vm start|shutdown|destroy NAME start, shut down (ACPI) or power off any VM of\n"
+           "                                 the session's libvirt connections\n"
            "  vm create NAME --os linux|windows|other [--iso PATH] [--disk-size SIZE]\n"
            "            [--memory SIZE] [--cpus N]\n"
            "                                 define a VM with the session's model (a new\n"
            "                                 qcow2 disk; sizes like 40G, 4096M)\n"
            "  vm adopt NAME                  add a D-Bus display and a tablet to an existing\n"
            "                                 VM, saving its old definition first\n"
+           "  vm list                        every VM of the session's libvirt connections,\n"
+           "                                 its state and the seats showing it\n"
+           "  vm xml NAME                    print a VM's definition (libvirt domain XML)\n"
+           "  vm define FILE                 define a VM from FILE (validated; a VM's old\n"
+           "                                 definition is saved first)\n"
            "  doctor [--config PATH]         check KVM, the GPU, libvirt and each VM of the\n"
            "                                 session file, without the session; says how\n"
            "                                 to fix what fails (exit status 1 if anything does)\n"

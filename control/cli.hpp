@@ -18,6 +18,8 @@ struct CliOptions {
     // --config PATH (empty: the session's lookup).
     bool doctor = false;
     std::string doctor_config;
+    // `vm define FILE`: phyllomectl reads FILE into the request's xml.
+    std::string define_file;
     Request request;
 };
 

@@ -171,6 +171,15 @@ std::string adopt_text(const std::string &name, const json &reply)
     return out;
 }
 
+// What a person should know about what was made (BIOS chosen, and why).
+std::string notes_text(const json &reply)
+{
+    std::string out;
+    for (const json &note : array(reply, "notes"))
+        out += "note: " + (note.is_string() ? note.get<std::string>() : std::string("?")) + "\n";
+    return out;
+}
+
 std::string create_text(const std::string &name, const json &reply)
 {
     const json &cpus = member(reply, "cpus");
@@ -180,7 +189,45 @@ std::string create_text(const std::string &name, const json &reply)
            (one_cpu ? " CPU, " : " CPUs, ") +
            (member(reply, "uefi").is_boolean() && member(reply, "uefi").get<bool>() ? "UEFI"
                                                                                     : "BIOS") +
-           ", 3D " + (text(reply, "gl", "").empty() ? "off" : "on " + text(reply, "gl")) + "\n";
+           ", 3D " + (text(reply, "gl", "").empty() ? "off" : "on " + text(reply, "gl")) + "\n" +
+           notes_text(reply);
+}
+
+std::string list_text(const json &reply)
+{
+    std::string out;
+    for (const json &vm : array(reply, "vms")) {
+        out += "vm " + text(vm, "name") + ": " + text(vm, "state") + ", ";
+        out += array(vm, "seats").empty() ? "on no seat" : "shown on " + joined(array(vm, "seats"));
+        if (member(vm, "in_session_file").is_boolean() &&
+            !member(vm, "in_session_file").get<bool>())
+            out += ", not in the session file";
+        out += "\n";
+    }
+    for (const json &failure : array(reply, "unreachable"))
+        out +=
+            "libvirt " + text(failure, "uri") + ": unreachable: " + text(failure, "error") + "\n";
+    return out.empty() ? "no VMs\n" : out;
+}
+
+std::string xml_text(const json &reply)
+{
+    std::string xml = text(reply, "xml", "");
+    if (!xml.empty() && xml.back() != '\n')
+        xml += '\n';
+    return xml;
+}
+
+std::string define_text(const json &reply)
+{
+    const std::string name = text(reply, "vm");
+    if (text(reply, "saved", "").empty())
+        return "vm " + name + " defined\n" + notes_text(reply);
+    std::string out =
+        "vm " + name + " redefined; the old definition is saved in " + text(reply, "saved") + "\n";
+    if (member(reply, "running").is_boolean() && member(reply, "running").get<bool>())
+        out += "it runs on as it was until it next starts\n";
+    return out + notes_text(reply);
 }
 
 } // namespace
@@ -206,6 +253,12 @@ std::string format_reply(const Request &request, const json &reply)
                        " done\n";
             else if constexpr (std::is_same_v<T, VmAdoptRequest>)
                 return adopt_text(r.name, reply);
+            else if constexpr (std::is_same_v<T, VmListRequest>)
+                return list_text(reply);
+            else if constexpr (std::is_same_v<T, VmXmlRequest>)
+                return xml_text(reply);
+            else if constexpr (std::is_same_v<T, VmDefineRequest>)
+                return define_text(reply);
             else
                 return create_text(r.name, reply);
         },

@@ -1,7 +1,11 @@
 // phyllomectl: controls the running phyllome-session over its control socket.
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -91,7 +95,10 @@ int main(int argc, char **argv)
         if (auto problem = check_create(*create))
             return fail(*problem, kExitUsage);
     if (options.doctor) {
-        const auto checks = run_doctor(options.doctor_config);
+        // An embedded root the running session holds is checked through it.
+        auto socket = find_socket(options.socket, env(kSocketVariable), env("XDG_RUNTIME_DIR"));
+        const auto *found = std::get_if<std::string>(&socket);
+        const auto checks = run_doctor(options.doctor_config, found ? *found : "");
         const nlohmann::json report = doctor_json(checks);
         if (options.json)
             std::cout << report.dump(2) << "\n";
@@ -99,6 +106,26 @@ int main(int argc, char **argv)
             std::cout << printable_lines(doctor_text(checks));
         return report["ok"].get<bool>() ? 0 : kExitRefused;
     }
+
+    if (!options.define_file.empty()) {
+        std::ifstream file(options.define_file, std::ios::binary);
+        std::ostringstream xml;
+        if (!file || !(xml << file.rdbuf()))
+            return fail("cannot read " + options.define_file + ": " + std::strerror(errno),
+                        kExitRefused);
+        try {
+            (void)nlohmann::json(xml.str()).dump(); // throws on bytes that are not UTF-8
+        } catch (const nlohmann::json::exception &) {
+            return fail(options.define_file + " is not UTF-8 text", kExitRefused);
+        }
+        options.request = VmDefineRequest{xml.str()};
+    }
+    const std::string request_line = to_line(to_json(options.request));
+    if (request_line.size() > kMaxRequestBytes + 1)
+        return fail((options.define_file.empty() ? "the request" : options.define_file) +
+                        " is too large: a request to the session is at most " +
+                        std::to_string(kMaxRequestBytes / 1024) + " KiB",
+                    kExitRefused);
 
     auto socket = find_socket(options.socket, env(kSocketVariable), env("XDG_RUNTIME_DIR"));
     if (auto *error = std::get_if<SocketLookupError>(&socket))
@@ -117,7 +144,7 @@ int main(int argc, char **argv)
                 std::cerr << "Press a key or click on the device to identify (Ctrl+C to give "
                              "up)...\n";
         }
-        reply = nlohmann::json::parse(send_request(path, to_line(to_json(options.request))));
+        reply = nlohmann::json::parse(send_request(path, request_line));
     } catch (const std::exception &error) {
         return fail(error.what(), kExitRefused);
     }

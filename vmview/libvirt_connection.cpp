@@ -34,13 +34,6 @@ std::string last_libvirt_error()
     return error && error->message ? error->message : "unknown libvirt error";
 }
 
-std::string embedded_root(const std::string &uri)
-{
-    if (uri.rfind(kEmbedPrefix, 0) != 0)
-        return {};
-    return uri.substr(kEmbedPrefix.size(), uri.find('&') - kEmbedPrefix.size());
-}
-
 // libvirt's embedded driver in this process: loaded at most once, see
 // open_libvirt.
 struct EmbeddedDriver {
@@ -234,6 +227,13 @@ LibvirtConnection::~LibvirtConnection()
         virConnectUnregisterCloseCallback(conn_, on_close);
         virConnectClose(conn_);
     }
+}
+
+std::string embedded_root(const std::string &uri)
+{
+    if (uri.rfind(kEmbedPrefix, 0) != 0)
+        return {};
+    return uri.substr(kEmbedPrefix.size(), uri.find('&') - kEmbedPrefix.size());
 }
 
 void prepare_embedded_root(const std::string &uri)

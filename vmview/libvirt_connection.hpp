@@ -53,6 +53,9 @@ virConnectPtr open_libvirt(const std::string &uri, std::string *error = nullptr)
 std::string uri_beside_embedded_driver(const std::string &uri,
                                        bool (*exists)(const std::string &path) = nullptr);
 
+// DIR of qemu:///embed?root=DIR; empty for other URIs.
+std::string embedded_root(const std::string &uri);
+
 class LibvirtConnection {
 public:
     // `changed` runs on the loop whenever the connection comes or goes.

@@ -295,4 +295,28 @@ std::optional<Adoption> adopt_domain_xml(std::string_view xml, std::string &erro
     return adoption;
 }
 
+std::optional<std::string> domain_name(std::string_view xml, std::string &error)
+{
+    xmlDoc *doc = xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "domain.xml", nullptr,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlNode *root = doc ? xmlDocGetRootElement(doc) : nullptr;
+    std::optional<std::string> name;
+    if (!doc)
+        error = "the XML does not parse";
+    else if (!root || !name_is(root, "domain"))
+        error = "not a libvirt domain: the root element is not <domain>";
+    else
+        for (xmlNode *node = root->children; node && !name; node = node->next)
+            if (name_is(node, "name")) {
+                xmlChar *text = xmlNodeGetContent(node);
+                if (text && text[0])
+                    name = reinterpret_cast<const char *>(text);
+                xmlFree(text);
+            }
+    if (doc && !name && error.empty())
+        error = "the domain has no <name>";
+    xmlFreeDoc(doc);
+    return name;
+}
+
 } // namespace phyllome::vmview

@@ -75,4 +75,8 @@ struct Adoption {
 // when the XML is not a domain.
 std::optional<Adoption> adopt_domain_xml(std::string_view xml, std::string &error);
 
+// The <name> of a libvirt domain XML (what `vm define` defines), or nullopt
+// (and `error`) when the XML does not parse, is no domain or has no name.
+std::optional<std::string> domain_name(std::string_view xml, std::string &error);
+
 } // namespace phyllome::vmview

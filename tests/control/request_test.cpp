@@ -100,6 +100,20 @@ TEST(Request, VmCreateAndAdopt)
     EXPECT_NE(error_of(R"({"command":"vm-adopt"})").find("\"name\""), std::string::npos);
 }
 
+TEST(Request, VmListXmlAndDefine)
+{
+    EXPECT_EQ(parsed(R"({"command":"vm-list"})"), Request(VmListRequest{}));
+    EXPECT_NE(error_of(R"({"command":"vm-list","name":"a"})").find("unknown field"),
+              std::string::npos);
+    EXPECT_EQ(parsed(R"({"command":"vm-xml","name":"old"})"), Request(VmXmlRequest{"old"}));
+    EXPECT_NE(error_of(R"({"command":"vm-xml"})").find("\"name\""), std::string::npos);
+    EXPECT_EQ(parsed(R"({"command":"vm-define","xml":"<domain/>"})"),
+              Request(VmDefineRequest{"<domain/>"}));
+    EXPECT_NE(error_of(R"({"command":"vm-define","xml":""})").find("empty"), std::string::npos);
+    EXPECT_NE(error_of(R"({"command":"vm-define","file":"/x.xml"})").find("unknown field"),
+              std::string::npos);
+}
+
 TEST(Request, UnknownFieldsAreRefusedNotIgnored)
 {
     EXPECT_NE(error_of(R"({"command":"status","verbose":true})").find("verbose"),
@@ -155,6 +169,9 @@ TEST(Request, ToJsonRoundTrips)
                                 SwitchRequest{"left", "games"},
                                 VmRequest{VmAction::Destroy, "work"},
                                 VmAdoptRequest{"old"},
+                                VmListRequest{},
+                                VmXmlRequest{"old"},
+                                VmDefineRequest{"<domain type='kvm'>\n</domain>\n"},
                                 VmCreateRequest{"a", "linux", "", "", "", 0},
                                 VmCreateRequest{"b", "other", "/x.iso", "20G", "2G", 3}};
     for (const Request &request : requests)

@@ -217,5 +217,25 @@ TEST(VmModel, AdoptRefusesWhatIsNotADomain)
     EXPECT_FALSE(adopt_domain_xml("", error));
 }
 
+TEST(VmModel, DomainNameOfADefinition)
+{
+    std::string error;
+    EXPECT_EQ(domain_name("<domain type='kvm'><name>work</name></domain>", error), "work");
+    VmSpec spec;
+    spec.name = "made";
+    spec.disk_path = "/d.qcow2";
+    EXPECT_EQ(domain_name(create_domain_xml(spec), error), "made");
+    for (const auto &[xml, message] : std::vector<std::pair<std::string, std::string>>{
+             {"<domain", "does not parse"},
+             {"", "does not parse"},
+             {"<network><name>n</name></network>", "not a libvirt domain"},
+             {"<domain><name></name></domain>", "no <name>"},
+             {"<domain/>", "no <name>"}}) {
+        error.clear();
+        EXPECT_FALSE(domain_name(xml, error)) << xml;
+        EXPECT_NE(error.find(message), std::string::npos) << xml << ": " << error;
+    }
+}
+
 } // namespace
 } // namespace phyllome::vmview
