@@ -28,6 +28,15 @@ std::string printable(std::string_view text)
     return out;
 }
 
+std::string printable_lines(std::string_view text)
+{
+    std::string out;
+    std::size_t start = 0;
+    for (std::size_t end; (end = text.find('\n', start)) != std::string_view::npos; start = end + 1)
+        out += printable(text.substr(start, end - start)) + "\n";
+    return out + printable(text.substr(start));
+}
+
 std::string to_string(const Diagnostic &diagnostic)
 {
     std::string out = printable(diagnostic.path);

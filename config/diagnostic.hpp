@@ -31,5 +31,7 @@ std::ostream &operator<<(std::ostream &out, const Diagnostic &diagnostic);
 // \xNN), so that a name from the file can neither break a line of a log or
 // a terminal apart nor send it escape sequences.
 std::string printable(std::string_view text);
+// Text of several lines, each made printable: the newlines stay.
+std::string printable_lines(std::string_view text);
 
 } // namespace phyllome::config

@@ -212,7 +212,10 @@ std::string list_text(const json &reply)
 
 std::string xml_text(const json &reply)
 {
-    std::string xml = text(reply, "xml", "");
+    const auto it = reply.find("xml");
+    std::string xml = it != reply.end() && it->is_string()
+                          ? config::printable_lines(it->get<std::string>())
+                          : std::string();
     if (!xml.empty() && xml.back() != '\n')
         xml += '\n';
     return xml;

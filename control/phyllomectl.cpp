@@ -33,16 +33,6 @@ int fail(const std::string &message, int code)
     return code;
 }
 
-// Text of several lines, each printable.
-std::string printable_lines(const std::string &text)
-{
-    std::string out;
-    std::size_t start = 0;
-    for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
-        out += phyllome::config::printable(text.substr(start, end - start)) + "\n";
-    return out + phyllome::config::printable(text.substr(start));
-}
-
 std::string env(const char *name)
 {
     const char *value = std::getenv(name);
@@ -103,7 +93,7 @@ int main(int argc, char **argv)
         if (options.json)
             std::cout << report.dump(2) << "\n";
         else
-            std::cout << printable_lines(doctor_text(checks));
+            std::cout << phyllome::config::printable_lines(doctor_text(checks));
         return report["ok"].get<bool>() ? 0 : kExitRefused;
     }
 
