@@ -2,24 +2,20 @@
 
 #include <map>
 
-#include <libvirt/virterror.h>
-
 #include "config/load.hpp"
 
 namespace phyllome::control {
 
-std::vector<vmview::Check> run_doctor(const std::string &config_path)
+std::vector<libvirt::Check> run_doctor(const std::string &config_path)
 {
-    // Each check reports libvirt's errors itself; libvirt must not also
-    // print them.
-    virSetErrorFunc(nullptr, [](void *, virErrorPtr) {});
-    std::vector<vmview::Check> checks;
-    checks.push_back(vmview::check_kvm());
+    libvirt::report_libvirt_errors_in_checks_only();
+    std::vector<libvirt::Check> checks;
+    checks.push_back(libvirt::check_kvm());
     if (checks.back().ok)
-        checks.push_back(vmview::check_qemu_kvm());
+        checks.push_back(libvirt::check_qemu_kvm());
     std::string node;
-    checks.push_back(vmview::check_render_node(vmview::render_nodes(), node));
-    checks.push_back(vmview::check_virgl(node));
+    checks.push_back(libvirt::check_render_node(libvirt::render_nodes(), node));
+    checks.push_back(libvirt::check_virgl(node));
 
     const auto path = config::find_config_path(config_path.empty() ? nullptr : config_path.c_str());
     config::Config config = config::default_config();
@@ -45,11 +41,11 @@ std::vector<vmview::Check> run_doctor(const std::string &config_path)
         const std::string uri = config::effective_uri(config, vm);
         if (!connections.count(uri)) {
             virConnectPtr conn = nullptr;
-            checks.push_back(vmview::check_libvirt(uri, conn));
+            checks.push_back(libvirt::check_libvirt(uri, conn));
             connections[uri] = conn;
         }
         if (virConnectPtr conn = connections[uri])
-            checks.push_back(vmview::check_vm(conn, vm.name));
+            checks.push_back(libvirt::check_vm(conn, vm.name));
     }
     for (const auto &[uri, conn] : connections)
         if (conn)
@@ -57,11 +53,11 @@ std::vector<vmview::Check> run_doctor(const std::string &config_path)
     return checks;
 }
 
-nlohmann::json doctor_json(const std::vector<vmview::Check> &checks)
+nlohmann::json doctor_json(const std::vector<libvirt::Check> &checks)
 {
     nlohmann::json list = nlohmann::json::array();
     bool ok = true;
-    for (const vmview::Check &check : checks) {
+    for (const libvirt::Check &check : checks) {
         list.push_back(
             {{"what", check.what}, {"ok", check.ok}, {"detail", check.detail}, {"fix", check.fix}});
         ok = ok && check.ok;
@@ -69,10 +65,10 @@ nlohmann::json doctor_json(const std::vector<vmview::Check> &checks)
     return {{"ok", ok}, {"checks", list}};
 }
 
-std::string doctor_text(const std::vector<vmview::Check> &checks)
+std::string doctor_text(const std::vector<libvirt::Check> &checks)
 {
     std::string out;
-    for (const vmview::Check &check : checks) {
+    for (const libvirt::Check &check : checks) {
         out += (check.ok ? "ok    " : "FAIL  ") + check.what + ": " + check.detail + "\n";
         if (!check.ok && !check.fix.empty())
             out += "      fix: " + check.fix + "\n";

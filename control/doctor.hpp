@@ -8,15 +8,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "vmview/preflight.hpp"
+#include "libvirt/preflight.hpp"
 
 namespace phyllome::control {
 
 // Every check: KVM, the render node, virglrenderer, each libvirt URI the
 // session file uses, each VM. `config_path` empty: the session's lookup.
-std::vector<vmview::Check> run_doctor(const std::string &config_path);
+std::vector<libvirt::Check> run_doctor(const std::string &config_path);
 
-nlohmann::json doctor_json(const std::vector<vmview::Check> &checks);
-std::string doctor_text(const std::vector<vmview::Check> &checks);
+nlohmann::json doctor_json(const std::vector<libvirt::Check> &checks);
+std::string doctor_text(const std::vector<libvirt::Check> &checks);
 
 } // namespace phyllome::control

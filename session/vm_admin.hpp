@@ -1,0 +1,35 @@
+// `phyllomectl vm create` and `vm adopt` in the session: the libvirt calls
+// and file work run off the loop, the reply comes back on it. The domain XML
+// itself is libvirt/vm_model's.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <libvirt/libvirt.h>
+#include <nlohmann/json.hpp>
+
+#include "control/request.hpp"
+#include "base/off_loop.hpp"
+
+namespace phyllome {
+
+class VmAdmin {
+public:
+    using Done = std::function<void(const nlohmann::json &reply)>;
+    // `connection` gives the session's open connection to a URI, or null
+    // (then a connection of its own is opened for the call).
+    VmAdmin(wl_event_loop *loop, std::function<virConnectPtr(const std::string &uri)> connection);
+
+    // Creates the disk (qcow2, never over an existing file) and defines the
+    // domain on `uri`. Replies with what was made, or the one-line error.
+    void create(const std::string &uri, const control::VmCreateRequest &request, Done done);
+    // Saves the domain's definition, then adds what the session needs.
+    void adopt(const std::string &uri, const std::string &name, Done done);
+
+private:
+    std::function<virConnectPtr(const std::string &uri)> connection_;
+    base::OffLoop off_loop_;
+};
+
+} // namespace phyllome
