@@ -30,7 +30,7 @@
 
 #include <xkbcommon/xkbcommon-keysyms.h>
 
-#include "compositor/console_input.hpp"
+#include "vmview/console_input.hpp"
 #include "config/config.hpp"
 #include "config/device_rule.hpp"
 #include "input/router.hpp"
@@ -146,7 +146,7 @@ public:
             std::fprintf(stderr, "bench-input: display closed: %s\n", reason.c_str());
             std::abort();
         };
-        client_ = std::make_unique<vmview::DisplayClient>(loop_, vmview::UniqueFd(pair[0]), "bench",
+        client_ = std::make_unique<vmview::DisplayClient>(loop_, base::UniqueFd(pair[0]), "bench",
                                                           std::move(handlers));
         while (!console_added_)
             wl_event_loop_dispatch(loop_, -1);

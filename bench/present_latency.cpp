@@ -25,7 +25,7 @@
 #include "bench/percentiles.hpp"
 
 #include "compositor/output.hpp"
-#include "compositor/vm_displays.hpp"
+#include "session/vm_displays.hpp"
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/in_process.hpp"
 
@@ -58,7 +58,7 @@ public:
         session_ = std::make_unique<test::InProcessSession>(std::move(settings));
         displays_ = std::make_unique<VmDisplays>(
             session_->server(), [this]() -> const config::Config & { return config_; });
-        displays_->attach(vm.name, vmview::UniqueFd(fake_.take_client_fd()));
+        displays_->attach(vm.name, base::UniqueFd(fake_.take_client_fd()));
     }
     ~Rig() { displays_.reset(); }
 

@@ -14,21 +14,21 @@ struct InputDevices::Device {
     wlr_input_device *wlr = nullptr;
     input::DeviceId id = 0;
     config::DeviceIdentity identity;
-    Listener key;
-    Listener motion;
-    Listener motion_absolute;
-    Listener button;
-    Listener axis;
-    Listener touch_down;
-    Listener touch_up;
-    Listener touch_motion;
-    Listener touch_cancel;
-    Listener tablet_axis;
-    Listener tablet_proximity;
-    Listener tablet_tip;
-    Listener tablet_button;
+    base::Listener key;
+    base::Listener motion;
+    base::Listener motion_absolute;
+    base::Listener button;
+    base::Listener axis;
+    base::Listener touch_down;
+    base::Listener touch_up;
+    base::Listener touch_motion;
+    base::Listener touch_cancel;
+    base::Listener tablet_axis;
+    base::Listener tablet_proximity;
+    base::Listener tablet_tip;
+    base::Listener tablet_button;
     double tablet_x = 0.5, tablet_y = 0.5; // axis events carry only what changed
-    Listener destroy;
+    base::Listener destroy;
 };
 
 namespace {

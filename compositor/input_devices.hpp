@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "compositor/listener.hpp"
+#include "base/listener.hpp"
 #include "compositor/wlr.hpp"
 #include "config/config.hpp"
 #include "input/router.hpp"
@@ -95,7 +95,7 @@ private:
     xkb_context *xkb_ = nullptr;
     PressCatcher catcher_;
     std::set<std::pair<input::DeviceId, uint32_t>> caught_; // releases still to swallow
-    Listener new_input_;
+    base::Listener new_input_;
 };
 
 } // namespace phyllome

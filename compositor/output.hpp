@@ -7,7 +7,7 @@
 #include <string>
 
 #include "compositor/console_view.hpp"
-#include "compositor/listener.hpp"
+#include "base/listener.hpp"
 #include "compositor/status_card.hpp"
 #include "compositor/wlr.hpp"
 
@@ -85,11 +85,11 @@ private:
     wlr_scene_buffer *input_hint_ = nullptr;
     std::optional<StatusCardText> input_hint_text_;
 
-    Listener frame_;
-    Listener precommit_;
-    Listener commit_;
-    Listener mode_;
-    Listener destroy_;
+    base::Listener frame_;
+    base::Listener precommit_;
+    base::Listener commit_;
+    base::Listener mode_;
+    base::Listener destroy_;
 };
 
 } // namespace phyllome

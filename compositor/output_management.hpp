@@ -3,7 +3,7 @@
 // scale.
 #pragma once
 
-#include "compositor/listener.hpp"
+#include "base/listener.hpp"
 #include "compositor/wlr.hpp"
 
 namespace phyllome {
@@ -24,8 +24,8 @@ private:
 
     Server &server_;
     wlr_output_manager_v1 *manager_;
-    Listener apply_;
-    Listener test_;
+    base::Listener apply_;
+    base::Listener test_;
 };
 
 } // namespace phyllome

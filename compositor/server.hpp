@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "compositor/listener.hpp"
-#include "compositor/options.hpp"
+#include "base/listener.hpp"
+#include "compositor/output_size.hpp"
 #include "compositor/status_card.hpp"
 #include "compositor/wlr.hpp"
 
@@ -89,9 +89,9 @@ private:
     wl_event_source *sigterm_ = nullptr;
     wl_event_source *sigint_ = nullptr;
 
-    Listener new_output_;
-    Listener layout_change_;
-    Listener session_active_;
+    base::Listener new_output_;
+    base::Listener layout_change_;
+    base::Listener session_active_;
 };
 
 } // namespace phyllome

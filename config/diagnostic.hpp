@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/text.hpp"
+
 namespace phyllome::config {
 
 // An error makes the file unusable; a warning is a likely mistake in a file
@@ -27,11 +29,8 @@ struct Diagnostic {
 std::string to_string(const Diagnostic &diagnostic);
 std::ostream &operator<<(std::ostream &out, const Diagnostic &diagnostic);
 
-// Text with every control character written as an escape (\n, \r, \t,
-// \xNN), so that a name from the file can neither break a line of a log or
-// a terminal apart nor send it escape sequences.
-std::string printable(std::string_view text);
-// Text of several lines, each made printable: the newlines stay.
-std::string printable_lines(std::string_view text);
+// Control characters escaped (base/text.hpp), for names from the file.
+using base::printable;
+using base::printable_lines;
 
 } // namespace phyllome::config

@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "vmview/vm_model.hpp"
+#include "libvirt/vm_model.hpp"
 
 namespace phyllome::control {
 namespace {
@@ -36,8 +36,8 @@ std::variant<Request, CliError> parse_vm_create(const std::vector<std::string> &
             create.memory = value;
         else if (option == "--cpus") {
             if (value.find_first_not_of("0123456789") != std::string::npos || value.size() > 4 ||
-                std::stoul(value) == 0 || std::stoul(value) > vmview::kMaxVmCpus)
-                return CliError{vmview::kCpusRule};
+                std::stoul(value) == 0 || std::stoul(value) > libvirt::kMaxVmCpus)
+                return CliError{libvirt::kCpusRule};
             create.cpus = static_cast<unsigned>(std::stoul(value));
         } else
             return CliError{"unknown option " + option + "; " + kCreateUsage};

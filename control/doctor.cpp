@@ -1,58 +1,20 @@
 #include "control/doctor.hpp"
 
-#include <atomic>
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <thread>
 #include <unistd.h>
-
-#include <libvirt/virterror.h>
 
 #include "config/load.hpp"
 #include "control/client.hpp"
 #include "control/reply.hpp"
 #include "control/request.hpp"
-#include "vmview/libvirt_connection.hpp"
+#include "libvirt/libvirt_connection.hpp"
 
 namespace phyllome::control {
 namespace {
-
-// libvirt's embedded driver runs in this process and needs an event loop
-// (its QEMU monitors): a thread runs libvirt's own while the checks run.
-class LibvirtEvents {
-public:
-    LibvirtEvents()
-    {
-        static const bool registered = virEventRegisterDefaultImpl() == 0;
-        if (!registered)
-            return;
-        wakeup_ = virEventAddTimeout(
-            -1, [](int, void *) {}, nullptr, nullptr);
-        thread_ = std::thread([this] {
-            while (!quit_)
-                virEventRunDefaultImpl();
-        });
-    }
-    ~LibvirtEvents()
-    {
-        if (!thread_.joinable())
-            return;
-        quit_ = true;
-        virEventUpdateTimeout(wakeup_, 0); // the loop wakes and sees quit_
-        thread_.join();
-        virEventRemoveTimeout(wakeup_);
-    }
-    LibvirtEvents(const LibvirtEvents &) = delete;
-    LibvirtEvents &operator=(const LibvirtEvents &) = delete;
-
-private:
-    std::atomic<bool> quit_{false};
-    int wakeup_ = -1;
-    std::thread thread_;
-};
 
 // The process running an embedded root's driver, which holds the lock on
 // its driver.pid (libvirt lets one process in), or 0.
@@ -78,7 +40,7 @@ std::string process_name(pid_t pid)
 }
 
 // A VM of an embedded root the running session holds, through its socket.
-vmview::Check check_vm_through_session(const std::string &socket, const std::string &name)
+libvirt::Check check_vm_through_session(const std::string &socket, const std::string &name)
 {
     nlohmann::json reply;
     try {
@@ -89,7 +51,7 @@ vmview::Check check_vm_through_session(const std::string &socket, const std::str
     }
     if (reply.is_object() && reply.value("ok", false) && reply.contains("xml") &&
         reply["xml"].is_string())
-        return vmview::check_vm_xml(name, reply["xml"].get<std::string>());
+        return libvirt::check_vm_xml(name, reply["xml"].get<std::string>());
     return {"VM " + name, false,
             reply.is_object() ? reply.value("error", "no answer") : "no answer",
             "create it (phyllomectl vm create " + name +
@@ -98,26 +60,21 @@ vmview::Check check_vm_through_session(const std::string &socket, const std::str
 
 } // namespace
 
-std::vector<vmview::Check> run_doctor(const std::string &config_path,
+std::vector<libvirt::Check> run_doctor(const std::string &config_path,
                                       const std::string &session_socket)
 {
-    // Each check reports libvirt's errors itself; libvirt must not also
-    // print them, nor its log (the embedded driver's probing logs errors
-    // that do not matter here) unless the user asks for it.
-    setenv("LIBVIRT_LOG_OUTPUTS", "4:file:/dev/null", 0);
-    virSetErrorFunc(nullptr, [](void *, virErrorPtr) {});
-    const LibvirtEvents events;
-    std::vector<vmview::Check> checks;
-    checks.push_back(vmview::check_kvm());
+    const libvirt::CheckEnvironment environment;
+    std::vector<libvirt::Check> checks;
+    checks.push_back(libvirt::check_kvm());
     if (checks.back().ok)
-        checks.push_back(vmview::check_qemu_kvm());
+        checks.push_back(libvirt::check_qemu_kvm());
     std::string node;
-    checks.push_back(vmview::check_render_node(vmview::render_nodes(), node));
-    checks.push_back(vmview::check_virgl(node));
+    checks.push_back(libvirt::check_render_node(libvirt::render_nodes(), node));
+    checks.push_back(libvirt::check_virgl(node));
     // What `vm create` needs, as libvirt finds it.
     const char *search_path = std::getenv("PATH");
-    checks.push_back(vmview::check_swtpm(search_path ? search_path : "/usr/bin:/bin"));
-    checks.push_back(vmview::check_ovmf());
+    checks.push_back(libvirt::check_swtpm(search_path ? search_path : "/usr/bin:/bin"));
+    checks.push_back(libvirt::check_ovmf());
 
     const auto path = config::find_config_path(config_path.empty() ? nullptr : config_path.c_str());
     config::Config config = config::default_config();
@@ -142,7 +99,7 @@ std::vector<vmview::Check> run_doctor(const std::string &config_path,
     std::map<std::string, bool> through_session; // embedded roots a session holds
     for (const config::Vm &vm : config.vms) {
         const std::string uri = config::effective_uri(config, vm);
-        const std::string root = vmview::embedded_root(uri);
+        const std::string root = libvirt::embedded_root(uri);
         std::error_code error;
         const bool unmade = !root.empty() && !std::filesystem::exists(root, error);
         if (!connections.count(uri)) {
@@ -162,16 +119,16 @@ std::vector<vmview::Check> run_doctor(const std::string &config_path,
                             : "run the doctor from that session (phyllomectl --socket PATH "
                               "doctor) or while it is not running"});
             } else {
-                checks.push_back(vmview::check_libvirt(uri, conn));
+                checks.push_back(libvirt::check_libvirt(uri, conn));
             }
             connections[uri] = conn;
         }
         if (virConnectPtr conn = connections[uri])
-            checks.push_back(vmview::check_vm(conn, vm.name));
+            checks.push_back(libvirt::check_vm(conn, vm.name));
         else if (through_session[uri])
             checks.push_back(check_vm_through_session(session_socket, vm.name));
         else if (unmade)
-            checks.push_back(vmview::check_vm(nullptr, vm.name)); // no such domain yet
+            checks.push_back(libvirt::check_vm(nullptr, vm.name)); // no such domain yet
     }
     for (const auto &[uri, conn] : connections)
         if (conn)
@@ -179,11 +136,11 @@ std::vector<vmview::Check> run_doctor(const std::string &config_path,
     return checks;
 }
 
-nlohmann::json doctor_json(const std::vector<vmview::Check> &checks)
+nlohmann::json doctor_json(const std::vector<libvirt::Check> &checks)
 {
     nlohmann::json list = nlohmann::json::array();
     bool ok = true;
-    for (const vmview::Check &check : checks) {
+    for (const libvirt::Check &check : checks) {
         list.push_back(
             {{"what", check.what}, {"ok", check.ok}, {"detail", check.detail}, {"fix", check.fix}});
         ok = ok && check.ok;
@@ -191,10 +148,10 @@ nlohmann::json doctor_json(const std::vector<vmview::Check> &checks)
     return {{"ok", ok}, {"checks", list}};
 }
 
-std::string doctor_text(const std::vector<vmview::Check> &checks)
+std::string doctor_text(const std::vector<libvirt::Check> &checks)
 {
     std::string out;
-    for (const vmview::Check &check : checks) {
+    for (const libvirt::Check &check : checks) {
         out += (check.ok ? "ok    " : "FAIL  ") + check.what + ": " + check.detail + "\n";
         if (!check.ok && !check.fix.empty())
             out += "      fix: " + check.fix + "\n";

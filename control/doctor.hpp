@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "vmview/preflight.hpp"
+#include "libvirt/preflight.hpp"
 
 namespace phyllome::control {
 
@@ -17,10 +17,10 @@ namespace phyllome::control {
 // `config_path` empty: the session's lookup. An embedded root that a
 // running session holds (libvirt lets one process in) is checked through
 // that session's control socket, `session_socket` (empty: none found).
-std::vector<vmview::Check> run_doctor(const std::string &config_path,
+std::vector<libvirt::Check> run_doctor(const std::string &config_path,
                                       const std::string &session_socket);
 
-nlohmann::json doctor_json(const std::vector<vmview::Check> &checks);
-std::string doctor_text(const std::vector<vmview::Check> &checks);
+nlohmann::json doctor_json(const std::vector<libvirt::Check> &checks);
+std::string doctor_text(const std::vector<libvirt::Check> &checks);
 
 } // namespace phyllome::control

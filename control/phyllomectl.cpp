@@ -16,7 +16,7 @@
 #include "control/format.hpp"
 #include "control/reply.hpp"
 #include "control/socket_path.hpp"
-#include "vmview/vm_model.hpp"
+#include "libvirt/vm_model.hpp"
 
 using namespace phyllome::control;
 
@@ -44,7 +44,7 @@ std::string env(const char *name)
 // becomes absolute: the session runs in another directory.
 std::optional<std::string> check_create(VmCreateRequest &create)
 {
-    namespace vm = phyllome::vmview;
+    namespace vm = phyllome::libvirt;
     if (!vm::parse_guest_os(create.os))
         return "--os must be linux, windows or other";
     const auto sizes = vm::vm_sizes(create.disk_size, create.memory, create.cpus);

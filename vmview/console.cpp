@@ -110,7 +110,7 @@ const sd_bus_vtable Console::kDmabuf2Vtable[] = {
     SD_BUS_VTABLE_END,
 };
 
-Console::Console(wl_event_loop *loop, Info info, std::string vm_name, UniqueFd listener_fd)
+Console::Console(wl_event_loop *loop, Info info, std::string vm_name, base::UniqueFd listener_fd)
     : loop_(loop), info_(std::move(info)), vm_name_(std::move(vm_name))
 {
     ack_timer_ = wl_event_loop_add_timer(loop_, on_ack_timeout, this);
@@ -402,7 +402,7 @@ int Console::on_scanout_dmabuf(sd_bus_message *m, void *data, sd_bus_error *erro
     if (auto problem = check_dmabuf(width, height, stride, fourcc, modifier, size))
         return self->reject(error, "ScanoutDMABUF", *problem);
     DmaBuf dmabuf;
-    dmabuf.fd = UniqueFd(dup_fd(fd));
+    dmabuf.fd = base::UniqueFd(dup_fd(fd));
     if (!dmabuf.fd)
         return self->reject(error, "ScanoutDMABUF", std::string("dup: ") + std::strerror(errno));
     dmabuf.width = width;
@@ -466,7 +466,7 @@ int Console::on_scanout_dmabuf2(sd_bus_message *m, void *data, sd_bus_error *err
         return self->reject(error, "ScanoutDMABUF2",
                             problem ? *problem : "empty scanout rectangle");
     DmaBuf dmabuf;
-    dmabuf.fd = UniqueFd(dup_fd(fds[0]));
+    dmabuf.fd = base::UniqueFd(dup_fd(fds[0]));
     if (!dmabuf.fd)
         return self->reject(error, "ScanoutDMABUF2", std::string("dup: ") + std::strerror(errno));
     dmabuf.width = backing_width;

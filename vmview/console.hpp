@@ -17,7 +17,7 @@
 #include "vmview/console_buffer.hpp"
 #include "vmview/frame.hpp"
 #include "vmview/frame_counters.hpp"
-#include "vmview/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 namespace phyllome::vmview {
 
@@ -54,7 +54,7 @@ public:
 
     // `listener_fd` is our end of the socketpair whose other end went to
     // QEMU with RegisterListener; QEMU is the authentication server on it.
-    Console(wl_event_loop *loop, Info info, std::string vm_name, UniqueFd listener_fd);
+    Console(wl_event_loop *loop, Info info, std::string vm_name, base::UniqueFd listener_fd);
     ~Console();
     Console(const Console &) = delete;
     Console &operator=(const Console &) = delete;

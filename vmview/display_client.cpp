@@ -67,7 +67,7 @@ bool own_call(int sent, sd_bus_slot *slot, ConsoleCall *call)
 
 } // namespace
 
-DisplayClient::DisplayClient(wl_event_loop *loop, UniqueFd fd, std::string vm_name,
+DisplayClient::DisplayClient(wl_event_loop *loop, base::UniqueFd fd, std::string vm_name,
                              Handlers handlers)
     : loop_(loop), vm_name_(std::move(vm_name)), handlers_(std::move(handlers))
 {
@@ -204,7 +204,7 @@ void DisplayClient::register_listener(Console::Info info)
                      std::strerror(errno));
         return;
     }
-    UniqueFd ours(pair[0]), theirs(pair[1]);
+    base::UniqueFd ours(pair[0]), theirs(pair[1]);
     // QEMU answers RegisterListener before it starts its side of the
     // listener handshake, so the call goes first and nothing here waits.
     const uint32_t id = info.id;

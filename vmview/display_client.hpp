@@ -16,7 +16,7 @@
 
 #include "vmview/bus_source.hpp"
 #include "vmview/console.hpp"
-#include "vmview/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 namespace phyllome::vmview {
 
@@ -30,7 +30,7 @@ public:
         std::function<void(const std::string &reason)> closed;
     };
 
-    DisplayClient(wl_event_loop *loop, UniqueFd fd, std::string vm_name, Handlers handlers);
+    DisplayClient(wl_event_loop *loop, base::UniqueFd fd, std::string vm_name, Handlers handlers);
     ~DisplayClient();
     DisplayClient(const DisplayClient &) = delete;
     DisplayClient &operator=(const DisplayClient &) = delete;

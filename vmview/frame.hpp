@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "vmview/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 namespace phyllome::vmview {
 
@@ -24,7 +24,7 @@ public:
 // A single-plane buffer from the guest's GPU (or a memfd standing in for
 // one in tests). The fd is owned here and closed with it.
 struct DmaBuf {
-    UniqueFd fd;
+    base::UniqueFd fd;
     uint32_t width = 0, height = 0, stride = 0, offset = 0;
     uint32_t fourcc = 0;
     uint64_t modifier = 0;

@@ -9,10 +9,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "compositor/control_commands.hpp"
-#include "compositor/control_server.hpp"
+#include "session/control_commands.hpp"
+#include "session/control_server.hpp"
 #include "compositor/input_devices.hpp"
-#include "compositor/vm_displays.hpp"
+#include "session/vm_displays.hpp"
 #include "compositor/wlr_compat.hpp"
 #include "tests/support/control_client.hpp"
 #include "tests/support/fake_qemu.hpp"
@@ -56,7 +56,7 @@ protected:
             input_ = std::make_unique<InputDevices>(server, config_);
             displays_->set_input(input_.get());
         });
-        displays_->attach("a", vmview::UniqueFd(fake_->take_client_fd()));
+        displays_->attach("a", base::UniqueFd(fake_->take_client_fd()));
         ASSERT_TRUE(session_->dispatch_until([&] { return session_->ready(); }));
         ASSERT_EQ(fake_->command(*session_, "wait-listener").rfind("ok", 0), 0u);
         ASSERT_EQ(fake_->command(*session_, "scanout 64 48 x8r8g8b8 102030").rfind("ok", 0), 0u);

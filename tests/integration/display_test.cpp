@@ -9,10 +9,10 @@
 
 #include <gtest/gtest.h>
 
-#include "compositor/listener.hpp"
+#include "base/listener.hpp"
 #include "compositor/output.hpp"
 #include "compositor/status_card.hpp"
-#include "compositor/vm_displays.hpp"
+#include "session/vm_displays.hpp"
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/in_process.hpp"
 #include "vmview/pixel_format.hpp"
@@ -73,7 +73,7 @@ protected:
             session_->server(), [this]() -> const config::Config & { return config_; });
         fake_source_ = wl_event_loop_add_fd(session_->server().event_loop(), fake_->stdout_fd(),
                                             WL_EVENT_READABLE, on_fake_output, this);
-        displays_->attach("test", vmview::UniqueFd(fake_->take_client_fd()));
+        displays_->attach("test", base::UniqueFd(fake_->take_client_fd()));
         ASSERT_TRUE(session_->dispatch_until([&] { return session_->ready(); }));
         const std::string listener = command("wait-listener");
         ASSERT_EQ(listener.rfind("ok", 0), 0u) << listener;
@@ -397,7 +397,7 @@ TEST_P(Display, StillFullScreenFrameCommitsNothing)
 {
     wlr_output *output = session_->server().outputs().front()->wlr();
     int frames = 0, commits = 0;
-    Listener frame, commit;
+    base::Listener frame, commit;
     frame.connect(&output->events.frame, [&](void *) { ++frames; });
     commit.connect(&output->events.commit, [&](void *) { ++commits; });
     for (const char *scanout :
@@ -492,7 +492,7 @@ struct SingleVm {
         session = std::make_unique<InProcessSession>(std::move(settings));
         displays = std::make_unique<VmDisplays>(
             session->server(), [this]() -> const config::Config & { return config; });
-        displays->attach(vm.name, vmview::UniqueFd(fake.take_client_fd()));
+        displays->attach(vm.name, base::UniqueFd(fake.take_client_fd()));
     }
     ~SingleVm() { displays.reset(); }
 

@@ -11,7 +11,7 @@
 #include "compositor/input_devices.hpp"
 #include "compositor/output.hpp"
 #include "compositor/status_card.hpp"
-#include "compositor/vm_displays.hpp"
+#include "session/vm_displays.hpp"
 #include "compositor/wlr_compat.hpp"
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/headless_input.hpp"
@@ -62,8 +62,8 @@ protected:
             input_ = std::make_unique<InputDevices>(server, config_);
             displays_->set_input(input_.get());
         });
-        displays_->attach("a", vmview::UniqueFd(fake_a_->take_client_fd()));
-        displays_->attach("b", vmview::UniqueFd(fake_b_->take_client_fd()));
+        displays_->attach("a", base::UniqueFd(fake_a_->take_client_fd()));
+        displays_->attach("b", base::UniqueFd(fake_b_->take_client_fd()));
         ASSERT_TRUE(session_->dispatch_until([&] { return session_->ready(); }));
         ASSERT_EQ(fake_a_->command(*session_, "wait-listener").rfind("ok", 0), 0u);
         ASSERT_EQ(fake_b_->command(*session_, "wait-listener").rfind("ok", 0), 0u);
@@ -198,7 +198,7 @@ TEST_F(Faults, QemuKilledWhileItStreamsFrames)
 
     // QEMU a again (libvirt hands the display over once it runs): shown.
     fake_a_ = std::make_unique<FakeQemu>("9.2");
-    displays_->attach("a", vmview::UniqueFd(fake_a_->take_client_fd()));
+    displays_->attach("a", base::UniqueFd(fake_a_->take_client_fd()));
     ASSERT_EQ(fake_a_->command(*session_, "wait-listener").rfind("ok", 0), 0u);
     ASSERT_EQ(fake_a_->command(*session_, "scanout 64 48 x8r8g8b8 abcdef"), "ok");
     EXPECT_TRUE(shows("HEADLESS-1", 0xabcdef));

@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "compositor/input_devices.hpp"
-#include "compositor/vm_displays.hpp"
+#include "session/vm_displays.hpp"
 #include "compositor/wlr_compat.hpp"
 #include "tests/support/guest.hpp"
 #include "tests/support/headless_input.hpp"
@@ -140,8 +140,8 @@ protected:
         });
         g.vm_a->watch_on(g.session->server().event_loop());
         g.vm_b->watch_on(g.session->server().event_loop());
-        g.displays->attach("a", vmview::UniqueFd(g.vm_a->qmp().attach_dbus_display()));
-        g.displays->attach("b", vmview::UniqueFd(g.vm_b->qmp().attach_dbus_display()));
+        g.displays->attach("a", base::UniqueFd(g.vm_a->qmp().attach_dbus_display()));
+        g.displays->attach("b", base::UniqueFd(g.vm_b->qmp().attach_dbus_display()));
 
         // Both printers have opened every input device of their guest.
         auto booted = [](const GuestVm &vm, bool tablet) {

@@ -11,7 +11,7 @@
 
 #include "compositor/input_devices.hpp"
 #include "compositor/status_card.hpp"
-#include "compositor/vm_displays.hpp"
+#include "session/vm_displays.hpp"
 #include "compositor/wlr_compat.hpp"
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/headless_input.hpp"
@@ -63,8 +63,8 @@ protected:
             input_ = std::make_unique<InputDevices>(server, config_);
             displays_->set_input(input_.get());
         });
-        displays_->attach("a", vmview::UniqueFd(fake_a_->take_client_fd()));
-        displays_->attach("b", vmview::UniqueFd(fake_b_->take_client_fd()));
+        displays_->attach("a", base::UniqueFd(fake_a_->take_client_fd()));
+        displays_->attach("b", base::UniqueFd(fake_b_->take_client_fd()));
         ASSERT_TRUE(session_->dispatch_until([&] { return session_->ready(); }));
         for (FakeQemu *fake : {fake_a_.get(), fake_b_.get()}) {
             ASSERT_EQ(fake->command(*session_, "wait-listener").rfind("ok", 0), 0u);

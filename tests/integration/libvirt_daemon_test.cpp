@@ -18,14 +18,14 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include "compositor/control_status.hpp"
+#include "session/control_status.hpp"
 #include "compositor/input_devices.hpp"
-#include "compositor/vm_displays.hpp"
+#include "session/vm_displays.hpp"
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/in_process.hpp"
 #include "tests/support/notify.hpp"
 #include "tests/support/process.hpp"
-#include "vmview/off_loop.hpp"
+#include "base/off_loop.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -208,10 +208,10 @@ protected:
             input_ = std::make_unique<InputDevices>(server, config_);
             displays_->set_input(input_.get());
         });
-        displays_->attach_manual("b", vmview::UniqueFd(fake_b_->take_client_fd()));
+        displays_->attach_manual("b", base::UniqueFd(fake_b_->take_client_fd()));
         displays_->sync_libvirt();
         displays_->assign();
-        off_ = std::make_unique<vmview::OffLoop>(session_->server().event_loop());
+        off_ = std::make_unique<base::OffLoop>(session_->server().event_loop());
         ASSERT_TRUE(session_->dispatch_until([&] { return session_->ready(); }));
         ASSERT_EQ(fake_b_->command(*session_, "wait-listener").rfind("ok", 0), 0u);
         ASSERT_EQ(fake_b_->command(*session_, "scanout 64 48 x8r8g8b8 445566"), "ok");
@@ -244,8 +244,8 @@ protected:
         EXPECT_TRUE(shows("HEADLESS-2", colour)) << "seat b stopped presenting frames";
     }
 
-    vmview::VmLink::State state() const { return displays_->link("test")->state(); }
-    bool wait_state(vmview::VmLink::State wanted)
+    libvirt::VmLink::State state() const { return displays_->link("test")->state(); }
+    bool wait_state(libvirt::VmLink::State wanted)
     {
         return session_->dispatch_until([&] { return state() == wanted; },
                                         std::chrono::seconds(30));
@@ -290,12 +290,12 @@ protected:
     std::unique_ptr<InProcessSession> session_;
     std::unique_ptr<VmDisplays> displays_;
     std::unique_ptr<InputDevices> input_;
-    std::unique_ptr<vmview::OffLoop> off_;
+    std::unique_ptr<base::OffLoop> off_;
 };
 
 TEST_F(LibvirtDaemon, KilledAndRestartedDaemonIsReconnectedWhileTheOtherSeatGoesOn)
 {
-    using State = vmview::VmLink::State;
+    using State = libvirt::VmLink::State;
     // Through the daemon: "test" runs, without a D-Bus display.
     ASSERT_TRUE(wait_state(State::NoDisplay)) << displays_->state_of("test");
     EXPECT_NE(status_of_test().find("No D-Bus display"), std::string::npos) << status_of_test();

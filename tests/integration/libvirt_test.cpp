@@ -14,10 +14,10 @@
 
 #include "compositor/output.hpp"
 #include "compositor/status_card.hpp"
-#include "compositor/vm_displays.hpp"
+#include "session/vm_displays.hpp"
 #include "tests/support/in_process.hpp"
 #include "tests/support/process.hpp"
-#include "vmview/off_loop.hpp"
+#include "base/off_loop.hpp"
 #include "vmview/placement.hpp"
 
 namespace phyllome::test {
@@ -121,7 +121,7 @@ protected:
         displays_ = std::make_unique<VmDisplays>(
             session_->server(), [this]() -> const config::Config & { return config_; });
         displays_->sync_libvirt();
-        off_ = std::make_unique<vmview::OffLoop>(session_->server().event_loop());
+        off_ = std::make_unique<base::OffLoop>(session_->server().event_loop());
         ASSERT_TRUE(session_->dispatch_until([&] { return session_->ready() && conn(); },
                                              std::chrono::seconds(60)))
             << "libvirt at " << uri_ << " did not open";
@@ -268,7 +268,7 @@ protected:
     config::Config config_;
     std::unique_ptr<InProcessSession> session_;
     std::unique_ptr<VmDisplays> displays_;
-    std::unique_ptr<vmview::OffLoop> off_;
+    std::unique_ptr<base::OffLoop> off_;
     std::vector<std::string> defined_;
 };
 
@@ -310,8 +310,8 @@ TEST_F(Libvirt, KilledQemuComesBackWhenStartedAgain)
     // Its seat shows the status card; the other keeps its VM.
     ASSERT_TRUE(wait_for("HEADLESS-1", [&](const Image &i) { return shows_card(i); }));
     ASSERT_TRUE(session_->dispatch_until([&] {
-        return displays_->link("gamma")->state() == vmview::VmLink::State::Crashed ||
-               displays_->link("gamma")->state() == vmview::VmLink::State::ShutOff;
+        return displays_->link("gamma")->state() == libvirt::VmLink::State::Crashed ||
+               displays_->link("gamma")->state() == libvirt::VmLink::State::ShutOff;
     }));
     auto other = session_->capture("HEADLESS-2");
     ASSERT_TRUE(other);
@@ -329,7 +329,7 @@ TEST_F(Libvirt, DomainWithoutDbusDisplayIsNamedOnTheCard)
     define("epsilon", false);
     start("epsilon");
     ASSERT_TRUE(session_->dispatch_until(
-        [&] { return displays_->link("epsilon")->state() == vmview::VmLink::State::NoDisplay; },
+        [&] { return displays_->link("epsilon")->state() == libvirt::VmLink::State::NoDisplay; },
         std::chrono::seconds(60)));
     EXPECT_NE(displays_->state_of("epsilon").find("<graphics type='dbus' p2p='yes'/>"),
               std::string::npos)
@@ -381,7 +381,7 @@ TEST_F(Libvirt, UndefinedDomainIsNamedOnTheCard)
 {
     start_session({{"seat0", "nowhere", "HEADLESS-1"}}, {"nowhere"});
     ASSERT_TRUE(session_->dispatch_until(
-        [&] { return displays_->link("nowhere")->state() == vmview::VmLink::State::Undefined; },
+        [&] { return displays_->link("nowhere")->state() == libvirt::VmLink::State::Undefined; },
         std::chrono::seconds(60)));
     EXPECT_NE(displays_->state_of("nowhere").find("Not defined"), std::string::npos);
     auto image = session_->capture("HEADLESS-1");

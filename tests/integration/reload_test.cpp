@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "compositor/session_config.hpp"
+#include "session/session_config.hpp"
 #include "compositor/status_card.hpp"
 #include "config/load.hpp"
 #include "tests/support/notify.hpp"

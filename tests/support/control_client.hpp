@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "vmview/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 namespace phyllome::test {
 
@@ -36,7 +36,7 @@ private:
     // One read; false at end of file or error.
     bool read_some(int timeout_ms);
 
-    vmview::UniqueFd fd_;
+    base::UniqueFd fd_;
     std::string buffer_;
     bool eof_ = false;
 };

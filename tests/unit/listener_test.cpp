@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "compositor/listener.hpp"
+#include "base/listener.hpp"
 
-namespace phyllome {
+namespace phyllome::base {
 namespace {
 
 TEST(Listener, CallsItsCallbackWithTheSignalData)

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "compositor/options.hpp"
+#include "session/options.hpp"
 
 namespace phyllome {
 namespace {

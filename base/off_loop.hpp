@@ -1,0 +1,47 @@
+// Runs blocking calls (libvirt's start, shutdown, destroy, opening a
+// display) on threads of their own and brings each result back to the
+// loop, so the display loop never waits on them.
+#pragma once
+
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <wayland-server-core.h>
+
+namespace phyllome::base {
+
+class OffLoop {
+public:
+    explicit OffLoop(wl_event_loop *loop);
+    // Waits for calls still running; their results are dropped.
+    ~OffLoop();
+    OffLoop(const OffLoop &) = delete;
+    OffLoop &operator=(const OffLoop &) = delete;
+
+    // `work` runs on its own thread; `done` then runs on the loop's thread,
+    // unless this OffLoop is gone by then.
+    void run(std::function<void()> work, std::function<void()> done);
+
+    std::size_t running() const;
+
+private:
+    struct Job {
+        std::thread thread;
+        std::function<void()> done;
+        bool finished = false;
+    };
+    static int on_wakeup(int fd, uint32_t mask, void *data);
+
+    // Cleared when this OffLoop goes, so that a `done` that destroyed it
+    // stops the others from running.
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    int wakeup_ = -1;
+    wl_event_source *source_ = nullptr;
+    mutable std::mutex mutex_;
+    std::list<Job> jobs_;
+};
+
+} // namespace phyllome::base

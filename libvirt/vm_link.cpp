@@ -1,0 +1,298 @@
+#include "libvirt/vm_link.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include <libvirt/virterror.h>
+
+#include "libvirt/domain_xml.hpp"
+
+namespace phyllome::libvirt {
+namespace {
+
+constexpr int kFirstRetryMs = 250;
+constexpr int kLastRetryMs = 8000;
+
+std::string last_libvirt_error()
+{
+    const virError *error = virGetLastError();
+    return error && error->message ? error->message : "unknown libvirt error";
+}
+
+VmLink::State from_libvirt(int state, int reason)
+{
+    switch (state) {
+    case VIR_DOMAIN_RUNNING:
+        return VmLink::State::Running;
+    case VIR_DOMAIN_BLOCKED:
+        return VmLink::State::Running;
+    case VIR_DOMAIN_PAUSED:
+    case VIR_DOMAIN_PMSUSPENDED:
+        return VmLink::State::Paused;
+    case VIR_DOMAIN_SHUTDOWN:
+        return VmLink::State::ShuttingDown;
+    case VIR_DOMAIN_CRASHED:
+        return VmLink::State::Crashed;
+    case VIR_DOMAIN_SHUTOFF:
+        return reason == VIR_DOMAIN_SHUTOFF_CRASHED || reason == VIR_DOMAIN_SHUTOFF_FAILED
+                   ? VmLink::State::Crashed
+                   : VmLink::State::ShutOff;
+    default:
+        return VmLink::State::ShutOff;
+    }
+}
+
+} // namespace
+
+VmLink::VmLink(wl_event_loop *loop, base::OffLoop &off_loop, LibvirtConnection &connection,
+               std::string name, bool autostart, Handlers handlers)
+    : loop_(loop), off_loop_(off_loop), connection_(connection), name_(std::move(name)),
+      autostart_(autostart), handlers_(std::move(handlers))
+{
+    retry_ = wl_event_loop_add_timer(loop_, on_retry, this);
+    subscription_ = connection_.subscribe(name_, [this](int event, int) {
+        if (event == VIR_DOMAIN_EVENT_STARTED)
+            retry_ms_ = 0; // a fresh start deserves a fresh back-off
+        refresh();
+    });
+    refresh();
+}
+
+VmLink::~VmLink()
+{
+    connection_.unsubscribe(subscription_);
+    wl_event_source_remove(retry_);
+}
+
+std::string VmLink::describe() const
+{
+    switch (state_) {
+    case State::Connecting:
+        return "Connecting to libvirt";
+    case State::Unreachable:
+        // Why, too: a daemon that is down, a socket refused, a lost link.
+        return "libvirt unreachable (" + connection_.uri() + ")" +
+               (error_.empty() ? "" : ": " + error_);
+    case State::Undefined:
+        return "Not defined in libvirt (" + connection_.uri() + ")";
+    case State::ShutOff:
+        return "Shut off";
+    case State::Starting:
+        return "Starting";
+    case State::Running:
+        return "Running";
+    case State::Paused:
+        return "Paused";
+    case State::ShuttingDown:
+        return "Shutting down";
+    case State::Crashed:
+        return "Stopped: crashed";
+    case State::NoDisplay:
+        return std::string("No D-Bus display: add ") + kDbusGraphicsXml + " to its XML";
+    case State::Error:
+        return "libvirt error: " + error_;
+    }
+    return {};
+}
+
+void VmLink::refresh()
+{
+    if (refreshing_) {
+        refresh_again_ = true; // events arrived meanwhile: look once more
+        return;
+    }
+    virConnectPtr conn = connection_.get();
+    if (!conn) {
+        refreshed(connection_.error().empty() ? State::Connecting : State::Unreachable,
+                  connection_.error(), base::UniqueFd(), false);
+        return;
+    }
+    refreshing_ = true;
+    virConnectRef(conn);
+    struct Result {
+        State state = State::Error;
+        std::string error;
+        base::UniqueFd display;
+    };
+    auto result = std::make_shared<Result>();
+    // Lookup, state, XML and opening the display each talk to libvirt (and
+    // QEMU): off the loop. Not while our own destroy runs: the domain still
+    // reads as running then, and libvirt would hand the display request to
+    // a QEMU it is tearing down (its monitor already gone).
+    const bool want_display = !display_open_ && destroying_ == 0;
+    off_loop_.run(
+        [conn, name = name_, want_display, result] {
+            virDomainPtr dom = virDomainLookupByName(conn, name.c_str());
+            if (!dom) {
+                const virError *error = virGetLastError();
+                result->state =
+                    error && error->code == VIR_ERR_NO_DOMAIN ? State::Undefined : State::Error;
+                result->error = last_libvirt_error();
+                virConnectClose(conn);
+                return;
+            }
+            int state = 0, reason = 0;
+            if (virDomainGetState(dom, &state, &reason, 0) < 0) {
+                result->error = last_libvirt_error();
+            } else {
+                result->state = from_libvirt(state, reason);
+                if (result->state == State::Running && want_display) {
+                    char *xml = virDomainGetXMLDesc(dom, 0);
+                    auto graphics = xml ? read_domain_graphics(xml) : std::nullopt;
+                    free(xml);
+                    if (!graphics || !graphics->dbus_p2p_index) {
+                        result->state = State::NoDisplay;
+                    } else {
+                        const int fd = virDomainOpenGraphicsFD(dom, *graphics->dbus_p2p_index, 0);
+                        if (fd < 0)
+                            result->error = "cannot open its display: " + last_libvirt_error();
+                        result->display = base::UniqueFd(fd);
+                    }
+                }
+            }
+            virDomainFree(dom);
+            virConnectClose(conn);
+        },
+        [this, alive = std::weak_ptr<int>(alive_), result] {
+            if (alive.expired())
+                return;
+            refreshing_ = false;
+            refreshed(result->state, result->error, std::move(result->display), true);
+            if (refresh_again_) {
+                refresh_again_ = false;
+                refresh();
+            }
+        });
+}
+
+void VmLink::refreshed(State state, std::string error, base::UniqueFd display, bool may_autostart)
+{
+    const State previous = state_;
+    const std::string previous_error = error_;
+    state_ = state;
+    error_ = std::move(error);
+
+    if (state_ != State::Running)
+        display_open_ = false;
+    if (state_ == State::Running && !display_open_) {
+        if (display) {
+            display_open_ = true;
+            if (handlers_.display_opened)
+                handlers_.display_opened(std::move(display));
+        } else if (!error_.empty()) {
+            // Running, but the display would not open (QEMU still starting,
+            // say): try again a little later, logging what changes only.
+            if (error_ != previous_error)
+                std::fprintf(stderr, "VM %s: %s\n", name_.c_str(), error_.c_str());
+            retry_ms_ = retry_ms_ ? std::min(retry_ms_ * 2, kLastRetryMs) : kFirstRetryMs;
+            wl_event_source_timer_update(retry_, retry_ms_);
+        }
+    }
+    // The first answer about an existing domain decides: one defined while
+    // the seat shows it is started too; one the user shuts down later is not.
+    const bool domain_found = state_ != State::Undefined && state_ != State::Unreachable &&
+                              state_ != State::Error && state_ != State::Connecting;
+    if (may_autostart && domain_found) {
+        if (autostart_ && !autostart_done_ && state_ == State::ShutOff)
+            start_domain();
+        autostart_done_ = true;
+    }
+
+    if (state_ == State::NoDisplay && previous != State::NoDisplay)
+        std::fprintf(stderr,
+                     "VM %s runs without a D-Bus display the session can open: add %s to "
+                     "its <devices> (virsh edit %s)\n",
+                     name_.c_str(), kDbusGraphicsXml, name_.c_str());
+    if ((state_ != previous || error_ != previous_error) && handlers_.state_changed)
+        handlers_.state_changed();
+}
+
+void VmLink::start_domain()
+{
+    virConnectPtr conn = connection_.get();
+    if (!conn)
+        return;
+    state_ = State::Starting;
+    virConnectRef(conn);
+    auto error = std::make_shared<std::string>();
+    std::fprintf(stderr, "VM %s: shut off; autostart starts it\n", name_.c_str());
+    off_loop_.run(
+        [conn, name = name_, error] {
+            virDomainPtr dom = virDomainLookupByName(conn, name.c_str());
+            if (!dom || virDomainCreate(dom) < 0)
+                *error = last_libvirt_error();
+            if (dom)
+                virDomainFree(dom);
+            virConnectClose(conn);
+        },
+        [this, alive = std::weak_ptr<int>(alive_), error] {
+            if (alive.expired())
+                return;
+            if (!error->empty()) {
+                std::fprintf(stderr, "VM %s: autostart failed: %s\n", name_.c_str(),
+                             error->c_str());
+                state_ = State::Error;
+                error_ = "autostart failed: " + *error;
+                if (handlers_.state_changed)
+                    handlers_.state_changed();
+            }
+            refresh();
+        });
+}
+
+void VmLink::act(Action action, std::function<void(const std::string &error)> done)
+{
+    virConnectPtr conn = connection_.get();
+    if (!conn) {
+        if (done)
+            done("libvirt not connected (" + connection_.uri() + ")" +
+                 (connection_.error().empty() ? "" : ": " + connection_.error()));
+        return;
+    }
+    virConnectRef(conn);
+    auto error = std::make_shared<std::string>();
+    if (action == Action::Destroy)
+        ++destroying_;
+    off_loop_.run(
+        [conn, name = name_, action, error] {
+            virDomainPtr dom = virDomainLookupByName(conn, name.c_str());
+            int result = -1;
+            if (dom)
+                result = action == Action::Start      ? virDomainCreate(dom)
+                         : action == Action::Shutdown ? virDomainShutdown(dom)
+                                                      : virDomainDestroy(dom);
+            if (result < 0)
+                *error = last_libvirt_error();
+            if (dom)
+                virDomainFree(dom);
+            virConnectClose(conn);
+        },
+        // Whoever asked is told even when this link went meanwhile (the
+        // session file dropped the VM): libvirt did act.
+        [this, alive = std::weak_ptr<int>(alive_), action, name = name_, error,
+         done = std::move(done)] {
+            if (!error->empty())
+                std::fprintf(stderr, "VM %s: %s\n", name.c_str(), error->c_str());
+            if (action == Action::Destroy && !alive.expired()) {
+                --destroying_;
+                refresh(); // its state now, and its display if it still runs
+            }
+            if (done)
+                done(*error);
+        });
+}
+
+void VmLink::display_lost()
+{
+    display_open_ = false;
+    retry_ms_ = retry_ms_ ? std::min(retry_ms_ * 2, kLastRetryMs) : kFirstRetryMs;
+    wl_event_source_timer_update(retry_, retry_ms_);
+}
+
+int VmLink::on_retry(void *data)
+{
+    static_cast<VmLink *>(data)->refresh();
+    return 0;
+}
+
+} // namespace phyllome::libvirt

@@ -1,0 +1,95 @@
+// One VM a seat shows, followed through libvirt for its whole life: looked
+// up by name, its lifecycle events followed, its D-Bus display opened with
+// virDomainOpenGraphicsFD whenever it runs, and reopened when it is lost.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <wayland-server-core.h>
+
+#include "libvirt/libvirt_connection.hpp"
+#include "base/off_loop.hpp"
+#include "base/unique_fd.hpp"
+
+namespace phyllome::libvirt {
+
+class VmLink {
+public:
+    enum class State {
+        Connecting,  // libvirt not reached yet
+        Unreachable, // libvirt not reachable: error() says why
+        Undefined,   // no such domain
+        ShutOff,
+        Starting, // autostart asked libvirt to start it
+        Running,
+        Paused,
+        ShuttingDown,
+        Crashed,
+        NoDisplay, // running, but without <graphics type='dbus' p2p='yes'/>
+        Error,     // error() says what
+    };
+
+    struct Handlers {
+        // A display connection to the running VM, for the display client.
+        std::function<void(base::UniqueFd fd)> display_opened;
+        // state() or error() changed.
+        std::function<void()> state_changed;
+    };
+
+    VmLink(wl_event_loop *loop, base::OffLoop &off_loop, LibvirtConnection &connection, std::string name,
+           bool autostart, Handlers handlers);
+    ~VmLink();
+    VmLink(const VmLink &) = delete;
+    VmLink &operator=(const VmLink &) = delete;
+
+    const std::string &name() const { return name_; }
+    const std::string &uri() const { return connection_.uri(); }
+    State state() const { return state_; }
+    const std::string &error() const { return error_; }
+    // The state in words, for the status card.
+    std::string describe() const;
+
+    // The display connection ended while the VM may still run (QEMU closed
+    // it, or the guest rebooted): open it again, after a bounded back-off.
+    void display_lost();
+
+    // The host keys' commands: start the domain, or ask its guest to shut
+    // down (ACPI). Off the loop; the state follows libvirt's events.
+    void start() { start_domain(); }
+    void shutdown() { act(Action::Shutdown); }
+
+    // Start, ACPI shutdown, or power off (virDomainDestroy), off the loop;
+    // `done` (if any) runs on the loop with libvirt's error, empty on
+    // success, unless this link is gone by then.
+    enum class Action { Start, Shutdown, Destroy };
+    void act(Action action, std::function<void(const std::string &error)> done = {});
+
+private:
+    void refresh();
+    void refreshed(State state, std::string error, base::UniqueFd display, bool may_autostart);
+    void start_domain();
+    static int on_retry(void *data);
+
+    wl_event_loop *loop_;
+    base::OffLoop &off_loop_;
+    LibvirtConnection &connection_;
+    std::string name_;
+    bool autostart_;
+    Handlers handlers_;
+    int subscription_ = -1;
+
+    State state_ = State::Connecting;
+    std::string error_;
+    bool refreshing_ = false;
+    bool refresh_again_ = false;
+    bool autostart_done_ = false; // once, when the seat first finds the domain
+    bool display_open_ = false;
+    int destroying_ = 0; // our virDomainDestroy calls still running
+    int retry_ms_ = 0;
+    wl_event_source *retry_ = nullptr;
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+} // namespace phyllome::libvirt

@@ -1,0 +1,64 @@
+// What the control socket's requests do in the running session. Replies
+// come now, or later from the loop (identify, libvirt calls).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "session/control_server.hpp"
+#include "compositor/input_devices.hpp"
+#include "session/vm_admin.hpp"
+#include "config/config.hpp"
+#include "control/request.hpp"
+
+namespace phyllome {
+
+class VmDisplays;
+
+class ControlCommands {
+public:
+    struct ReloadOutcome {
+        bool applied = false;
+        std::string status;
+    };
+    // `reload` takes the same path as SIGHUP.
+    ControlCommands(std::function<const config::Config &()> config, VmDisplays &displays,
+                    InputDevices &input, std::function<ReloadOutcome()> reload);
+    // Stops catching input for identify.
+    ~ControlCommands();
+    ControlCommands(const ControlCommands &) = delete;
+    ControlCommands &operator=(const ControlCommands &) = delete;
+
+    void handle(ControlServer::ClientId client, const control::Request &request,
+                ControlServer::Reply reply);
+    void client_gone(ControlServer::ClientId client);
+
+    // Handlers for a ControlServer that sends its requests here.
+    ControlServer::Handlers handlers();
+
+    // Adds to `status` what this class does not know: the session file
+    // (its "config" member) and every output ("outputs").
+    void set_status_extra(std::function<void(nlohmann::json &status)> extra)
+    {
+        status_extra_ = std::move(extra);
+    }
+
+private:
+    void identify(ControlServer::ClientId client, ControlServer::Reply reply);
+    void caught(const InputDevices::DeviceInfo &device);
+    // VmAdmin's list with, for each VM, the seats that show it and whether
+    // the session file names it; the file's VMs libvirt does not know too.
+    nlohmann::json with_seats(nlohmann::json listed) const;
+
+    std::function<const config::Config &()> config_;
+    VmDisplays &displays_;
+    InputDevices &input_;
+    std::function<ReloadOutcome()> reload_;
+    std::function<void(nlohmann::json &status)> status_extra_;
+    VmAdmin admin_;
+    // Every identify waiting gets the same press.
+    std::vector<std::pair<ControlServer::ClientId, ControlServer::Reply>> identifying_;
+};
+
+} // namespace phyllome

@@ -1,0 +1,127 @@
+#include "session/control_status.hpp"
+
+#include "compositor/input_devices.hpp"
+#include "compositor/output.hpp"
+#include "session/session_config.hpp"
+#include "session/vm_displays.hpp"
+#include "control/devices.hpp"
+
+namespace phyllome {
+namespace {
+
+using nlohmann::json;
+
+json counters_json(const vmview::FrameCounters &counters)
+{
+    return {
+        {"messages", counters.messages},
+        {"messages_rejected", counters.messages_rejected},
+        {"pixel_bytes_copied", counters.pixel_bytes_copied},
+        {"uploads", counters.uploads},
+        {"upload_bytes", counters.upload_bytes},
+        {"direct_scanouts", counters.direct_scanouts},
+        {"frames_presented", counters.frames_presented},
+        {"frames_dropped", counters.frames_dropped},
+        {"present_latency_ns_last", counters.present_latency_ns_last},
+        {"present_latency_ns_max", counters.present_latency_ns_max},
+        {"present_latency_ns_total", counters.present_latency_ns_total},
+    };
+}
+
+json output_json(const Output &output)
+{
+    json result = {
+        {"name", output.name()},
+        {"width", output.wlr()->width},
+        {"height", output.wlr()->height},
+        {"console", nullptr},
+    };
+    if (const vmview::Console *console = output.console()) {
+        const auto &info = console->info();
+        result["console"] = {
+            {"id", info.id},
+            {"head", info.head},
+            {"width", info.width},
+            {"height", info.height},
+            {"counters", counters_json(console->counters())},
+        };
+    }
+    return result;
+}
+
+json seat_json(const config::Seat &seat, const VmDisplays &displays,
+               const std::vector<InputDevices::DeviceInfo> &devices)
+{
+    const auto vm = displays.shown_vm(seat);
+    json outputs = json::array();
+    for (const Output *output : displays.outputs_of(seat))
+        outputs.push_back(output_json(*output));
+    json names = json::array();
+    for (const auto &device : devices)
+        if (device.seat == seat.name)
+            names.push_back(device.identity.name);
+    return {
+        {"name", seat.name},
+        {"vm", vm ? json(*vm) : json()},
+        {"state", vm ? json(displays.state_of(*vm)) : json()},
+        {"outputs", std::move(outputs)},
+        {"devices", std::move(names)},
+    };
+}
+
+} // namespace
+
+json status_json(const config::Config &config, const VmDisplays &displays,
+                 const InputDevices &input)
+{
+    const auto devices = input.devices();
+    json seats = json::array();
+    for (const config::Seat &seat : config.seats)
+        seats.push_back(seat_json(seat, displays, devices));
+    json vms = json::array();
+    for (const config::Vm &vm : config.vms) {
+        json shown_on = json::array();
+        for (const config::Seat &seat : config.seats)
+            if (displays.shown_vm(seat) == vm.name)
+                shown_on.push_back(seat.name);
+        vms.push_back({
+            {"name", vm.name},
+            {"state", displays.state_of(vm.name)},
+            {"shown_on", std::move(shown_on)},
+        });
+    }
+    return {{"seats", std::move(seats)}, {"vms", std::move(vms)}};
+}
+
+json config_json(const SessionConfig &session_config, const std::vector<std::string> &outputs)
+{
+    auto lines = [](const std::vector<config::Diagnostic> &diagnostics) {
+        json out = json::array();
+        for (const auto &diagnostic : diagnostics)
+            out.push_back(config::to_string(diagnostic));
+        return out;
+    };
+    const char *in_force = "default";
+    if (session_config.in_force() == SessionConfig::InForce::File)
+        in_force = "file";
+    else if (session_config.in_force() == SessionConfig::InForce::LastValid)
+        in_force = "last valid";
+    const auto &path = session_config.path();
+    return {
+        {"path", path ? json(path->string()) : json()},
+        {"valid", session_config.errors().empty()},
+        {"in_force", in_force},
+        {"errors", lines(session_config.errors())},
+        {"warnings", lines(session_config.warnings(outputs))},
+    };
+}
+
+json devices_json(const config::Config &config, const InputDevices &input)
+{
+    json devices = json::array();
+    for (const auto &device : input.devices())
+        devices.push_back(control::device_json(config, device.identity, device.type, device.seat));
+    return {{"devices", std::move(devices)}};
+}
+
+} // namespace phyllome

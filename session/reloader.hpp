@@ -1,0 +1,53 @@
+// Live reload: the file watcher, SIGHUP, `phyllomectl reload`, and what a
+// reload does to the running session.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <wayland-server-core.h>
+
+#include "base/log.hpp"
+#include "config/watcher.hpp"
+
+namespace phyllome {
+
+class Server;
+class SessionConfig;
+class Readiness;
+class VmDisplays;
+class InputDevices;
+
+// The names of the outputs that exist now.
+std::vector<std::string> output_names(const Server &server);
+
+class Reloader {
+public:
+    Reloader(Server &server, SessionConfig &session_config, Readiness &readiness,
+             VmDisplays &displays, InputDevices &input);
+    ~Reloader();
+    Reloader(const Reloader &) = delete;
+    Reloader &operator=(const Reloader &) = delete;
+
+    struct Outcome {
+        bool applied = false; // false: nothing changed (invalid file, or none)
+        std::string status;   // one line, as logged and sent to systemd
+    };
+    Outcome reload();
+
+private:
+    static int on_sighup(int, void *data);
+    static int on_watch(int, uint32_t, void *data);
+
+    Server &server_;
+    SessionConfig &session_config_;
+    Readiness &readiness_;
+    VmDisplays &displays_;
+    InputDevices &input_;
+    std::unique_ptr<config::ConfigWatcher> watcher_;
+    wl_event_source *watch_source_ = nullptr;
+    wl_event_source *sighup_ = nullptr;
+};
+
+} // namespace phyllome
