@@ -88,11 +88,24 @@ std::string VmLink::describe() const
     case State::Crashed:
         return "Stopped: crashed";
     case State::NoDisplay:
-        return std::string("No D-Bus display: add ") + kDbusGraphicsXml + " to its XML";
+        return std::string("Running, but without a D-Bus display (") + kDbusGraphicsXml +
+               ") to show it through";
     case State::Error:
         return "libvirt error: " + error_;
     }
     return {};
+}
+
+std::string VmLink::fix() const
+{
+    // phyllomectl, not `virsh edit`: virsh cannot reach the embedded
+    // driver's root, and adopt saves the old definition first.
+    switch (state_) {
+    case State::NoDisplay:
+        return "Add it with: phyllomectl vm adopt " + name_ + ", then restart the VM";
+    default:
+        return {};
+    }
 }
 
 void VmLink::refresh()
@@ -197,8 +210,8 @@ void VmLink::refreshed(State state, std::string error, UniqueFd display, bool ma
 
     if (state_ == State::NoDisplay && previous != State::NoDisplay)
         std::fprintf(stderr,
-                     "VM %s runs without a D-Bus display the session can open: add %s to "
-                     "its <devices> (virsh edit %s)\n",
+                     "VM %s runs without a D-Bus display the session can open (%s in its "
+                     "<devices>): phyllomectl vm adopt %s adds it\n",
                      name_.c_str(), kDbusGraphicsXml, name_.c_str());
     if ((state_ != previous || error_ != previous_error) && handlers_.state_changed)
         handlers_.state_changed();
