@@ -50,7 +50,8 @@ TEST(StatusCardGeometry, CentredAndInsideTheOutput)
 
 TEST(StatusCard, DrawsTextOnTheCardColour)
 {
-    const StatusCardText text{.vm = "work", .state = "Shut off", .seat = "left", .output = "DP-1"};
+    const StatusCardText text{
+        .vm = "work", .state = "Shut off", .seat = "left", .output = "DP-1", .hint = {}};
     CardImage image = render_status_card(text, 1920, 1080);
     const CardGeometry geometry = status_card_geometry(1920, 1080);
     ASSERT_EQ(image.width(), geometry.width);
@@ -65,7 +66,8 @@ TEST(StatusCard, DrawsTextOnTheCardColour)
 
 TEST(StatusCard, DifferentTextDrawsDifferently)
 {
-    const StatusCardText a{.vm = "work", .state = "Running", .seat = "left", .output = "DP-1"};
+    const StatusCardText a{
+        .vm = "work", .state = "Running", .seat = "left", .output = "DP-1", .hint = {}};
     StatusCardText b = a;
     b.vm = "games";
     CardImage first = render_status_card(a, 1280, 720);
@@ -86,13 +88,14 @@ TEST(StatusCard, LongNamesAndTinyOutputsDoNotBreakIt)
     const StatusCardText text{.vm = std::string(500, 'W'),
                               .state = "\xe2\x9c\x93 ok",
                               .seat = std::string(300, 's'),
-                              .output = "X"};
+                              .output = "X",
+                              .hint = {}};
     for (auto [w, h] : std::vector<std::pair<int, int>>{{1, 1}, {16, 9}, {7680, 4320}}) {
         CardImage image = render_status_card(text, w, h);
         EXPECT_GT(image.width(), 0);
     }
     // Invalid UTF-8 from a VM name is shown, not crashed on.
-    render_status_card(StatusCardText{.vm = "\xff\xfe bad", .state = {}, .seat = {}, .output = {}},
+    render_status_card(StatusCardText{.vm = "\xff\xfe bad", .state = {}, .seat = {}, .output = {}, .hint = {}},
                        640, 480);
 }
 
