@@ -17,8 +17,8 @@ namespace phyllome {
 
 // What a status card says about a VM on one output.
 struct VmCardState {
-    std::string state; // in words
-    std::string fix;   // what to do about it, if the session knows
+    std::string state;      // in words
+    std::string fix;        // what to do about it, if the session knows
     bool startable = false; // shut off or crashed: the start keys start it
 };
 

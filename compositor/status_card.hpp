@@ -74,8 +74,7 @@ struct CardLayout {
     std::vector<Block> blocks; // VM, state, hint (if any), seat and output
 };
 CardLayout layout_status_card(const StatusCardText &text, int output_width, int output_height);
-CardGeometry status_card_geometry(const StatusCardText &text, int output_width,
-                                  int output_height);
+CardGeometry status_card_geometry(const StatusCardText &text, int output_width, int output_height);
 
 // Draws the card at the size status_card_geometry(text, ...) gives.
 CardImage render_status_card(const StatusCardText &text, int output_width, int output_height);

@@ -520,8 +520,8 @@ VmCardState VmDisplays::card_state(const std::string &vm, const std::string &out
         using State = vmview::VmLink::State;
         card.state = link->second->describe();
         card.fix = link->second->fix();
-        card.startable = link->second->state() == State::ShutOff ||
-                         link->second->state() == State::Crashed;
+        card.startable =
+            link->second->state() == State::ShutOff || link->second->state() == State::Crashed;
         return card;
     }
     card.state = state_of(vm);
@@ -543,11 +543,11 @@ VmCardState VmDisplays::card_state(const std::string &vm, const std::string &out
         for (std::size_t i = consoles; i < outputs.size(); ++i) {
             if (outputs[i]->name() != output)
                 continue;
-            card.state = consoles == 1 ? "Dark: " + vm + " has one display, shown on " +
-                                             outputs[0]->name()
-                                       : "Dark: " + vm + " has " + std::to_string(consoles) +
-                                             " displays, shown on the seat's first " +
-                                             std::to_string(consoles) + " screens";
+            card.state = consoles == 1
+                             ? "Dark: " + vm + " has one display, shown on " + outputs[0]->name()
+                             : "Dark: " + vm + " has " + std::to_string(consoles) +
+                                   " displays, shown on the seat's first " +
+                                   std::to_string(consoles) + " screens";
             card.fix = "Give the VM a display for this screen too (a video device with more "
                        "heads, e.g. <model type='virtio' heads='" +
                        std::to_string(i + 1) + "'/>)";

@@ -95,8 +95,9 @@ TEST(StatusCard, LongNamesAndTinyOutputsDoNotBreakIt)
         EXPECT_GT(image.width(), 0);
     }
     // Invalid UTF-8 from a VM name is shown, not crashed on.
-    render_status_card(StatusCardText{.vm = "\xff\xfe bad", .state = {}, .seat = {}, .output = {}, .hint = {}},
-                       640, 480);
+    render_status_card(
+        StatusCardText{.vm = "\xff\xfe bad", .state = {}, .seat = {}, .output = {}, .hint = {}},
+        640, 480);
 }
 
 // Texts the session shows, at their longest.
