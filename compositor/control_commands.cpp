@@ -1,11 +1,13 @@
 #include "compositor/control_commands.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "compositor/control_status.hpp"
 #include "compositor/vm_displays.hpp"
 #include "control/devices.hpp"
 #include "control/reply.hpp"
+#include "vmview/vm_model.hpp"
 
 namespace phyllome {
 namespace {
@@ -23,14 +25,33 @@ vmview::VmLink::Action link_action(control::VmAction action)
     return vmview::VmLink::Action::Destroy;
 }
 
+// The libvirt URIs of the session: its own, then each VM's; the VM
+// `first`'s own URI (when the file names it) comes first.
+std::vector<std::string> session_uris(const config::Config &config, const std::string &first = "")
+{
+    std::vector<std::string> uris;
+    auto add = [&uris](const std::string &uri) {
+        if (std::find(uris.begin(), uris.end(), uri) == uris.end())
+            uris.push_back(uri);
+    };
+    if (const config::Vm *vm = first.empty() ? nullptr : config.find_vm(first))
+        add(config::effective_uri(config, *vm));
+    add(config::resolve_uri(config.session.libvirt_uri));
+    for (const config::Vm &vm : config.vms)
+        add(config::effective_uri(config, vm));
+    return uris;
+}
+
 } // namespace
 
 ControlCommands::ControlCommands(std::function<const config::Config &()> config,
                                  VmDisplays &displays, InputDevices &input,
                                  std::function<ReloadOutcome()> reload)
     : config_(std::move(config)), displays_(displays), input_(input), reload_(std::move(reload)),
-      admin_(displays.event_loop(),
-             [&displays](const std::string &uri) { return displays.libvirt(uri); })
+      admin_(displays.event_loop(), [&displays](const std::string &uri) {
+          displays.prepare_libvirt();
+          return displays.libvirt(uri);
+      })
 {
 }
 
@@ -57,7 +78,10 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
 {
     using nlohmann::json;
     if (std::holds_alternative<control::StatusRequest>(request)) {
-        reply(control::ok(status_json(config_(), displays_, input_)));
+        json status = status_json(config_(), displays_, input_);
+        if (status_extra_)
+            status_extra_(status);
+        reply(control::ok(status));
     } else if (std::holds_alternative<control::DevicesRequest>(request)) {
         reply(control::ok(devices_json(config_(), input_)));
     } else if (const auto *r = std::get_if<control::SwitchRequest>(&request)) {
@@ -68,6 +92,11 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
         const ReloadOutcome outcome = reload_();
         reply(outcome.applied ? control::ok({{"status", outcome.status}})
                               : control::error(outcome.status));
+    } else if (const auto *r = std::get_if<control::VmRequest>(&request);
+               r && !displays_.link(r->name) && !displays_.manual(r->name)) {
+        // A VM no seat shows (one a switch left running, say): found on the
+        // session's connections.
+        admin_.act(session_uris(config_(), r->name), r->name, r->action, reply);
     } else if (const auto *r = std::get_if<control::VmRequest>(&request)) {
         displays_.vm_action(
             r->name, link_action(r->action),
@@ -86,13 +115,71 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
             if (vm.name == r->name)
                 uri = config::effective_uri(config, vm);
         admin_.adopt(uri, r->name, reply);
+    } else if (std::holds_alternative<control::VmListRequest>(request)) {
+        admin_.list(session_uris(config_()), [this, reply](const json &listed) {
+            reply(listed.value("ok", false) ? with_seats(listed) : listed);
+        });
+    } else if (const auto *r = std::get_if<control::VmXmlRequest>(&request)) {
+        admin_.xml(session_uris(config_(), r->name), r->name, reply);
+    } else if (const auto *r = std::get_if<control::VmDefineRequest>(&request)) {
+        std::string problem;
+        const auto name = vmview::domain_name(r->xml, problem);
+        if (!name)
+            return reply(control::error("not a domain definition: " + problem));
+        // The VM's own URI when the session file lists it.
+        admin_.define(session_uris(config_(), *name).front(), *name, r->xml, reply);
     } else if (std::holds_alternative<control::IdentifyRequest>(request)) {
         identify(client, std::move(reply));
     }
 }
 
+nlohmann::json ControlCommands::with_seats(nlohmann::json listed) const
+{
+    const config::Config &config = config_();
+    // A listed domain is the file's VM when the name and the URI agree.
+    auto file_vm = [&config](const std::string &name, const std::string &uri) {
+        const config::Vm *vm = config.find_vm(name);
+        return vm && config::effective_uri(config, *vm) == uri ? vm : nullptr;
+    };
+    const std::vector<std::string> uris = session_uris(config);
+    std::set<std::string> listed_names, reachable(uris.begin(), uris.end());
+    for (const auto &failure : listed["unreachable"])
+        reachable.erase(failure.value("uri", ""));
+    for (auto &vm : listed["vms"]) {
+        const std::string name = vm.value("name", "");
+        const config::Vm *in_file = file_vm(name, vm.value("uri", ""));
+        nlohmann::json seats = nlohmann::json::array();
+        for (const config::Seat &seat : config.seats)
+            if (in_file && displays_.shown_vm(seat) == name)
+                seats.push_back(seat.name);
+        vm["seats"] = seats;
+        vm["in_session_file"] = in_file != nullptr;
+        if (in_file)
+            listed_names.insert(name);
+    }
+    // The file's VMs that libvirt does not know, where libvirt answered.
+    for (const config::Vm &vm : config.vms) {
+        const std::string uri = config::effective_uri(config, vm);
+        if (listed_names.count(vm.name) || !reachable.count(uri))
+            continue;
+        nlohmann::json seats = nlohmann::json::array();
+        for (const config::Seat &seat : config.seats)
+            if (displays_.shown_vm(seat) == vm.name)
+                seats.push_back(seat.name);
+        listed["vms"].push_back({{"name", vm.name},
+                                 {"uri", uri},
+                                 {"state", "not defined"},
+                                 {"seats", seats},
+                                 {"in_session_file", true}});
+    }
+    return listed;
+}
+
 void ControlCommands::identify(ControlServer::ClientId client, ControlServer::Reply reply)
 {
+    // Nothing could ever be pressed: say so now rather than wait forever.
+    if (input_.devices().empty())
+        return reply(control::error("no input devices: there is nothing to identify"));
     identifying_.emplace_back(client, std::move(reply));
     input_.catch_next_press([this](const InputDevices::DeviceInfo &device) { caught(device); });
 }

@@ -37,14 +37,25 @@ public:
     // Handlers for a ControlServer that sends its requests here.
     ControlServer::Handlers handlers();
 
+    // Adds to `status` what this class does not know: the session file
+    // (its "config" member) and every output ("outputs").
+    void set_status_extra(std::function<void(nlohmann::json &status)> extra)
+    {
+        status_extra_ = std::move(extra);
+    }
+
 private:
     void identify(ControlServer::ClientId client, ControlServer::Reply reply);
     void caught(const InputDevices::DeviceInfo &device);
+    // VmAdmin's list with, for each VM, the seats that show it and whether
+    // the session file names it; the file's VMs libvirt does not know too.
+    nlohmann::json with_seats(nlohmann::json listed) const;
 
     std::function<const config::Config &()> config_;
     VmDisplays &displays_;
     InputDevices &input_;
     std::function<ReloadOutcome()> reload_;
+    std::function<void(nlohmann::json &status)> status_extra_;
     VmAdmin admin_;
     // Every identify waiting gets the same press.
     std::vector<std::pair<ControlServer::ClientId, ControlServer::Reply>> identifying_;

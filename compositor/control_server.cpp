@@ -1,5 +1,6 @@
 #include "compositor/control_server.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -15,8 +16,6 @@
 namespace phyllome {
 namespace {
 
-// Far more than a person's scripts need, far fewer than the fd limit.
-constexpr std::size_t kMaxClients = 256;
 constexpr std::size_t kReadChunk = 16 * 1024;
 
 std::runtime_error failure(const std::string &what)
@@ -39,6 +38,8 @@ struct ControlServer::Client {
     ClientId id = 0;
     vmview::UniqueFd fd;
     wl_event_source *source = nullptr;
+    wl_event_source *idle_timer = nullptr;
+    std::chrono::steady_clock::time_point last_active = std::chrono::steady_clock::now();
     control::LineBuffer input{control::kMaxRequestBytes};
     std::string output;   // reply bytes not written yet
     bool busy = false;    // a request waits for its reply
@@ -50,11 +51,15 @@ struct ControlServer::Client {
     {
         if (source)
             wl_event_source_remove(source);
+        if (idle_timer)
+            wl_event_source_remove(idle_timer);
     }
 };
 
-ControlServer::ControlServer(wl_event_loop *loop, std::string path, Handlers handlers)
-    : loop_(loop), path_(std::move(path)), handlers_(std::move(handlers))
+ControlServer::ControlServer(wl_event_loop *loop, std::string path, Handlers handlers,
+                             std::chrono::milliseconds idle_timeout)
+    : loop_(loop), path_(std::move(path)), handlers_(std::move(handlers)),
+      idle_timeout_(idle_timeout)
 {
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
@@ -116,7 +121,7 @@ void ControlServer::accept_all()
             refuse(fd.get(), "permission denied: only the session's own user may control it");
             continue;
         }
-        if (clients_.size() >= kMaxClients) {
+        if (clients_.size() >= kMaxClients && !make_room()) {
             refuse(fd.get(), "too many control connections");
             continue;
         }
@@ -125,9 +130,41 @@ void ControlServer::accept_all()
         client->id = next_id_++;
         client->source =
             wl_event_loop_add_fd(loop_, fd.get(), WL_EVENT_READABLE, on_client, client.get());
+        client->idle_timer = wl_event_loop_add_timer(loop_, on_idle, client.get());
+        wl_event_source_timer_update(client->idle_timer, static_cast<int>(idle_timeout_.count()));
         client->fd = std::move(fd);
         clients_.emplace(client->id, std::move(client));
     }
+}
+
+bool ControlServer::make_room()
+{
+    Client *oldest = nullptr;
+    for (auto &[id, client] : clients_)
+        if (!client->busy && (!oldest || client->last_active < oldest->last_active))
+            oldest = client.get();
+    if (!oldest)
+        return false;
+    wlr_log(WLR_DEBUG, "Control socket: %zu connections, closing the one idle the longest",
+            clients_.size());
+    close(*oldest);
+    return true;
+}
+
+void ControlServer::close(Client &client)
+{
+    const ClientId id = client.id;
+    clients_.erase(id);
+    if (handlers_.client_gone)
+        handlers_.client_gone(id);
+}
+
+int ControlServer::on_idle(void *data)
+{
+    auto &client = *static_cast<Client *>(data);
+    client.dead = true; // no goodbye: the peer is not listening
+    client.server->settle(client);
+    return 0;
 }
 
 int ControlServer::on_client(int, uint32_t mask, void *data)
@@ -149,12 +186,14 @@ void ControlServer::read_from(Client &client)
 {
     char buffer[kReadChunk];
     const ssize_t n = read(client.fd.get(), buffer, sizeof buffer);
-    if (n > 0)
+    if (n > 0) {
         client.input.append({buffer, static_cast<std::size_t>(n)});
-    else if (n == 0)
+        client.last_active = std::chrono::steady_clock::now();
+    } else if (n == 0) {
         client.eof = true;
-    else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         client.dead = true;
+    }
 }
 
 void ControlServer::process(Client &client)
@@ -220,6 +259,7 @@ void ControlServer::flush(Client &client)
                                  MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             client.output.erase(0, static_cast<std::size_t>(n));
+            client.last_active = std::chrono::steady_clock::now();
         } else if (n < 0 && errno == EINTR) {
             continue;
         } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -236,10 +276,7 @@ void ControlServer::settle(Client &client)
 {
     process(client);
     if (client.dead || (client.closing && client.output.empty())) {
-        const ClientId id = client.id;
-        clients_.erase(id);
-        if (handlers_.client_gone)
-            handlers_.client_gone(id);
+        close(client);
         return;
     }
     uint32_t mask = 0;
@@ -248,6 +285,11 @@ void ControlServer::settle(Client &client)
     else if (!client.busy && !client.eof && !client.closing)
         mask = WL_EVENT_READABLE;
     wl_event_source_fd_update(client.source, mask);
+    // Idle from now on, unless a reply is awaited: the peer waits for us.
+    const auto since = std::chrono::steady_clock::now() - client.last_active;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(idle_timeout_ - since);
+    wl_event_source_timer_update(
+        client.idle_timer, client.busy ? 0 : static_cast<int>(std::max<long>(1, left.count())));
 }
 
 } // namespace phyllome

@@ -3,9 +3,13 @@
 // be the session's own user (SO_PEERCRED). One JSON request per line; a
 // peer's requests are answered in order, one at a time, and nothing more is
 // read from it while a reply waits to be written, so a slow or hostile peer
-// costs a bounded amount of memory and never blocks the loop.
+// costs a bounded amount of memory and never blocks the loop. A peer that
+// neither sends nor reads for a while is closed, and when every place is
+// taken the peer idle the longest makes room, so idle connections never
+// lock phyllomectl out.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -32,9 +36,16 @@ public:
         std::function<void(ClientId client)> client_gone;
     };
 
+    // How long a peer may hold a connection without a request, a reply
+    // being written, or one being waited for.
+    static constexpr std::chrono::milliseconds kIdleTimeout{10000};
+    // Connections served at once.
+    static constexpr std::size_t kMaxClients = 256;
+
     // Listens on `path` (a stale socket file there is replaced). Throws
     // std::runtime_error with a one-line reason.
-    ControlServer(wl_event_loop *loop, std::string path, Handlers handlers);
+    ControlServer(wl_event_loop *loop, std::string path, Handlers handlers,
+                  std::chrono::milliseconds idle_timeout = kIdleTimeout);
     // Closes every connection and removes the socket file.
     ~ControlServer();
     ControlServer(const ControlServer &) = delete;
@@ -47,6 +58,11 @@ private:
     struct Client;
     static int on_listen(int fd, uint32_t mask, void *data);
     static int on_client(int fd, uint32_t mask, void *data);
+    static int on_idle(void *data);
+    // Closes the peer idle the longest; false when every peer waits for a
+    // reply.
+    bool make_room();
+    void close(Client &client);
     void accept_all();
     void read_from(Client &client);
     void process(Client &client);
@@ -59,6 +75,7 @@ private:
     wl_event_loop *loop_;
     std::string path_;
     Handlers handlers_;
+    std::chrono::milliseconds idle_timeout_;
     vmview::UniqueFd listen_fd_;
     wl_event_source *listen_source_ = nullptr;
     ClientId next_id_ = 1;

@@ -2,6 +2,7 @@
 
 #include "compositor/input_devices.hpp"
 #include "compositor/output.hpp"
+#include "compositor/session_config.hpp"
 #include "compositor/vm_displays.hpp"
 #include "control/devices.hpp"
 
@@ -90,6 +91,29 @@ json status_json(const config::Config &config, const VmDisplays &displays,
         });
     }
     return {{"seats", std::move(seats)}, {"vms", std::move(vms)}};
+}
+
+json config_json(const SessionConfig &session_config, const std::vector<std::string> &outputs)
+{
+    auto lines = [](const std::vector<config::Diagnostic> &diagnostics) {
+        json out = json::array();
+        for (const auto &diagnostic : diagnostics)
+            out.push_back(config::to_string(diagnostic));
+        return out;
+    };
+    const char *in_force = "default";
+    if (session_config.in_force() == SessionConfig::InForce::File)
+        in_force = "file";
+    else if (session_config.in_force() == SessionConfig::InForce::LastValid)
+        in_force = "last valid";
+    const auto &path = session_config.path();
+    return {
+        {"path", path ? json(path->string()) : json()},
+        {"valid", session_config.errors().empty()},
+        {"in_force", in_force},
+        {"errors", lines(session_config.errors())},
+        {"warnings", lines(session_config.warnings(outputs))},
+    };
 }
 
 json devices_json(const config::Config &config, const InputDevices &input)

@@ -1,7 +1,9 @@
 // phyllome-session: the login session of a desktop virtualization host.
 #include <csignal>
+#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <exception>
 #include <fcntl.h>
 #include <filesystem>
@@ -14,6 +16,7 @@
 
 #include "compositor/control_commands.hpp"
 #include "compositor/control_server.hpp"
+#include "compositor/control_status.hpp"
 #include "compositor/input_devices.hpp"
 #include "compositor/options.hpp"
 #include "compositor/readiness.hpp"
@@ -22,6 +25,8 @@
 #include "compositor/session_config.hpp"
 #include "compositor/vm_displays.hpp"
 #include "config/load.hpp"
+#include "control/client.hpp"
+#include "control/reply.hpp"
 #include "control/socket_path.hpp"
 
 using namespace phyllome;
@@ -37,6 +42,34 @@ int usage_error(const std::string &message)
     return kExitUsage;
 }
 
+// The outputs of the session running now, asked over its control socket
+// (found as phyllomectl finds it); nullopt when none answers.
+std::optional<std::vector<std::string>> running_session_outputs()
+{
+    auto env = [](const char *name) {
+        const char *value = std::getenv(name);
+        return std::string(value ? value : "");
+    };
+    const auto socket =
+        control::find_socket("", env(control::kSocketVariable), env("XDG_RUNTIME_DIR"));
+    if (!std::holds_alternative<std::string>(socket))
+        return std::nullopt;
+    try {
+        const auto reply = nlohmann::json::parse(control::send_request(
+            std::get<std::string>(socket), control::to_line({{"command", "status"}})));
+        const auto outputs = reply.find("outputs");
+        if (outputs == reply.end() || !outputs->is_array())
+            return std::nullopt;
+        std::vector<std::string> names;
+        for (const auto &name : *outputs)
+            if (name.is_string())
+                names.push_back(name.get<std::string>());
+        return names;
+    } catch (const std::exception &) {
+        return std::nullopt;
+    }
+}
+
 int check_config(const Options &options)
 {
     const char *cli_path = options.config_path ? options.config_path->c_str() : nullptr;
@@ -46,7 +79,42 @@ int check_config(const Options &options)
                   << config::summary(config::default_config()) << "\n";
         return 0;
     }
-    return config::check_config(*path, std::cout, std::cerr);
+    return config::check_config(*path, std::cout, std::cerr, running_session_outputs());
+}
+
+// wlroots' own log format, with every control character escaped: names
+// from the session file, devices and guests never break a log line apart
+// nor reach a terminal raw.
+void log_line(wlr_log_importance importance, const char *format, va_list args)
+{
+    if (importance > wlr_log_get_verbosity())
+        return;
+    static const timespec start = [] {
+        timespec now{};
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return now;
+    }();
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    const long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+    char buffer[1024];
+    va_list copy;
+    va_copy(copy, args);
+    const int size = std::vsnprintf(buffer, sizeof buffer, format, copy);
+    va_end(copy);
+    std::string message;
+    if (size >= static_cast<int>(sizeof buffer)) {
+        message.resize(static_cast<std::size_t>(size) + 1);
+        std::vsnprintf(message.data(), message.size(), format, args);
+        message.resize(static_cast<std::size_t>(size));
+    } else if (size > 0) {
+        message.assign(buffer, static_cast<std::size_t>(size));
+    }
+    const char *header = importance == WLR_ERROR  ? "[ERROR]"
+                         : importance == WLR_INFO ? "[INFO]"
+                                                  : "[DEBUG]";
+    std::fprintf(stderr, "%02ld:%02ld:%02ld.%03ld %s %s\n", ms / 3600000, ms / 60000 % 60,
+                 ms / 1000 % 60, ms % 1000, header, config::printable(message).c_str());
 }
 
 // The control socket for phyllomectl, named after the Wayland display and
@@ -100,7 +168,7 @@ int main(int argc, char **argv)
             return usage_error("--vm-fd " + vm + "=" + std::to_string(fd) +
                                " is not an open file descriptor");
 
-    wlr_log_init(options.verbose ? WLR_DEBUG : WLR_INFO, nullptr);
+    wlr_log_init(options.verbose ? WLR_DEBUG : WLR_INFO, log_line);
     // A client or a peer that goes away mid-write must not kill the session.
     std::signal(SIGPIPE, SIG_IGN);
     // The loop takes these through signalfd. Blocked here, before any
@@ -136,15 +204,32 @@ int main(int argc, char **argv)
             return card_text_for_output(session_config.config(), output, vm_state,
                                         session_config.problem());
         };
-        settings.on_outputs_changed = [&displays] {
+        // Set once the server exists, for the output warnings.
+        Server *running = nullptr;
+        // From the first frames on (the outputs there are at start are all
+        // there then), outputs the file names and that do not exist are
+        // logged, again when they change.
+        bool outputs_settled = false;
+        settings.on_outputs_changed = [&displays, &running, &session_config, &outputs_settled] {
             if (displays)
                 displays->assign();
+            if (running && outputs_settled)
+                session_config.log_output_warnings(output_names(*running));
         };
-        settings.on_ready = [&readiness](const std::string &socket) {
+        settings.on_ready = [&readiness, &running, &session_config,
+                             &outputs_settled](const std::string &socket) {
+            outputs_settled = true;
+            if (running)
+                session_config.log_output_warnings(output_names(*running));
             setenv("WAYLAND_DISPLAY", socket.c_str(), 1);
             readiness.notify(socket);
         };
         Server server(std::move(settings));
+        running = &server;
+        struct ForgetServer {
+            Server *&pointer;
+            ~ForgetServer() { pointer = nullptr; }
+        } forget_server{running};
         VmDisplays vm_displays(server, [&session_config]() -> const config::Config & {
             return session_config.config();
         });
@@ -173,6 +258,11 @@ int main(int argc, char **argv)
                 const Reloader::Outcome outcome = reloader.reload();
                 return ControlCommands::ReloadOutcome{outcome.applied, outcome.status};
             });
+        commands.set_status_extra([&session_config, &server](nlohmann::json &status) {
+            const auto outputs = output_names(server);
+            status["config"] = config_json(session_config, outputs);
+            status["outputs"] = outputs;
+        });
         const auto control = open_control_socket(server, commands);
         server.run();
     } catch (const std::exception &error) {

@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "compositor/input_devices.hpp"
+#include "compositor/output.hpp"
 #include "compositor/readiness.hpp"
 #include "compositor/server.hpp"
 #include "compositor/session_config.hpp"
@@ -43,30 +44,60 @@ Reloader::Outcome Reloader::reload()
     readiness_.reloading();
     const std::string file = session_config_.path() ? session_config_.path()->string() : "";
     SessionConfig::Reload outcome = session_config_.reload();
+    const std::string keeping = "keeping " + to_string(session_config_.in_force());
     if (!outcome.applied) {
-        for (const auto &error : outcome.errors)
-            wlr_log(WLR_ERROR, "%s", config::to_string(error).c_str());
-        const std::string status = outcome.errors.empty()
-                                       ? "No session file to reload"
-                                       : "Session file invalid, keeping the last valid one: " +
-                                             config::to_string(outcome.errors.front());
-        wlr_log(WLR_ERROR, "%s", status.c_str());
+        std::string status;
+        if (outcome.errors.empty()) {
+            status = "No session file to reload";
+            wlr_log(WLR_INFO, "%s", status.c_str());
+        } else if (outcome.missing) {
+            // Editors that delete the file and write a new one pass through
+            // here: nothing is wrong yet, the new file reloads once written.
+            status = "Session file " + config::printable(file) +
+                     " is gone (deleted, or being saved), " + keeping + " until it is back";
+            wlr_log(WLR_INFO, "%s", status.c_str());
+        } else {
+            // One line per cause: each error is logged, the status line
+            // that repeats the first goes to systemd and phyllomectl only.
+            for (const auto &error : outcome.errors)
+                wlr_log(WLR_ERROR, "%s", config::to_string(error).c_str());
+            status = "Session file invalid, " +
+                     (session_config_.in_force() == SessionConfig::InForce::Default
+                          ? std::string("keeping the built-in default")
+                          : std::string("keeping the last valid one")) +
+                     ": " + config::to_string(outcome.errors.front());
+            wlr_log(WLR_INFO, "Session file not applied, %s", keeping.c_str());
+        }
         readiness_.reloaded(status);
         return {false, status};
     }
+    for (const auto &warning : outcome.warnings)
+        wlr_log(WLR_INFO, "%s", config::to_string(warning).c_str());
     for (const auto &action : outcome.actions)
-        wlr_log(WLR_INFO, "Reload: %s", config::to_string(action).c_str());
+        wlr_log(WLR_INFO, "Reload: %s", config::printable(config::to_string(action)).c_str());
     // Devices that change seat release what they hold first; outputs
     // whose card text and console are unchanged are not touched.
     input_.reload(session_config_.config());
     displays_.sync_libvirt();
     displays_.assign();
     server_.refresh_cards();
-    const std::string status =
-        "Reloaded " + file + ": " + std::to_string(outcome.actions.size()) + " change(s)";
+    session_config_.log_output_warnings(output_names(server_));
+    const auto warnings = session_config_.warnings(output_names(server_)).size();
+    std::string status = "Reloaded " + config::printable(file) + ": " +
+                         std::to_string(outcome.actions.size()) + " change(s)";
+    if (warnings > 0)
+        status += ", " + std::to_string(warnings) + (warnings == 1 ? " warning" : " warnings");
     wlr_log(WLR_INFO, "%s", status.c_str());
     readiness_.reloaded(status);
     return {true, status};
+}
+
+std::vector<std::string> output_names(const Server &server)
+{
+    std::vector<std::string> names;
+    for (const auto &output : server.outputs())
+        names.push_back(output->name());
+    return names;
 }
 
 int Reloader::on_sighup(int, void *data)

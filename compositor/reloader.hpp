@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "compositor/wlr.hpp"
 #include "config/watcher.hpp"
@@ -15,6 +16,9 @@ class SessionConfig;
 class Readiness;
 class VmDisplays;
 class InputDevices;
+
+// The names of the outputs that exist now.
+std::vector<std::string> output_names(const Server &server);
 
 class Reloader {
 public:

@@ -92,10 +92,7 @@ void VmDisplays::sync_libvirt()
     if (wanted.empty() && links_.empty())
         return;
 
-    if (!libvirt_loop_) {
-        libvirt_loop_ = std::make_unique<vmview::LibvirtLoop>(server_.event_loop());
-        off_loop_ = std::make_unique<vmview::OffLoop>(server_.event_loop());
-    }
+    prepare_libvirt();
     for (const auto &[name, uri] : wanted) {
         if (links_.count(name))
             continue;
@@ -126,6 +123,14 @@ void VmDisplays::sync_libvirt()
     server_.refresh_cards();
 }
 
+void VmDisplays::prepare_libvirt()
+{
+    if (!libvirt_loop_) {
+        libvirt_loop_ = std::make_unique<vmview::LibvirtLoop>(server_.event_loop());
+        off_loop_ = std::make_unique<vmview::OffLoop>(server_.event_loop());
+    }
+}
+
 void VmDisplays::attach(const std::string &vm, vmview::UniqueFd fd)
 {
     Vm &entry = vms_[vm];
@@ -138,13 +143,10 @@ void VmDisplays::attach(const std::string &vm, vmview::UniqueFd fd)
     }
     entry.state = "Connecting";
     vmview::DisplayClient::Handlers handlers;
-    handlers.console_added = [this, vm](vmview::Console &console) {
+    handlers.console_added = [this](vmview::Console &console) {
         console.on_disconnected = [this] {
             console_changed();
         };
-        auto it = vms_.find(vm);
-        if (it != vms_.end())
-            it->second.state = "Display off";
         console_changed();
     };
     handlers.closed = [this, vm](const std::string &reason) {
@@ -171,6 +173,13 @@ void VmDisplays::attach(const std::string &vm, vmview::UniqueFd fd)
         for (const config::Seat &seat : config_().seats)
             if (shown_vm(seat) == vm)
                 input_->set_seat_leds(seat.name, leds);
+    };
+    entry.client->on_ui_info_unsupported = [this, vm](uint32_t console, const std::string &why) {
+        // Once per console for the session, not again with each new display
+        // connection (a restart, a switch back, a reload).
+        if (ui_info_refused_.insert({vm, console}).second)
+            wlr_log(WLR_INFO, "VM %s: console %u keeps its size (%s): scaling applies", vm.c_str(),
+                    console, why.c_str());
     };
     entry.client->on_pointer_mode = [this](uint32_t, bool) {
         if (input_)
@@ -509,6 +518,16 @@ std::string VmDisplays::state_of(const std::string &vm) const
     auto it = vms_.find(vm);
     if (it == vms_.end())
         return "Not connected";
+    // With a display, what its consoles show now: frames come and go
+    // (Scanout, Disable) without an event here to keep a state in step.
+    if (const auto &client = it->second.client; client && !client->consoles().empty()) {
+        const auto &consoles = client->consoles();
+        const bool presenting =
+            std::any_of(consoles.begin(), consoles.end(), [](const auto &console) {
+                return console->connected() && console->frame().kind != vmview::Frame::Kind::None;
+            });
+        return presenting ? "Display on" : "Display off";
+    }
     return it->second.state;
 }
 

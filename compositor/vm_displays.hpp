@@ -70,6 +70,7 @@ public:
     std::string show_vm(const std::string &seat, const std::string &vm);
     // Start, shut down or power off a VM a seat shows (the session follows
     // only those through libvirt); `done` gets the error, empty on success.
+    // VMs no seat shows are VmAdmin's.
     void vm_action(const std::string &vm, vmview::VmLink::Action action,
                    std::function<void(const std::string &error)> done);
     // The outputs showing the seat's consoles, in the seat's order.
@@ -84,8 +85,13 @@ public:
     const vmview::DisplayClient *client(const std::string &vm) const;
     vmview::DisplayClient *client(const std::string &vm);
     const vmview::VmLink *link(const std::string &vm) const;
+    // A VM handed over with --vm-fd, not followed through libvirt.
+    bool manual(const std::string &vm) const { return manual_.count(vm) > 0; }
     // The libvirt connection to `uri` (null until it is open).
     virConnectPtr libvirt(const std::string &uri) const;
+    // libvirt's event loop on the session's, which libvirt needs before any
+    // connection opens (the embedded driver refuses to open without one).
+    void prepare_libvirt();
     wl_event_loop *event_loop() const;
 
 private:
@@ -114,6 +120,8 @@ private:
     wl_event_source *cleanup_ = nullptr;
     wl_event_source *reassign_ = nullptr;
 
+    // (VM, console) pairs whose SetUIInfo refusal was logged.
+    std::set<std::pair<std::string, uint32_t>> ui_info_refused_;
     // libvirt: created on first use, in this order, destroyed in reverse.
     std::set<std::string> manual_;
     std::unique_ptr<vmview::LibvirtLoop> libvirt_loop_;

@@ -4,36 +4,38 @@
 
 namespace phyllome::config {
 
-namespace {
-
-// One problem, one line: names taken from the file (or the path) must never
-// break a log line or the --check-config output apart, nor send terminal
-// escape sequences.
-void append_printable(std::string &out, const std::string &text)
+std::string printable(std::string_view text)
 {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(text.size());
     for (const char c : text) {
         const auto u = static_cast<unsigned char>(c);
-        if (c == '\t') {
-            out += ' ';
+        if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
         } else if (u < 0x20 || u == 0x7f) {
-            out += '?';
+            out += "\\x";
+            out += kHex[u >> 4];
+            out += kHex[u & 0xf];
         } else {
             out += c;
         }
     }
+    return out;
 }
-
-} // namespace
 
 std::string to_string(const Diagnostic &diagnostic)
 {
-    std::string out;
-    append_printable(out, diagnostic.path);
+    std::string out = printable(diagnostic.path);
     if (diagnostic.line > 0) {
         out += ':' + std::to_string(diagnostic.line) + ':' + std::to_string(diagnostic.column);
     }
-    out += ": error: ";
-    append_printable(out, diagnostic.message);
+    out += diagnostic.severity == Severity::Warning ? ": warning: " : ": error: ";
+    out += printable(diagnostic.message);
     return out;
 }
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -119,15 +120,63 @@ LoadResult load_config(const fs::path &path, EmptyFile empty)
     return parse_config(text, label);
 }
 
-int check_config(const fs::path &path, std::ostream &out, std::ostream &err)
+std::vector<Diagnostic> check_outputs(const std::vector<OutputRef> &outputs,
+                                      const std::vector<std::string> &live,
+                                      const std::string &path_for_messages)
+{
+    auto fold = [](std::string s) {
+        for (char &c : s)
+            if (c >= 'A' && c <= 'Z')
+                c = static_cast<char>(c - 'A' + 'a');
+        return s;
+    };
+    std::string all;
+    for (const auto &name : live)
+        all += (all.empty() ? "" : ", ") + name;
+    std::vector<Diagnostic> warnings;
+    for (const OutputRef &ref : outputs) {
+        if (std::find(live.begin(), live.end(), ref.output) != live.end())
+            continue;
+        std::string message = ref.seat + " lists output '" + ref.output + "', which ";
+        const auto same_but_case = std::find_if(live.begin(), live.end(), [&](const auto &name) {
+            return fold(name) == fold(ref.output);
+        });
+        if (same_but_case != live.end()) {
+            message += "does not exist: output names are case-sensitive; did you mean '" +
+                       *same_but_case + "'?";
+        } else {
+            message += "does not exist now (" +
+                       (all.empty() ? std::string("there are no outputs") : "outputs: " + all) +
+                       ")";
+        }
+        warnings.push_back(Diagnostic{path_for_messages, ref.line, ref.column, std::move(message),
+                                      Severity::Warning});
+    }
+    return warnings;
+}
+
+int check_config(const fs::path &path, std::ostream &out, std::ostream &err,
+                 const std::optional<std::vector<std::string>> &live_outputs)
 {
     const LoadResult result = load_config(path);
-    if (!result.ok()) {
-        for (const auto &diagnostic : result.errors)
-            err << diagnostic << '\n';
-        return 1;
+    std::vector<Diagnostic> problems = result.errors;
+    problems.insert(problems.end(), result.warnings.begin(), result.warnings.end());
+    if (live_outputs) {
+        const auto missing = check_outputs(result.outputs, *live_outputs, path.string());
+        problems.insert(problems.end(), missing.begin(), missing.end());
     }
-    out << path.string() << ": ok: " << summary(*result.config) << '\n';
+    std::stable_sort(problems.begin(), problems.end(), [](const auto &a, const auto &b) {
+        return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+    });
+    for (const auto &diagnostic : problems)
+        err << diagnostic << '\n';
+    if (!result.ok())
+        return 1;
+    out << printable(path.string()) << ": ok: " << summary(*result.config);
+    const std::size_t warnings = problems.size();
+    if (warnings > 0)
+        out << " (" << warnings << (warnings == 1 ? " warning" : " warnings") << ")";
+    out << '\n';
     return 0;
 }
 

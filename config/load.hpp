@@ -27,13 +27,33 @@ std::optional<std::filesystem::path>
 find_config_path(const char *cli_path,
                  const std::filesystem::path &system_path = kSystemConfigPath);
 
+// An output name a seat lists, where the file lists it: for the check
+// against the outputs that exist now (check_outputs).
+struct OutputRef {
+    std::string seat;   // as messages name it: "seat 'left'"
+    std::string output; // as written
+    int line = 0, column = 0;
+
+    bool operator==(const OutputRef &) const = default;
+};
+
 // Either a valid configuration or every problem found, sorted by position.
 struct LoadResult {
     std::optional<Config> config; // set exactly when errors is empty
     std::vector<Diagnostic> errors;
+    // Likely mistakes (Severity::Warning), sorted by position; a file with
+    // only warnings is used.
+    std::vector<Diagnostic> warnings;
+    std::vector<OutputRef> outputs; // every output name the seats list
 
     bool ok() const { return config.has_value(); }
 };
+
+// Warnings for the output names of `outputs` that are not among `live`
+// (the outputs that exist now), saying so when one differs only in case.
+std::vector<Diagnostic> check_outputs(const std::vector<OutputRef> &outputs,
+                                      const std::vector<std::string> &live,
+                                      const std::string &path_for_messages);
 
 // Files above this size are refused rather than parsed.
 inline constexpr std::size_t kMaxConfigBytes = 1u << 20;
@@ -54,7 +74,10 @@ enum class EmptyFile { IsDefault, IsError };
 LoadResult load_config(const std::filesystem::path &path, EmptyFile empty = EmptyFile::IsDefault);
 
 // --check-config: exit status 0 and "PATH: ok: SUMMARY" on out when valid,
-// 1 and one "PATH:LINE:COL: error: MESSAGE" line per problem on err.
-int check_config(const std::filesystem::path &path, std::ostream &out, std::ostream &err);
+// 1 when not; one "PATH:LINE:COL: error: MESSAGE" or "...: warning: ..."
+// line per problem on err, in file order. `live_outputs`, when known, are the
+// outputs that exist now: seat outputs not among them are warned about.
+int check_config(const std::filesystem::path &path, std::ostream &out, std::ostream &err,
+                 const std::optional<std::vector<std::string>> &live_outputs = std::nullopt);
 
 } // namespace phyllome::config

@@ -1,11 +1,13 @@
 // parse_config: TOML syntax via toml++, then a validator that keeps going
 // after each problem so one run reports everything wrong with the file.
 #include <toml++/toml.h>
+#include <xkbcommon/xkbcommon.h>
 
 #include <algorithm>
 #include <array>
 #include <climits>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "config/load.hpp"
@@ -74,6 +76,125 @@ std::string did_you_mean(std::string_view word, std::span<const std::string_view
     if (auto s = closest(word, candidates))
         return "; did you mean " + quote(*s) + "?";
     return {};
+}
+
+// Longer names than this are surely a mistake (a pasted paragraph): no
+// status card or terminal line shows them whole.
+constexpr std::size_t kLongName = 128;
+
+bool has_control_character(std::string_view s)
+{
+    return std::any_of(s.begin(), s.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7f;
+    });
+}
+
+// Why a name is likely a mistake ("" when it is fine). `what`: "VM name".
+std::string odd_name(std::string_view name, std::string_view what)
+{
+    if (has_control_character(name))
+        return std::string(what) + " " + quote(name) +
+               " contains a control character; logs and terminals show it escaped";
+    std::size_t characters = 0;
+    for (const char c : name)
+        characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    if (characters > kLongName)
+        return std::string(what) + " of " + std::to_string(characters) +
+               " characters; names of more than " + std::to_string(kLongName) +
+               " are cut off wherever they are shown";
+    return "";
+}
+
+// Why a device rule's glob can never match what it was meant to ("" when it
+// can): fnmatch reads an unclosed '[' as a literal '[', and a range written
+// backwards ([z-a]) matches nothing.
+std::string glob_problem(std::string_view glob)
+{
+    for (std::size_t i = 0; i < glob.size(); ++i) {
+        if (glob[i] == '\\') {
+            ++i;
+            continue;
+        }
+        if (glob[i] != '[')
+            continue;
+        std::size_t j = i + 1;
+        if (j < glob.size() && (glob[j] == '!' || glob[j] == '^'))
+            ++j;
+        if (j < glob.size() && glob[j] == ']')
+            ++j; // a ']' first is a member
+        for (; j < glob.size() && glob[j] != ']'; ++j) {
+            if (glob[j] == '[' && j + 1 < glob.size() &&
+                (glob[j + 1] == ':' || glob[j + 1] == '.' || glob[j + 1] == '=')) {
+                // [:alpha:], [.a.], [=a=]: skip to their closing "x]".
+                const auto close = glob.find(std::string{glob[j + 1], ']'}, j + 2);
+                if (close == std::string_view::npos)
+                    break;
+                j = close + 1;
+            } else if (j + 2 < glob.size() && glob[j + 1] == '-' && glob[j + 2] != ']' &&
+                       static_cast<unsigned char>(glob[j + 2]) <
+                           static_cast<unsigned char>(glob[j])) {
+                return "the range " + quote(glob.substr(j, 3)) +
+                       " is written backwards and matches nothing; write " +
+                       quote(std::string{glob[j + 2], '-', glob[j]});
+            }
+        }
+        if (j >= glob.size())
+            return "the '[' at character " + std::to_string(i + 1) +
+                   " is never closed, so the glob only matches a literal '['; close it with "
+                   "']' or write '\\[' for a literal '['";
+        i = j;
+    }
+    return "";
+}
+
+// The host's keymap (XKB_DEFAULT_* from the environment, as the session
+// compiles it for keyboards), compiled once; nullptr when xkb cannot.
+xkb_keymap *host_keymap()
+{
+    struct Free {
+        void operator()(xkb_keymap *keymap) const { xkb_keymap_unref(keymap); }
+    };
+    static const std::unique_ptr<xkb_keymap, Free> keymap([] {
+        xkb_context *context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
+        if (!context)
+            return static_cast<xkb_keymap *>(nullptr);
+        xkb_keymap *compiled =
+            xkb_keymap_new_from_names(context, nullptr, XKB_KEYMAP_COMPILE_NO_FLAGS);
+        xkb_context_unref(context);
+        return compiled;
+    }());
+    return keymap.get();
+}
+
+// Whether a key of the host's keymap gives `keysym` (lower-cased, as the
+// host-key layer compares it) while `modifiers` (Modifier bits: host_keys
+// plus the chord's own) are held, as the session's keyboards compute it.
+// nullopt when there is no keymap to ask.
+std::optional<bool> keymap_types(std::uint32_t keysym, std::uint32_t modifiers)
+{
+    xkb_keymap *keymap = host_keymap();
+    if (!keymap)
+        return std::nullopt;
+    xkb_mod_mask_t held = 0;
+    for (const auto &[bit, name] : {std::pair{kModShift, XKB_MOD_NAME_SHIFT},
+                                    {kModCtrl, XKB_MOD_NAME_CTRL},
+                                    {kModAlt, XKB_MOD_NAME_ALT},
+                                    {kModSuper, XKB_MOD_NAME_LOGO}}) {
+        const xkb_mod_index_t index = xkb_keymap_mod_get_index(keymap, name);
+        if ((modifiers & bit) && index != XKB_MOD_INVALID)
+            held |= 1u << index;
+    }
+    xkb_state *state = xkb_state_new(keymap);
+    if (!state)
+        return std::nullopt;
+    xkb_state_update_mask(state, held, 0, 0, 0, 0, 0);
+    bool typed = false;
+    for (xkb_keycode_t key = xkb_keymap_min_keycode(keymap);
+         key <= xkb_keymap_max_keycode(keymap) && !typed; ++key)
+        typed = xkb_keysym_to_lower(xkb_state_key_get_one_sym(state, key)) == keysym;
+    xkb_state_unref(state);
+    return typed;
 }
 
 // The character at a toml++ position (1-based line, column in code points),
@@ -166,9 +287,14 @@ public:
 
     Config run(const toml::table &root);
     std::vector<Diagnostic> &errors() { return errors_; }
+    std::vector<Diagnostic> &warnings() { return warnings_; }
+    std::vector<OutputRef> &outputs() { return outputs_; }
 
 private:
     void error(Where where, std::string message);
+    void warning(Where where, std::string message);
+    void check_name(Where where, std::string_view name, std::string_view what);
+    void check_chords(const toml::table *keys_table, const Config &config);
 
     void check_keys(const toml::table &table, std::span<const std::string_view> allowed,
                     std::string_view context);
@@ -193,6 +319,8 @@ private:
 
     std::string path_;
     std::vector<Diagnostic> errors_;
+    std::vector<Diagnostic> warnings_;
+    std::vector<OutputRef> outputs_;
 
     std::map<std::string, int, std::less<>> vm_lines_;   // name -> line
     std::map<std::string, int, std::less<>> seat_lines_; // name -> line
@@ -201,6 +329,10 @@ private:
     std::optional<std::pair<std::string, int>> rest_outputs_; // seat label, line
     std::optional<std::pair<std::string, int>> fallback_;     // seat label, line
     std::vector<SeatRefs> refs_;
+    struct {
+        const toml::table *session = nullptr;
+        const toml::table *keys = nullptr;
+    } config_table_;
 };
 
 void Validator::error(Where where, std::string message)
@@ -209,6 +341,79 @@ void Validator::error(Where where, std::string message)
     // PATH:LINE:COL form even if one ever did not.
     errors_.push_back(
         Diagnostic{path_, std::max(1, where.line), std::max(1, where.column), std::move(message)});
+}
+
+void Validator::warning(Where where, std::string message)
+{
+    warnings_.push_back(Diagnostic{path_, std::max(1, where.line), std::max(1, where.column),
+                                   std::move(message), Severity::Warning});
+}
+
+void Validator::check_name(Where where, std::string_view name, std::string_view what)
+{
+    if (std::string problem = odd_name(name, what); !problem.empty())
+        warning(where, std::move(problem));
+}
+
+// Chords that are valid but cannot work as written: one on a key that
+// switches the virtual terminal, one whose key is typed with Shift but
+// written without it (or the other way round), and host_keys that take the
+// guest's own terminal keys.
+void Validator::check_chords(const toml::table *keys_table, const Config &config)
+{
+    const Where host_keys_at = [&] {
+        if (const auto *session = config_table_.session)
+            if (auto f = field(*session, "host_keys"))
+                return at(*f->value);
+        return Where{};
+    }();
+    if (host_keys_at.line > 0 && config.session.host_keys.modifiers == (kModCtrl | kModAlt)) {
+        warning(host_keys_at,
+                "host_keys 'Ctrl+Alt' plus F1..F12 switches the host's virtual terminal, so no "
+                "guest gets Ctrl+Alt+F1..F12 (its own terminal switch); add Super or Shift");
+    }
+    if (!keys_table)
+        return;
+    const std::array<std::pair<std::string_view, const KeyChord *>, 6> bindings{{
+        {"next_vm", &config.keys.next_vm},
+        {"prev_vm", &config.keys.prev_vm},
+        {"start_vm", &config.keys.start_vm},
+        {"shutdown_vm", &config.keys.shutdown_vm},
+        {"identify", &config.keys.identify},
+        {"release_input", &config.keys.release_input},
+    }};
+    for (const auto &[name, chord] : bindings) {
+        const auto f = field(*keys_table, name);
+        if (!f || !f->value->is_string())
+            continue;
+        const Where where = at(*f->value);
+        const std::string written = to_string(*chord);
+        const std::uint32_t sym = chord->keysym;
+        const bool function_key = sym >= XKB_KEY_F1 && sym <= XKB_KEY_F12;
+        const bool vt_key = sym >= XKB_KEY_XF86Switch_VT_1 && sym <= XKB_KEY_XF86Switch_VT_12;
+        if ((function_key || vt_key) && chord->modifiers == 0) {
+            const auto vt = function_key ? sym - XKB_KEY_F1 + 1 : sym - XKB_KEY_XF86Switch_VT_1 + 1;
+            warning(where, quote(name) + " = " + quote(written) + " collides with host_keys+F" +
+                               std::to_string(vt) + ", which switches to virtual terminal " +
+                               std::to_string(vt) + "; pick another key");
+            continue;
+        }
+        // Never typed as written, but typed with Shift changed: say so. (A
+        // key this layout lacks altogether may be on the keyboard's own.)
+        const std::uint32_t held = config.session.host_keys.modifiers | chord->modifiers;
+        if (keymap_types(sym, held) != false || keymap_types(sym, held ^ kModShift) != true)
+            continue;
+        if (!(chord->modifiers & kModShift)) {
+            warning(where, quote(name) + " = " + quote(written) + " is typed with Shift on this " +
+                               "keyboard layout, so it never matches as written; write " +
+                               quote("Shift+" + written));
+        } else {
+            warning(where, quote(name) + " = " + quote(written) +
+                               " never matches: Shift turns the key into another one on this "
+                               "keyboard layout; write it without Shift, or name the shifted "
+                               "key");
+        }
+    }
 }
 
 void Validator::check_keys(const toml::table &table, std::span<const std::string_view> allowed,
@@ -420,6 +625,7 @@ void Validator::parse_vm(const toml::table &table, Config &config)
                 vm_lines_.emplace(*s, where.line);
                 vm.name = *s;
                 named = true;
+                check_name(where, *s, "VM name");
             }
         }
     } else {
@@ -467,6 +673,7 @@ void Validator::parse_seat(const toml::table &table, std::size_t number, Config 
                                  std::to_string(it->second) + ")");
             } else {
                 seat_lines_.emplace(*s, where.line);
+                check_name(where, *s, "seat name");
             }
             seat.name = *s;
         }
@@ -549,6 +756,8 @@ void Validator::parse_outputs(const toml::table &table, const std::string &label
             continue;
         }
         output_owner_.emplace(name, std::pair(label, where.line));
+        check_name(where, name, "output name");
+        outputs_.push_back(OutputRef{label, name, where.line, where.column});
         seat.outputs.push_back(name);
     }
 }
@@ -560,7 +769,7 @@ void Validator::parse_devices(const toml::table &table, const std::string &label
             error(where, how + " makes " + label + " a second fallback seat, but " +
                              fallback_->first + " (line " + std::to_string(fallback_->second) +
                              ") already takes every device no other seat claims; only one "
-                             "seat may");
+                             "seat may be the fallback");
         } else {
             fallback_.emplace(label, where.line);
         }
@@ -589,6 +798,10 @@ void Validator::parse_devices(const toml::table &table, const std::string &label
             }
             claim_fallback(at(*node), "'*'");
         }
+        if (rule->kind == DeviceRule::Kind::Path || rule->kind == DeviceRule::Kind::Name) {
+            if (std::string problem = glob_problem(rule->pattern); !problem.empty())
+                warning(at(*node), "device rule " + quote(text) + ": " + problem);
+        }
         seat.devices.push_back(std::move(*rule));
     }
 }
@@ -599,9 +812,21 @@ void Validator::check_references(const Config &config)
     for (const auto &[name, line] : vm_lines_)
         defined.push_back(name);
 
+    std::map<std::string, std::pair<std::string, int>, std::less<>> shown_by; // vm -> seat, line
     for (const auto &refs : refs_) {
         const Seat &seat = config.seats[refs.index];
         const std::string label = seat.name.empty() ? "this seat" : "seat " + quote(seat.name);
+        if (refs.vm_key && seat.vm && vm_lines_.count(*seat.vm)) {
+            const auto [it, first] =
+                shown_by.try_emplace(*seat.vm, std::pair(label, refs.vm_key->line));
+            if (!first) {
+                warning(*refs.vm_key, label + " shows VM " + quote(*seat.vm) + ", which " +
+                                          it->second.first + " (line " +
+                                          std::to_string(it->second.second) +
+                                          ") shows too: the input of both seats would reach "
+                                          "that one VM");
+            }
+        }
         if (refs.vms_key) {
             for (const auto &name : seat.vms) {
                 if (vm_lines_.count(name))
@@ -628,15 +853,22 @@ Config Validator::run(const toml::table &root)
 {
     Config config;
     check_root_keys(root);
+    const std::size_t errors_before_keys = errors_.size();
 
     if (auto f = field(root, "session")) {
-        if (const auto *t = get_table(*f))
+        if (const auto *t = get_table(*f)) {
+            config_table_.session = t;
             parse_session(*t, config.session);
+        }
     }
     if (auto f = field(root, "keys")) {
-        if (const auto *t = get_table(*f))
+        if (const auto *t = get_table(*f)) {
+            config_table_.keys = t;
             parse_keys(*t, config.keys);
+        }
     }
+    if (errors_.size() == errors_before_keys)
+        check_chords(config_table_.keys, config); // a broken chord has its error already
     // Every [[vm]] first: seats may refer to VMs defined further down.
     if (auto f = field(root, "vm")) {
         for (const auto *t : get_tables(*f))
@@ -707,9 +939,13 @@ LoadResult parse_config(std::string_view text, std::string path_for_messages)
     Validator validator(path_for_messages);
     Config config = validator.run(root);
     auto &errors = validator.errors();
-    std::stable_sort(errors.begin(), errors.end(), [](const Diagnostic &a, const Diagnostic &b) {
+    auto by_position = [](const Diagnostic &a, const Diagnostic &b) {
         return std::pair(a.line, a.column) < std::pair(b.line, b.column);
-    });
+    };
+    std::stable_sort(errors.begin(), errors.end(), by_position);
+    result.warnings = std::move(validator.warnings());
+    std::stable_sort(result.warnings.begin(), result.warnings.end(), by_position);
+    result.outputs = std::move(validator.outputs());
     if (errors.empty()) {
         result.config = std::move(config);
     } else {

@@ -1,5 +1,9 @@
 #include "control/cli.hpp"
 
+#include <set>
+
+#include "vmview/vm_model.hpp"
+
 namespace phyllome::control {
 namespace {
 
@@ -14,10 +18,13 @@ std::variant<Request, CliError> parse_vm_create(const std::vector<std::string> &
         return CliError{kCreateUsage};
     VmCreateRequest create;
     create.name = words[2];
+    std::set<std::string> given;
     for (std::size_t i = 3; i < words.size(); i += 2) {
         const std::string &option = words[i];
         if (i + 1 >= words.size() || words[i + 1].empty())
             return CliError{option + " needs a value; " + kCreateUsage};
+        if (!given.insert(option).second)
+            return CliError{option + " is given twice"};
         const std::string &value = words[i + 1];
         if (option == "--os")
             create.os = value;
@@ -29,8 +36,8 @@ std::variant<Request, CliError> parse_vm_create(const std::vector<std::string> &
             create.memory = value;
         else if (option == "--cpus") {
             if (value.find_first_not_of("0123456789") != std::string::npos || value.size() > 4 ||
-                std::stoul(value) == 0)
-                return CliError{"--cpus takes a whole number from 1"};
+                std::stoul(value) == 0 || std::stoul(value) > vmview::kMaxVmCpus)
+                return CliError{vmview::kCpusRule};
             create.cpus = static_cast<unsigned>(std::stoul(value));
         } else
             return CliError{"unknown option " + option + "; " + kCreateUsage};
@@ -63,6 +70,12 @@ std::variant<Request, CliError> parse_command(const std::vector<std::string> &wo
             return ReloadRequest{};
         return IdentifyRequest{};
     }
+    // An empty name would only be refused by the session: bad usage here.
+    // (vm create says which option's value is empty.)
+    const bool create = command == "vm" && arguments >= 1 && words[1] == "create";
+    for (std::size_t i = 1; i < words.size() && !create; ++i)
+        if (words[i].empty())
+            return CliError{"an empty argument to " + command + ": names are never empty"};
     if (command == "switch") {
         if (auto error = expect(2, "switch SEAT VM"))
             return *error;
@@ -75,12 +88,31 @@ std::variant<Request, CliError> parse_command(const std::vector<std::string> &wo
             return *error;
         return VmAdoptRequest{words[2]};
     }
-    if (command == "vm") {
-        if (auto error = expect(2, "vm start|shutdown|destroy|adopt NAME"))
+    if (command == "vm" && arguments >= 1 && words[1] == "list") {
+        if (auto error = expect(1, "vm list"))
             return *error;
+        return VmListRequest{};
+    }
+    if (command == "vm" && arguments >= 1 && words[1] == "xml") {
+        if (auto error = expect(2, "vm xml NAME"))
+            return *error;
+        return VmXmlRequest{words[2]};
+    }
+    if (command == "vm" && arguments >= 1 && words[1] == "define") {
+        if (auto error = expect(2, "vm define FILE"))
+            return *error;
+        return VmDefineRequest{}; // the caller reads the file
+    }
+    if (command == "vm") {
+        constexpr const char *kVmUsage =
+            "usage: phyllomectl vm start|shutdown|destroy|adopt|xml NAME, vm list, vm define FILE, "
+            "or vm create NAME --os OS [OPTIONS] (see --help)";
+        if (arguments != 2)
+            return CliError{kVmUsage};
         const auto action = parse_vm_action(words[1]);
         if (!action)
-            return CliError{"unknown vm action \"" + words[1] + "\" (start, shutdown, destroy)"};
+            return CliError{"unknown vm action \"" + words[1] +
+                            "\" (start, shutdown, destroy, create, adopt, list, xml, define)"};
         return VmRequest{*action, words[2]};
     }
     return CliError{"unknown command \"" + command + "\" (see --help)"};
@@ -95,6 +127,10 @@ std::variant<CliOptions, CliError> parse_cli(const std::vector<std::string> &arg
     for (; i < args.size() && args[i].starts_with("-"); ++i) {
         if (args[i] == "--help" || args[i] == "-h") {
             options.help = true;
+            return options;
+        }
+        if (args[i] == "--version") {
+            options.version = true;
             return options;
         }
         if (args[i] == "--json") {
@@ -124,12 +160,15 @@ std::variant<CliOptions, CliError> parse_cli(const std::vector<std::string> &arg
     if (auto *error = std::get_if<CliError>(&request))
         return *error;
     options.request = std::get<Request>(request);
+    if (std::holds_alternative<VmDefineRequest>(options.request))
+        options.define_file = args.back();
     return options;
 }
 
 std::string cli_usage()
 {
     return "Usage: phyllomectl [--socket PATH] [--json] COMMAND\n"
+           "       phyllomectl --version | --help\n"
            "Controls the running phyllome-session.\n"
            "\n"
            "Commands:\n"
@@ -137,13 +176,19 @@ std::string cli_usage()
            "  devices                        every input device, its identity and seat\n"
            "  switch SEAT VM                 show VM on SEAT\n"
            "  reload                         read the session file again\n"
-           "  vm start|shutdown|destroy NAME start, shut down (ACPI) or power off a VM\n"
+           "  vm start|shutdown|destroy NAME start, shut down (ACPI) or power off any VM of\n"
+           "                                 the session's libvirt connections\n"
            "  vm create NAME --os linux|windows|other [--iso PATH] [--disk-size SIZE]\n"
            "            [--memory SIZE] [--cpus N]\n"
            "                                 define a VM with the session's model (a new\n"
            "                                 qcow2 disk; sizes like 40G, 4096M)\n"
            "  vm adopt NAME                  add a D-Bus display and a tablet to an existing\n"
            "                                 VM, saving its old definition first\n"
+           "  vm list                        every VM of the session's libvirt connections,\n"
+           "                                 its state and the seats showing it\n"
+           "  vm xml NAME                    print a VM's definition (libvirt domain XML)\n"
+           "  vm define FILE                 define a VM from FILE (validated; a VM's old\n"
+           "                                 definition is saved first)\n"
            "  doctor [--config PATH]         check KVM, the GPU, libvirt and each VM of the\n"
            "                                 session file, without the session; says how\n"
            "                                 to fix what fails (exit status 1 if anything does)\n"
@@ -154,6 +199,7 @@ std::string cli_usage()
            "  --socket PATH  the session's control socket (default: $PHYLLOME_SOCKET, else\n"
            "                 the only phyllome-*.sock in $XDG_RUNTIME_DIR)\n"
            "  --json         print the session's reply as JSON\n"
+           "  --version      print the version and exit\n"
            "  -h, --help     this text\n"
            "\n"
            "Exit status: 0 done, 1 the session refused or could not be reached, 2 bad usage.\n";

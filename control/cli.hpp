@@ -13,10 +13,13 @@ struct CliOptions {
     std::string socket; // --socket PATH; empty: look it up
     bool json = false;  // print the reply's JSON
     bool help = false;
+    bool version = false; // --version
     // `doctor` runs here, without the session; `doctor_config` is its
     // --config PATH (empty: the session's lookup).
     bool doctor = false;
     std::string doctor_config;
+    // `vm define FILE`: phyllomectl reads FILE into the request's xml.
+    std::string define_file;
     Request request;
 };
 

@@ -12,9 +12,13 @@
 
 namespace phyllome::control {
 
-// Every check: KVM, the render node, virglrenderer, each libvirt URI the
-// session file uses, each VM. `config_path` empty: the session's lookup.
-std::vector<vmview::Check> run_doctor(const std::string &config_path);
+// Every check: KVM, the render node, virglrenderer, what `vm create` needs
+// (swtpm, OVMF), each libvirt URI the session file uses, each VM.
+// `config_path` empty: the session's lookup. An embedded root that a
+// running session holds (libvirt lets one process in) is checked through
+// that session's control socket, `session_socket` (empty: none found).
+std::vector<vmview::Check> run_doctor(const std::string &config_path,
+                                      const std::string &session_socket);
 
 nlohmann::json doctor_json(const std::vector<vmview::Check> &checks);
 std::string doctor_text(const std::vector<vmview::Check> &checks);

@@ -4,11 +4,15 @@
 #include <cstdio>
 #include <sstream>
 
+#include "config/diagnostic.hpp"
+
 namespace phyllome::control {
 namespace {
 
 using nlohmann::json;
 
+// A member as text for a terminal: names come from the session file and
+// from devices, so control characters are escaped.
 std::string text(const json &object, const char *key, const std::string &absent = "?")
 {
     if (!object.is_object())
@@ -16,7 +20,7 @@ std::string text(const json &object, const char *key, const std::string &absent 
     auto it = object.find(key);
     if (it == object.end() || it->is_null())
         return absent;
-    return it->is_string() ? it->get<std::string>() : it->dump();
+    return it->is_string() ? config::printable(it->get<std::string>()) : it->dump();
 }
 
 // The member, or null when absent or when `object` is no object.
@@ -42,7 +46,8 @@ std::string joined(const json &items)
 {
     std::string out;
     for (const auto &item : items)
-        out += (out.empty() ? "" : ", ") + (item.is_string() ? item.get<std::string>() : "?");
+        out += (out.empty() ? "" : ", ") +
+               (item.is_string() ? config::printable(item.get<std::string>()) : "?");
     return out.empty() ? "none" : out;
 }
 
@@ -74,9 +79,34 @@ std::string console_text(const json &console)
     return out.str();
 }
 
+// Which configuration is in force, why the file is not, and its warnings.
+std::string config_text(const json &config)
+{
+    if (!config.is_object())
+        return "";
+    std::ostringstream out;
+    const std::string path = text(config, "path", "");
+    const std::string in_force = text(config, "in_force", "");
+    if (path.empty()) {
+        out << "session file: none, the built-in default is in force\n";
+    } else if (in_force == "file") {
+        out << "session file: " << path << "\n";
+    } else {
+        out << "session file: " << path << " is invalid; in force: "
+            << (in_force == "last valid" ? "its last valid version" : "the built-in default")
+            << "\n";
+    }
+    for (const char *key : {"errors", "warnings"})
+        for (const json &line : array(config, key))
+            out << "  " << (line.is_string() ? config::printable(line.get<std::string>()) : "?")
+                << "\n";
+    return out.str();
+}
+
 std::string status_text(const json &reply)
 {
     std::ostringstream out;
+    out << config_text(member(reply, "config"));
     for (const json &seat : array(reply, "seats")) {
         out << "seat " << text(seat, "name") << ": ";
         if (text(seat, "vm", "").empty())
@@ -133,21 +163,71 @@ std::string adopt_text(const std::string &name, const json &reply)
 {
     const json &added = array(reply, "added");
     if (added.empty())
-        return "vm " + name + " already has what the session needs\n";
-    std::string out =
-        "vm " + name + ": the old definition is saved in " + text(reply, "saved") + "\nadded:\n";
+        return "vm " + config::printable(name) + " already has what the session needs\n";
+    std::string out = "vm " + config::printable(name) + ": the old definition is saved in " +
+                      text(reply, "saved") + "\nadded:\n";
     for (const json &item : added)
-        out += "+ " + (item.is_string() ? item.get<std::string>() : std::string("?")) + "\n";
+        out += "+ " + (item.is_string() ? config::printable(item.get<std::string>()) : "?") + "\n";
+    return out;
+}
+
+// What a person should know about what was made (BIOS chosen, and why).
+std::string notes_text(const json &reply)
+{
+    std::string out;
+    for (const json &note : array(reply, "notes"))
+        out += "note: " + (note.is_string() ? note.get<std::string>() : std::string("?")) + "\n";
     return out;
 }
 
 std::string create_text(const std::string &name, const json &reply)
 {
-    return "vm " + name + " defined: disk " + text(reply, "disk") + ", " + text(reply, "memory") +
-           " of memory, " + text(reply, "cpus") + " CPUs, " +
+    const json &cpus = member(reply, "cpus");
+    const bool one_cpu = cpus.is_number_unsigned() && cpus.get<std::uint64_t>() == 1;
+    return "vm " + config::printable(name) + " defined: disk " + text(reply, "disk") + ", " +
+           text(reply, "memory") + " of memory, " + text(reply, "cpus") +
+           (one_cpu ? " CPU, " : " CPUs, ") +
            (member(reply, "uefi").is_boolean() && member(reply, "uefi").get<bool>() ? "UEFI"
                                                                                     : "BIOS") +
-           ", 3D " + (text(reply, "gl", "").empty() ? "off" : "on " + text(reply, "gl")) + "\n";
+           ", 3D " + (text(reply, "gl", "").empty() ? "off" : "on " + text(reply, "gl")) + "\n" +
+           notes_text(reply);
+}
+
+std::string list_text(const json &reply)
+{
+    std::string out;
+    for (const json &vm : array(reply, "vms")) {
+        out += "vm " + text(vm, "name") + ": " + text(vm, "state") + ", ";
+        out += array(vm, "seats").empty() ? "on no seat" : "shown on " + joined(array(vm, "seats"));
+        if (member(vm, "in_session_file").is_boolean() &&
+            !member(vm, "in_session_file").get<bool>())
+            out += ", not in the session file";
+        out += "\n";
+    }
+    for (const json &failure : array(reply, "unreachable"))
+        out +=
+            "libvirt " + text(failure, "uri") + ": unreachable: " + text(failure, "error") + "\n";
+    return out.empty() ? "no VMs\n" : out;
+}
+
+std::string xml_text(const json &reply)
+{
+    std::string xml = text(reply, "xml", "");
+    if (!xml.empty() && xml.back() != '\n')
+        xml += '\n';
+    return xml;
+}
+
+std::string define_text(const json &reply)
+{
+    const std::string name = text(reply, "vm");
+    if (text(reply, "saved", "").empty())
+        return "vm " + name + " defined\n" + notes_text(reply);
+    std::string out =
+        "vm " + name + " redefined; the old definition is saved in " + text(reply, "saved") + "\n";
+    if (member(reply, "running").is_boolean() && member(reply, "running").get<bool>())
+        out += "it runs on as it was until it next starts\n";
+    return out + notes_text(reply);
 }
 
 } // namespace
@@ -164,13 +244,21 @@ std::string format_reply(const Request &request, const json &reply)
             else if constexpr (std::is_same_v<T, IdentifyRequest>)
                 return identify_text(reply);
             else if constexpr (std::is_same_v<T, SwitchRequest>)
-                return "seat " + r.seat + " shows " + r.vm + "\n";
+                return "seat " + config::printable(r.seat) + " shows " + config::printable(r.vm) +
+                       "\n";
             else if constexpr (std::is_same_v<T, ReloadRequest>)
                 return text(reply, "status") + "\n";
             else if constexpr (std::is_same_v<T, VmRequest>)
-                return "vm " + r.name + ": " + std::string(to_string(r.action)) + " done\n";
+                return "vm " + config::printable(r.name) + ": " + std::string(to_string(r.action)) +
+                       " done\n";
             else if constexpr (std::is_same_v<T, VmAdoptRequest>)
                 return adopt_text(r.name, reply);
+            else if constexpr (std::is_same_v<T, VmListRequest>)
+                return list_text(reply);
+            else if constexpr (std::is_same_v<T, VmXmlRequest>)
+                return xml_text(reply);
+            else if constexpr (std::is_same_v<T, VmDefineRequest>)
+                return define_text(reply);
             else
                 return create_text(r.name, reply);
         },

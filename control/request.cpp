@@ -2,6 +2,7 @@
 
 #include <array>
 #include <set>
+#include <vector>
 
 namespace phyllome::control {
 namespace {
@@ -15,7 +16,8 @@ constexpr std::array<std::pair<VmAction, std::string_view>, 3> kVmActions = {{
 }};
 
 constexpr std::string_view kCommands =
-    "status, devices, switch, reload, vm, vm-create, vm-adopt, identify";
+    "status, devices, switch, reload, vm, vm-create, vm-adopt, vm-list, vm-xml, vm-define, "
+    "identify";
 
 // The largest CPU count a request may carry (the session checks its own
 // bounds); keeps the value inside `unsigned`.
@@ -68,6 +70,8 @@ std::variant<Request, ParseError> parse_object(const json &object)
         return without_arguments(ReloadRequest{});
     if (command == "identify")
         return without_arguments(IdentifyRequest{});
+    if (command == "vm-list")
+        return without_arguments(VmListRequest{});
 
     if (command == "switch") {
         if (auto error = only_fields(object, command, {"seat", "vm"}))
@@ -95,13 +99,23 @@ std::variant<Request, ParseError> parse_object(const json &object)
             return *error;
         return VmRequest{*action, std::get<std::string>(name)};
     }
-    if (command == "vm-adopt") {
+    if (command == "vm-adopt" || command == "vm-xml") {
         if (auto error = only_fields(object, command, {"name"}))
             return *error;
         auto name = string_field(object, command, "name");
         if (auto *error = std::get_if<ParseError>(&name))
             return *error;
+        if (command == "vm-xml")
+            return VmXmlRequest{std::get<std::string>(name)};
         return VmAdoptRequest{std::get<std::string>(name)};
+    }
+    if (command == "vm-define") {
+        if (auto error = only_fields(object, command, {"xml"}))
+            return *error;
+        auto xml = string_field(object, command, "xml");
+        if (auto *error = std::get_if<ParseError>(&xml))
+            return *error;
+        return VmDefineRequest{std::get<std::string>(xml)};
     }
     if (command == "vm-create") {
         if (auto error =
@@ -160,10 +174,27 @@ std::variant<Request, ParseError> parse_request(std::string_view line)
         return ParseError{"request longer than " + std::to_string(kMaxRequestBytes) + " bytes"};
     if (line.find_first_not_of(" \t\r") == std::string_view::npos)
         return ParseError{"empty request: send one JSON object per line"};
+    // A key given twice would silently keep its last value (nlohmann keeps
+    // the last): say so instead. One set of keys per object being parsed.
+    std::vector<std::set<std::string>> open_objects;
+    std::optional<std::string> duplicate;
+    const json::parser_callback_t note_keys = [&](int, json::parse_event_t event, json &parsed) {
+        if (event == json::parse_event_t::object_start) {
+            open_objects.emplace_back();
+        } else if (event == json::parse_event_t::object_end && !open_objects.empty()) {
+            open_objects.pop_back();
+        } else if (event == json::parse_event_t::key && !open_objects.empty() && !duplicate &&
+                   !open_objects.back().insert(parsed.get<std::string>()).second) {
+            duplicate = parsed.get<std::string>();
+        }
+        return true;
+    };
     // No exceptions: a malformed line is an ordinary outcome here.
-    const json parsed = json::parse(line, nullptr, false);
+    const json parsed = json::parse(line, note_keys, false);
     if (parsed.is_discarded())
         return ParseError{"the request is not valid JSON (UTF-8, one object per line)"};
+    if (duplicate)
+        return ParseError{"the field \"" + *duplicate + "\" is given twice"};
     if (!parsed.is_object())
         return ParseError{"the request must be a JSON object"};
     return parse_object(parsed);
@@ -188,6 +219,12 @@ json to_json(const Request &request)
                 return {{"command", "vm"}, {"action", to_string(r.action)}, {"name", r.name}};
             else if constexpr (std::is_same_v<T, VmAdoptRequest>)
                 return {{"command", "vm-adopt"}, {"name", r.name}};
+            else if constexpr (std::is_same_v<T, VmListRequest>)
+                return {{"command", "vm-list"}};
+            else if constexpr (std::is_same_v<T, VmXmlRequest>)
+                return {{"command", "vm-xml"}, {"name", r.name}};
+            else if constexpr (std::is_same_v<T, VmDefineRequest>)
+                return {{"command", "vm-define"}, {"xml", r.xml}};
             else {
                 json object = {{"command", "vm-create"}, {"name", r.name}, {"os", r.os}};
                 for (const auto &[field, value] :

@@ -63,8 +63,24 @@ struct VmAdoptRequest {
     bool operator==(const VmAdoptRequest &) const = default;
 };
 
+// Every VM of the session's libvirt connections, shown on a seat or not.
+struct VmListRequest {
+    bool operator==(const VmListRequest &) const = default;
+};
+// A domain's definition (libvirt's inactive XML), and a new one for it:
+// under `embedded` nothing but the session reaches its domains.
+struct VmXmlRequest {
+    std::string name;
+    bool operator==(const VmXmlRequest &) const = default;
+};
+struct VmDefineRequest {
+    std::string xml; // the domain XML itself (phyllomectl reads the file)
+    bool operator==(const VmDefineRequest &) const = default;
+};
+
 using Request = std::variant<StatusRequest, DevicesRequest, SwitchRequest, ReloadRequest, VmRequest,
-                             IdentifyRequest, VmCreateRequest, VmAdoptRequest>;
+                             IdentifyRequest, VmCreateRequest, VmAdoptRequest, VmListRequest,
+                             VmXmlRequest, VmDefineRequest>;
 
 struct ParseError {
     std::string message; // one line, for the error reply

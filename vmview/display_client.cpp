@@ -309,7 +309,8 @@ void DisplayClient::set_ui_info(uint32_t console_id, uint32_t width, uint32_t he
 {
     const UiInfo info{width, height, width_mm, height_mm};
     auto sent = ui_info_sent_.find(console_id);
-    if (!connected_ || (sent != ui_info_sent_.end() && sent->second == info))
+    if (!connected_ || (sent != ui_info_sent_.end() && sent->second == info) ||
+        ui_info_unsupported_.count(console_id))
         return;
     ui_info_sent_[console_id] = info;
     auto *call = new ConsoleCall(this, console_id, calls_in_flight_);
@@ -321,11 +322,17 @@ void DisplayClient::set_ui_info(uint32_t console_id, uint32_t width, uint32_t he
             if (!sd_bus_message_is_method_error(reply, nullptr))
                 return 0;
             DisplayClient *self = call->client;
-            std::fprintf(stderr, "VM %s: console %u keeps its size (%s): scaling applies\n",
-                         self->vm_name_.c_str(), call->id,
-                         sd_bus_message_get_error(reply)->message);
+            const sd_bus_error *error = sd_bus_message_get_error(reply);
+            // A device that cannot (standard VGA) never will while this
+            // QEMU runs: not asked again.
+            if (sd_bus_message_is_method_error(reply, "org.qemu.Display1.Error.Unsupported"))
+                self->ui_info_unsupported_.insert(call->id);
+            const std::string why = error && error->message ? error->message : "refused";
             if (self->on_ui_info_unsupported)
-                self->on_ui_info_unsupported(call->id);
+                self->on_ui_info_unsupported(call->id, why);
+            else
+                std::fprintf(stderr, "VM %s: console %u keeps its size (%s): scaling applies\n",
+                             self->vm_name_.c_str(), call->id, why.c_str());
             return 0;
         },
         call, "qqiiuu", width_mm, height_mm, 0, 0, width, height);

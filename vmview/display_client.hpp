@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,10 +42,12 @@ public:
     // Asks the guest to take this size for a console (Console.SetUIInfo):
     // the output's resolution and physical size. A repeat of the last
     // request is not sent. Devices without the hook (standard VGA) refuse;
-    // `on_unsupported` is then told once, and the scaling setting applies.
+    // `on_ui_info_unsupported` is then told, that console is not asked again
+    // on this connection, and the scaling setting applies.
     void set_ui_info(uint32_t console_id, uint32_t width, uint32_t height, uint16_t width_mm,
                      uint16_t height_mm);
-    std::function<void(uint32_t console_id)> on_ui_info_unsupported;
+    // SetUIInfo refused, with QEMU's reason; unset: logged here.
+    std::function<void(uint32_t console_id, const std::string &why)> on_ui_info_unsupported;
 
     // Input for a console, in order, on the main connection. Keys are
     // qnum codes; buttons are QEMU's (left 0, middle 1, right 2, wheel up 3,
@@ -97,6 +100,7 @@ private:
         bool operator==(const UiInfo &) const = default;
     };
     std::map<uint32_t, UiInfo> ui_info_sent_;
+    std::set<uint32_t> ui_info_unsupported_;
     struct InputState {
         bool absolute = true; // tried first: 7.2 misreports it as false
         uint32_t leds = 0;

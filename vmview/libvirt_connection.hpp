@@ -23,8 +23,38 @@ namespace phyllome::vmview {
 // nothing.
 void prepare_embedded_root(const std::string &uri);
 
-// Opens a libvirt connection, preparing an embedded root first.
-virConnectPtr open_libvirt(const std::string &uri);
+// Opens a libvirt connection, preparing an embedded root first. Null on
+// failure, with the reason in `error` when given.
+//
+// libvirt loads its embedded QEMU driver into the process on the first open
+// of qemu:///embed and can never start it again there: a failed start
+// leaves it registered but dead ("qemu state driver is not active"), and
+// every later open registers it once more ("Too many drivers"). So:
+// - the root is opened once per process and that connection is shared
+//   (each caller gets a reference of its own to close);
+// - it is opened only once its pid file lock is free: a root that another
+//   process holds is an error naming that process, and nothing is loaded,
+//   so a later try can still succeed;
+// - a start that fails for another reason is final for this process, and
+//   later opens say so without asking libvirt again;
+// - while the driver is loaded, libvirt hands local URIs (qemu:///system)
+//   to it instead of to their daemon: those are opened through
+//   uri_beside_embedded_driver.
+virConnectPtr open_libvirt(const std::string &uri, std::string *error = nullptr);
+
+// The same connection for libvirt's remote driver once the embedded driver
+// is in the process: a local URI gets its daemon's socket explicitly
+// (qemu:///system -> qemu+unix:///system?socket=/var/run/libvirt/...-sock,
+// the socket libvirt itself would pick: the modular daemon's if it exists,
+// else libvirtd's; $XDG_RUNTIME_DIR/libvirt for /session when not root),
+// and tcp/tls/ssh transports without a host get "localhost". Remote URIs,
+// test:///, embedded ones and those already explicit are returned as they are.
+// `exists` tells whether a socket path exists (a parameter for tests).
+std::string uri_beside_embedded_driver(const std::string &uri,
+                                       bool (*exists)(const std::string &path) = nullptr);
+
+// DIR of qemu:///embed?root=DIR; empty for other URIs.
+std::string embedded_root(const std::string &uri);
 
 class LibvirtConnection {
 public:

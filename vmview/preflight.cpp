@@ -6,6 +6,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <filesystem>
 #include <linux/kvm.h>
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -214,13 +215,59 @@ Check check_virgl(const std::string &node)
                   "mesa-vulkan-drivers for venus); until then VMs use virtio-vga without 3D");
 }
 
+Check check_swtpm(const std::string &path)
+{
+    // libvirt runs swtpm_setup to make the TPM's state, then swtpm, and
+    // stops it with swtpm_ioctl.
+    std::string missing;
+    for (const char *program : {"swtpm", "swtpm_setup", "swtpm_ioctl"}) {
+        bool found = false;
+        for (std::size_t start = 0; start <= path.size() && !found;) {
+            const std::size_t end = std::min(path.find(':', start), path.size());
+            const std::string dir = path.substr(start, end - start);
+            found = !dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0;
+            start = end + 1;
+        }
+        if (!found)
+            missing += (missing.empty() ? "" : ", ") + std::string(program);
+    }
+    if (!missing.empty())
+        return failed("swtpm",
+                      missing + " not found: Windows VMs (vm create --os windows) need "
+                                "it for their TPM 2.0",
+                      "install swtpm and swtpm-tools (Debian and Fedora: packages swtpm and "
+                      "swtpm-tools)");
+    return {"swtpm", true, "swtpm, swtpm_setup and swtpm_ioctl found: Windows VMs get a TPM 2.0",
+            ""};
+}
+
+bool ovmf_installed(const std::string &dir)
+{
+    std::error_code error;
+    for (const auto &entry : std::filesystem::directory_iterator(dir, error))
+        if (entry.path().filename().string().find("x86_64") != std::string::npos)
+            return true;
+    return false;
+}
+
+Check check_ovmf(const std::string &dir)
+{
+    if (!ovmf_installed(dir))
+        return failed("OVMF",
+                      "no x86_64 UEFI firmware described in " + dir +
+                          ": vm create gives new VMs BIOS",
+                      "install OVMF (Debian: package ovmf; Fedora: package edk2-ovmf) for UEFI "
+                      "and Secure Boot");
+    return {"OVMF", true, "UEFI firmware described in " + dir + ": new VMs get UEFI", ""};
+}
+
 Check check_libvirt(const std::string &uri, virConnectPtr &conn)
 {
     const std::string what = "libvirt " + uri;
-    conn = open_libvirt(uri);
+    std::string error;
+    conn = open_libvirt(uri, &error);
     if (!conn) {
-        const virErrorPtr error = virGetLastError();
-        return failed(what, error && error->message ? error->message : "cannot connect",
+        return failed(what, error.empty() ? "cannot connect" : error,
                       uri.rfind("qemu:///system", 0) == 0
                           ? "start libvirt (sudo systemctl enable --now libvirtd) and add "
                             "yourself to the libvirt group"
@@ -246,6 +293,12 @@ Check check_vm(virConnectPtr conn, const std::string &name)
     virDomainFree(domain);
     const std::string text = xml ? xml : "";
     free(xml);
+    return check_vm_xml(name, text);
+}
+
+Check check_vm_xml(const std::string &name, const std::string &text)
+{
+    const std::string what = "VM " + name;
     const auto graphics = read_domain_graphics(text);
     if (!graphics || !graphics->dbus_p2p_index)
         return failed(what, "no <graphics type='dbus' p2p='yes'/>", "phyllomectl vm adopt " + name);

@@ -36,6 +36,15 @@ Check check_render_node(const std::vector<std::string> &nodes, std::string &node
 // driver may crash or hang there, and a doctor must not.
 Check check_virgl(const std::string &node);
 
+// What `vm create` needs beyond QEMU: swtpm, swtpm_setup and swtpm_ioctl
+// (in `path`, a PATH-style list) for the TPM 2.0 of Windows VMs.
+Check check_swtpm(const std::string &path);
+
+// OVMF (UEFI for x86_64 VMs): a firmware descriptor for x86_64 in `dir`,
+// which is where libvirt looks for them. Without one VMs get BIOS.
+bool ovmf_installed(const std::string &dir = "/usr/share/qemu/firmware");
+Check check_ovmf(const std::string &dir = "/usr/share/qemu/firmware");
+
 // The libvirt connection opens; `conn` gets it (close it with
 // virConnectClose) or nullptr.
 Check check_libvirt(const std::string &uri, virConnectPtr &conn);
@@ -43,5 +52,7 @@ Check check_libvirt(const std::string &uri, virConnectPtr &conn);
 // The domain exists and has what the session needs: a p2p D-Bus display,
 // an absolute pointer; with GL, a render node that exists.
 Check check_vm(virConnectPtr conn, const std::string &name);
+// The same, on the domain's inactive XML as libvirt gives it.
+Check check_vm_xml(const std::string &name, const std::string &xml);
 
 } // namespace phyllome::vmview

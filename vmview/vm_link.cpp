@@ -129,8 +129,10 @@ void VmLink::refresh()
     };
     auto result = std::make_shared<Result>();
     // Lookup, state, XML and opening the display each talk to libvirt (and
-    // QEMU): off the loop.
-    const bool want_display = !display_open_;
+    // QEMU): off the loop. Not while our own destroy runs: the domain still
+    // reads as running then, and libvirt would hand the display request to
+    // a QEMU it is tearing down (its monitor already gone).
+    const bool want_display = !display_open_ && destroying_ == 0;
     off_loop_.run(
         [conn, name = name_, want_display, result] {
             virDomainPtr dom = virDomainLookupByName(conn, name.c_str());
@@ -192,8 +194,9 @@ void VmLink::refreshed(State state, std::string error, UniqueFd display, bool ma
                 handlers_.display_opened(std::move(display));
         } else if (!error_.empty()) {
             // Running, but the display would not open (QEMU still starting,
-            // say): try again a little later.
-            std::fprintf(stderr, "VM %s: %s\n", name_.c_str(), error_.c_str());
+            // say): try again a little later, logging what changes only.
+            if (error_ != previous_error)
+                std::fprintf(stderr, "VM %s: %s\n", name_.c_str(), error_.c_str());
             retry_ms_ = retry_ms_ ? std::min(retry_ms_ * 2, kLastRetryMs) : kFirstRetryMs;
             wl_event_source_timer_update(retry_, retry_ms_);
         }
@@ -261,6 +264,8 @@ void VmLink::act(Action action, std::function<void(const std::string &error)> do
     }
     virConnectRef(conn);
     auto error = std::make_shared<std::string>();
+    if (action == Action::Destroy)
+        ++destroying_;
     off_loop_.run(
         [conn, name = name_, action, error] {
             virDomainPtr dom = virDomainLookupByName(conn, name.c_str());
@@ -277,9 +282,14 @@ void VmLink::act(Action action, std::function<void(const std::string &error)> do
         },
         // Whoever asked is told even when this link went meanwhile (the
         // session file dropped the VM): libvirt did act.
-        [name = name_, error, done = std::move(done)] {
+        [this, alive = std::weak_ptr<int>(alive_), action, name = name_, error,
+         done = std::move(done)] {
             if (!error->empty())
                 std::fprintf(stderr, "VM %s: %s\n", name.c_str(), error->c_str());
+            if (action == Action::Destroy && !alive.expired()) {
+                --destroying_;
+                refresh(); // its state now, and its display if it still runs
+            }
             if (done)
                 done(*error);
         });

@@ -89,6 +89,7 @@ private:
     bool refresh_again_ = false;
     bool autostart_done_ = false; // once, when the seat first finds the domain
     bool display_open_ = false;
+    int destroying_ = 0; // our virDomainDestroy calls still running
     int retry_ms_ = 0;
     wl_event_source *retry_ = nullptr;
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);

@@ -14,7 +14,7 @@ namespace {
 constexpr std::uint64_t kMiB = 1ull << 20;
 constexpr std::uint64_t kMinMemory = 256 * kMiB;
 constexpr std::uint64_t kMaxMemory = 1ull << 42; // 4 TiB
-constexpr unsigned kMaxCpus = 512;
+constexpr unsigned kMaxCpus = kMaxVmCpus;
 
 std::string escape(std::string_view text)
 {
@@ -103,6 +103,29 @@ std::optional<std::uint64_t> parse_size(std::string_view text)
     if (number > std::numeric_limits<std::uint64_t>::max() / scale)
         return std::nullopt;
     return number * scale;
+}
+
+std::variant<VmSizes, std::string> vm_sizes(std::string_view disk_size, std::string_view memory,
+                                            unsigned cpus)
+{
+    VmSizes sizes;
+    if (!disk_size.empty()) {
+        const auto bytes = parse_size(disk_size);
+        if (!bytes || *bytes < (1ull << 30))
+            return std::string(kDiskRule);
+        sizes.disk_bytes = *bytes;
+    }
+    if (!memory.empty()) {
+        const auto bytes = parse_size(memory);
+        if (!bytes || *bytes < kMinMemory || *bytes > kMaxMemory || *bytes % kMiB != 0)
+            return std::string(kMemoryRule);
+        sizes.memory_bytes = *bytes;
+    }
+    if (cpus > kMaxCpus)
+        return std::string(kCpusRule);
+    if (cpus != 0)
+        sizes.cpus = cpus;
+    return sizes;
 }
 
 std::optional<std::string> check_vm_spec(const VmSpec &spec)
@@ -270,6 +293,30 @@ std::optional<Adoption> adopt_domain_xml(std::string_view xml, std::string &erro
     xmlFree(text);
     xmlFreeDoc(doc);
     return adoption;
+}
+
+std::optional<std::string> domain_name(std::string_view xml, std::string &error)
+{
+    xmlDoc *doc = xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "domain.xml", nullptr,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlNode *root = doc ? xmlDocGetRootElement(doc) : nullptr;
+    std::optional<std::string> name;
+    if (!doc)
+        error = "the XML does not parse";
+    else if (!root || !name_is(root, "domain"))
+        error = "not a libvirt domain: the root element is not <domain>";
+    else
+        for (xmlNode *node = root->children; node && !name; node = node->next)
+            if (name_is(node, "name")) {
+                xmlChar *text = xmlNodeGetContent(node);
+                if (text && text[0])
+                    name = reinterpret_cast<const char *>(text);
+                xmlFree(text);
+            }
+    if (doc && !name && error.empty())
+        error = "the domain has no <name>";
+    xmlFreeDoc(doc);
+    return name;
 }
 
 } // namespace phyllome::vmview

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace phyllome::vmview {
@@ -18,6 +19,27 @@ std::optional<GuestOs> parse_guest_os(std::string_view text);
 // "20G", "512M", "1T", "4096" (MiB when no unit): bytes, or nullopt for
 // anything else (negative, fractional, overflowing, unknown unit).
 std::optional<std::uint64_t> parse_size(std::string_view text);
+
+// `vm create`'s sizes, each rule stated whole: phyllomectl checks them
+// before sending (bad usage) and the session again (any peer), in the same
+// words.
+inline constexpr unsigned kMaxVmCpus = 512;
+inline constexpr const char *kCpusRule = "--cpus takes a whole number from 1 to 512";
+inline constexpr const char *kMemoryRule =
+    "--memory takes a whole number of MiB from 256M to 4T, written with a unit K, M, G or T "
+    "(powers of 1024; MiB without one), like 4G or 4096M";
+inline constexpr const char *kDiskRule =
+    "--disk-size takes a size of at least 1G, written as a whole number with a unit K, M, G "
+    "or T (powers of 1024; MiB without one), like 40G";
+
+struct VmSizes {
+    std::uint64_t disk_bytes = 40ull << 30;
+    std::uint64_t memory_bytes = 4ull << 30;
+    unsigned cpus = 2;
+};
+// The sizes as written ("" and 0: the default), or the rule one breaks.
+std::variant<VmSizes, std::string> vm_sizes(std::string_view disk_size, std::string_view memory,
+                                            unsigned cpus);
 
 struct VmSpec {
     std::string name;
@@ -52,5 +74,9 @@ struct Adoption {
 // tablet unless it has an absolute pointing device. nullopt (and `error`)
 // when the XML is not a domain.
 std::optional<Adoption> adopt_domain_xml(std::string_view xml, std::string &error);
+
+// The <name> of a libvirt domain XML (what `vm define` defines), or nullopt
+// (and `error`) when the XML does not parse, is no domain or has no name.
+std::optional<std::string> domain_name(std::string_view xml, std::string &error);
 
 } // namespace phyllome::vmview

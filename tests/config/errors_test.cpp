@@ -44,6 +44,15 @@ TEST(SyntaxError, RedefinedKeyAndStopsThere)
                             "cannot redefine existing string 'host_keys'"));
 }
 
+TEST(SyntaxError, ANewlineInWhatTheParserSawIsShownEscaped)
+{
+    // toml++ quotes what it read, newline included: one line still, and the
+    // newline named as such rather than hidden as '?'.
+    EXPECT_THAT(errors("[[vm]]\nname = \"a\"\nautostart = tru\n"),
+                ElementsAre("t.toml:3:16: error: TOML syntax error in boolean: expected "
+                            "'true', saw 'tru\\n'"));
+}
+
 TEST(SyntaxError, MissingValueAndBadUtf8)
 {
     EXPECT_THAT(errors("[[vm]]\nname =\n"),
@@ -253,7 +262,7 @@ devices = ["id:046d:c31c", "*"]
 )"),
                 ElementsAre("t.toml:8:28: error: '*' makes seat 'right' a second fallback "
                             "seat, but seat 'left' (line 4) already takes every device no "
-                            "other seat claims; only one seat may"));
+                            "other seat claims; only one seat may be the fallback"));
 }
 
 TEST(Duplicate, OmittedDevicesCountAsAFallback)
@@ -268,7 +277,7 @@ outputs = ["DP-2"]
                 ElementsAre("t.toml:4:1: error: omitting 'devices' (which means [\"*\"]) makes "
                             "seat 'right' a second fallback seat, but seat 'left' (line 1) "
                             "already takes every device no other seat claims; only one seat "
-                            "may"));
+                            "may be the fallback"));
 }
 
 TEST(Duplicate, TwoSeatsOmittingOutputs)
@@ -448,13 +457,13 @@ outputs = []
                     "(line 18)",
                     "t.toml:24:12: error: '*' makes seat 'right' a second fallback seat, but "
                     "seat 'left' (line 19) already takes every device no other seat claims; "
-                    "only one seat may",
+                    "only one seat may be the fallback",
                     "t.toml:24:17: error: bad USB id 'id:046d:zzzz': expected id:VVVV:PPPP "
                     "with the vendor and product in hex, like id:046d:c31c",
                     "t.toml:26:1: error: [[seat]] is missing the required key 'name'",
                     "t.toml:26:1: error: omitting 'devices' (which means [\"*\"]) makes "
                     "[[seat]] #3 a second fallback seat, but seat 'left' (line 19) already "
-                    "takes every device no other seat claims; only one seat may",
+                    "takes every device no other seat claims; only one seat may be the fallback",
                     "t.toml:27:11: error: 'outputs' is empty; list at least one output, or "
                     "omit 'outputs' to take every output no other seat lists"));
 }

@@ -262,7 +262,12 @@ TEST(Diagnostic, FormatsOneLine)
 {
     EXPECT_EQ(to_string(Diagnostic{"a.toml", 3, 7, "bad"}), "a.toml:3:7: error: bad");
     EXPECT_EQ(to_string(Diagnostic{"a.toml", 0, 0, "cannot read"}), "a.toml: error: cannot read");
-    EXPECT_EQ(to_string(Diagnostic{"a.toml", 1, 1, "x\ny\tz\x1b"}), "a.toml:1:1: error: x?y z?");
+    // Control characters as escapes: the line stays one line and says what
+    // is there.
+    EXPECT_EQ(to_string(Diagnostic{"a.toml", 1, 1, "x\ny\tz\x1b\r\x7f"}),
+              "a.toml:1:1: error: x\\ny\\tz\\x1b\\r\\x7f");
+    EXPECT_EQ(to_string(Diagnostic{"a\n.toml", 2, 3, "odd", Severity::Warning}),
+              "a\\n.toml:2:3: warning: odd");
     std::ostringstream out;
     out << Diagnostic{"p", 1, 2, "m"};
     EXPECT_EQ(out.str(), "p:1:2: error: m");

@@ -57,6 +57,20 @@ TEST(Cli, VmCreateAdoptAndDoctor)
     EXPECT_EQ(parsed({"vm", "adopt", "old"}).request, Request(VmAdoptRequest{"old"}));
     EXPECT_NE(error_of({"vm", "adopt"}).find("usage"), std::string::npos);
 
+    EXPECT_EQ(parsed({"vm", "list"}).request, Request(VmListRequest{}));
+    EXPECT_NE(error_of({"vm", "list", "all"}).find("usage: phyllomectl vm list"),
+              std::string::npos);
+    EXPECT_EQ(parsed({"vm", "xml", "old"}).request, Request(VmXmlRequest{"old"}));
+    EXPECT_NE(error_of({"vm", "xml"}).find("vm xml NAME"), std::string::npos);
+    // The file is read by phyllomectl, not here.
+    const CliOptions define = parsed({"--json", "vm", "define", "/d/old.xml"});
+    EXPECT_EQ(define.request, Request(VmDefineRequest{}));
+    EXPECT_EQ(define.define_file, "/d/old.xml");
+    EXPECT_TRUE(parsed({"vm", "list"}).define_file.empty());
+    EXPECT_NE(error_of({"vm", "define"}).find("vm define FILE"), std::string::npos);
+    for (const char *line : {"vm list", "vm xml NAME", "vm define FILE"})
+        EXPECT_NE(cli_usage().find(line), std::string::npos) << line;
+
     EXPECT_TRUE(parsed({"doctor"}).doctor);
     EXPECT_EQ(parsed({"--json", "doctor", "--config", "/s.toml"}).doctor_config, "/s.toml");
     EXPECT_NE(error_of({"doctor", "now"}).find("doctor [--config PATH]"), std::string::npos);
@@ -71,6 +85,24 @@ TEST(Cli, Options)
     EXPECT_TRUE(parsed({"--help"}).help);
     EXPECT_TRUE(parsed({"-h", "bogus"}).help);
     EXPECT_NE(cli_usage().find("identify"), std::string::npos);
+}
+
+TEST(Cli, VersionAndEveryBadArgumentIsAUsageError)
+{
+    EXPECT_TRUE(parsed({"--version"}).version);
+    EXPECT_NE(error_of({"switch", "", "games"}).find("empty"), std::string::npos);
+    EXPECT_NE(error_of({"vm", "start", ""}).find("empty"), std::string::npos);
+    EXPECT_EQ(error_of({"vm", "create", "a", "--os", "linux", "--os", "windows"}),
+              "--os is given twice");
+    // The whole rule, the session's bound included.
+    EXPECT_EQ(error_of({"vm", "create", "a", "--os", "linux", "--cpus", "513"}),
+              "--cpus takes a whole number from 1 to 512");
+    EXPECT_EQ(error_of({"vm", "create", "a", "--os", "linux", "--cpus", "0"}),
+              "--cpus takes a whole number from 1 to 512");
+    // The vm usage names every vm command, create included.
+    EXPECT_NE(error_of({"vm"}).find("vm create NAME"), std::string::npos);
+    EXPECT_NE(error_of({"vm", "explode", "a"}).find("create"), std::string::npos);
+    EXPECT_NE(cli_usage().find("--version"), std::string::npos);
 }
 
 TEST(Cli, Errors)

@@ -67,6 +67,88 @@ TEST(Format, IdentifyAndOthers)
               "Reloaded x\n");
 }
 
+TEST(Format, StatusSaysWhichConfigurationIsInForce)
+{
+    auto status = [](const char *config) {
+        return format_reply(
+            StatusRequest{},
+            json::parse(std::string(R"({"ok":true,"seats":[],"vms":[],"config":)") + config + "}"));
+    };
+    EXPECT_EQ(status(R"({"path":"/s.toml","valid":true,"in_force":"file","errors":[],
+                         "warnings":["/s.toml:3:1: warning: odd"]})"),
+              "session file: /s.toml\n  /s.toml:3:1: warning: odd\n");
+    EXPECT_EQ(status(R"({"path":"/s.toml","valid":false,"in_force":"last valid",
+                         "errors":["/s.toml:1:2: error: bad"],"warnings":[]})"),
+              "session file: /s.toml is invalid; in force: its last valid version\n"
+              "  /s.toml:1:2: error: bad\n");
+    EXPECT_EQ(status(R"({"path":"/s.toml","valid":false,"in_force":"default",
+                         "errors":["/s.toml:1:2: error: bad"],"warnings":[]})"),
+              "session file: /s.toml is invalid; in force: the built-in default\n"
+              "  /s.toml:1:2: error: bad\n");
+    EXPECT_EQ(status(R"({"path":null,"valid":true,"in_force":"default","errors":[],
+                         "warnings":[]})"),
+              "session file: none, the built-in default is in force\n");
+}
+
+TEST(Format, NamesWithControlCharactersAreEscaped)
+{
+    const json reply = json::parse(R"({"ok":true,
+      "seats":[{"name":"le\u001b[2Jft","vm":"a\nb","state":"Running","outputs":[],
+                "devices":["K\rbd"]}],
+      "vms":[{"name":"a\nb","state":"Running","shown_on":["le\u001b[2Jft"]}]})");
+    const std::string text = format_reply(StatusRequest{}, reply);
+    EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+    EXPECT_EQ(text.find('\r'), std::string::npos) << text;
+    EXPECT_NE(text.find("seat le\\x1b[2Jft: a\\nb (Running)\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("devices: K\\rbd\n"), std::string::npos) << text;
+    EXPECT_EQ(format_reply(SwitchRequest{"l\nx", "g"}, json::parse(R"({"ok":true})")),
+              "seat l\\nx shows g\n");
+}
+
+TEST(Format, OneCpu)
+{
+    const json created = json::parse(R"({"ok":true,"vm":"a","disk":"/d/a.qcow2",
+      "memory":"256 MiB","cpus":1,"uefi":false,"kvm":false,"gl":""})");
+    EXPECT_EQ(format_reply(VmCreateRequest{"a", "other", "", "", "256M", 1}, created),
+              "vm a defined: disk /d/a.qcow2, 256 MiB of memory, 1 CPU, BIOS, 3D off\n");
+}
+
+TEST(Format, VmListXmlDefineAndCreateNotes)
+{
+    const json list = json::parse(R"({"ok":true,"vms":[
+      {"name":"work","uri":"qemu:///system","state":"running","seats":["left","right"],
+       "in_session_file":true},
+      {"name":"old","uri":"qemu:///system","state":"running","seats":[],"in_session_file":true},
+      {"name":"spare","uri":"qemu:///system","state":"shut off","seats":[],
+       "in_session_file":false}],
+      "unreachable":[{"uri":"qemu+ssh://far/system","error":"libvirt: no route"}]})");
+    EXPECT_EQ(format_reply(VmListRequest{}, list),
+              "vm work: running, shown on left, right\n"
+              "vm old: running, on no seat\n"
+              "vm spare: shut off, on no seat, not in the session file\n"
+              "libvirt qemu+ssh://far/system: unreachable: libvirt: no route\n");
+    EXPECT_EQ(format_reply(VmListRequest{}, json::parse(R"({"ok":true,"vms":[]})")), "no VMs\n");
+
+    EXPECT_EQ(format_reply(VmXmlRequest{"a"}, json::parse(R"({"ok":true,"xml":"<domain/>"})")),
+              "<domain/>\n");
+
+    EXPECT_EQ(format_reply(VmDefineRequest{},
+                           json::parse(R"({"ok":true,"vm":"a","saved":null,"notes":[]})")),
+              "vm a defined\n");
+    EXPECT_EQ(format_reply(VmDefineRequest{},
+                           json::parse(R"({"ok":true,"vm":"a","saved":"/b/a-1.xml","running":true,
+                                          "notes":["no tablet"]})")),
+              "vm a redefined; the old definition is saved in /b/a-1.xml\n"
+              "it runs on as it was until it next starts\nnote: no tablet\n");
+
+    const std::string created = format_reply(
+        VmCreateRequest{"a", "linux", "", "", "", 0},
+        json::parse(R"({"ok":true,"vm":"a","disk":"/d/a.qcow2","memory":"4096 MiB","cpus":2,
+                       "uefi":false,"kvm":true,"gl":"","notes":["BIOS, because no OVMF"]})"));
+    EXPECT_NE(created.find(", BIOS, 3D off\nnote: BIOS, because no OVMF\n"), std::string::npos)
+        << created;
+}
+
 TEST(Format, OddRepliesDoNotThrow)
 {
     for (const char *odd : {"{}", "[]", "null", R"({"seats":7,"vms":[1,"x",null]})",
@@ -75,6 +157,9 @@ TEST(Format, OddRepliesDoNotThrow)
         EXPECT_NO_THROW(format_reply(StatusRequest{}, reply)) << odd;
         EXPECT_NO_THROW(format_reply(DevicesRequest{}, reply)) << odd;
         EXPECT_NO_THROW(format_reply(IdentifyRequest{}, reply)) << odd;
+        EXPECT_NO_THROW(format_reply(VmListRequest{}, reply)) << odd;
+        EXPECT_NO_THROW(format_reply(VmXmlRequest{"a"}, reply)) << odd;
+        EXPECT_NO_THROW(format_reply(VmDefineRequest{}, reply)) << odd;
     }
 }
 

@@ -35,6 +35,18 @@ TEST(Request, CommandsWithoutArguments)
     EXPECT_EQ(parsed(R"( {"command" : "identify"} )"), Request(IdentifyRequest{}));
 }
 
+TEST(Request, ADuplicatedKeyIsAnError)
+{
+    // nlohmann keeps the last value: "left" would silently win.
+    EXPECT_EQ(error_of(R"({"command":"switch","seat":"right","vm":"work","seat":"left"})"),
+              "the field \"seat\" is given twice");
+    EXPECT_EQ(error_of(R"({"command":"status","command":"reload"})"),
+              "the field \"command\" is given twice");
+    // The same key in two different objects is no duplicate.
+    EXPECT_NE(error_of(R"({"command":"status","x":{"command":1}})").find("unknown field \"x\""),
+              std::string::npos);
+}
+
 TEST(Request, Switch)
 {
     EXPECT_EQ(parsed(R"({"command":"switch","seat":"left","vm":"work"})"),
@@ -86,6 +98,20 @@ TEST(Request, VmCreateAndAdopt)
               std::string::npos);
     EXPECT_EQ(parsed(R"({"command":"vm-adopt","name":"old"})"), Request(VmAdoptRequest{"old"}));
     EXPECT_NE(error_of(R"({"command":"vm-adopt"})").find("\"name\""), std::string::npos);
+}
+
+TEST(Request, VmListXmlAndDefine)
+{
+    EXPECT_EQ(parsed(R"({"command":"vm-list"})"), Request(VmListRequest{}));
+    EXPECT_NE(error_of(R"({"command":"vm-list","name":"a"})").find("unknown field"),
+              std::string::npos);
+    EXPECT_EQ(parsed(R"({"command":"vm-xml","name":"old"})"), Request(VmXmlRequest{"old"}));
+    EXPECT_NE(error_of(R"({"command":"vm-xml"})").find("\"name\""), std::string::npos);
+    EXPECT_EQ(parsed(R"({"command":"vm-define","xml":"<domain/>"})"),
+              Request(VmDefineRequest{"<domain/>"}));
+    EXPECT_NE(error_of(R"({"command":"vm-define","xml":""})").find("empty"), std::string::npos);
+    EXPECT_NE(error_of(R"({"command":"vm-define","file":"/x.xml"})").find("unknown field"),
+              std::string::npos);
 }
 
 TEST(Request, UnknownFieldsAreRefusedNotIgnored)
@@ -143,6 +169,9 @@ TEST(Request, ToJsonRoundTrips)
                                 SwitchRequest{"left", "games"},
                                 VmRequest{VmAction::Destroy, "work"},
                                 VmAdoptRequest{"old"},
+                                VmListRequest{},
+                                VmXmlRequest{"old"},
+                                VmDefineRequest{"<domain type='kvm'>\n</domain>\n"},
                                 VmCreateRequest{"a", "linux", "", "", "", 0},
                                 VmCreateRequest{"b", "other", "/x.iso", "20G", "2G", 3}};
     for (const Request &request : requests)

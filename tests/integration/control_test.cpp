@@ -213,9 +213,25 @@ TEST_F(Control, VmShutdownStartDestroy)
     const CommandResult undefined = ctl({"vm", "start", "other"});
     EXPECT_EQ(undefined.exit_code, 1);
     EXPECT_NE(undefined.output.find("vm other"), std::string::npos) << undefined.output;
+    // Looked for on the session's connections, not only among shown VMs.
     const CommandResult unknown = ctl({"vm", "start", "nosuch"});
     EXPECT_EQ(unknown.exit_code, 1);
-    EXPECT_NE(unknown.output.find("no VM \"nosuch\""), std::string::npos) << unknown.output;
+    EXPECT_EQ(unknown.output, "phyllomectl: vm nosuch: no VM named nosuch on test:///default\n");
+}
+
+TEST_F(Control, VmListShowsLibvirtsDomainsAndTheFilesVms)
+{
+    // libvirt's test driver runs "test"; the file's "other" is not defined.
+    const CommandResult listed = ctl({"vm", "list"});
+    EXPECT_EQ(listed.exit_code, 0) << listed.output;
+    EXPECT_EQ(listed.output, "vm test: running, shown on left\n"
+                             "vm other: not defined, shown on right\n")
+        << listed.output;
+    const json reply = ctl_json({"vm", "list"});
+    const json test = find(reply["vms"], "test");
+    EXPECT_EQ(test["uri"], "test:///default");
+    EXPECT_EQ(test["in_session_file"], true);
+    EXPECT_EQ(reply["unreachable"], json::array());
 }
 
 TEST_F(Control, PhyllomectlUsage)

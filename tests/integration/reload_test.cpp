@@ -198,11 +198,58 @@ TEST_F(Reload, InvalidFileChangesNothing)
     expect_card("HEADLESS-1", session_file("games"), "games");
 }
 
+// The log lines that are errors (wlroots' "[ERROR]" header) about `file`.
+std::vector<std::string> error_lines(const std::string &log, const std::string &file)
+{
+    std::vector<std::string> errors;
+    std::istringstream in(log);
+    for (std::string line; std::getline(in, line);)
+        if (line.find("[ERROR]") != std::string::npos && line.find(file) != std::string::npos)
+            errors.push_back(line);
+    return errors;
+}
+
 TEST_F(Reload, DeletedFileChangesNothing)
 {
     ASSERT_EQ(unlink(path_.c_str()), 0);
-    EXPECT_NE(wait_reload_status().find("Session file invalid"), std::string::npos);
+    auto gone = notify_->wait_for([](const std::string &m) {
+        return m.find("READY=1") != std::string::npos &&
+               m.find("is gone (deleted, or being saved), keeping the last valid version of "
+                      "the session file until it is back") != std::string::npos;
+    });
+    EXPECT_TRUE(gone) << session_->log();
     expect_card("HEADLESS-1", session_file("work"), "work");
+    // Not an error (yet): one line says what happened.
+    EXPECT_EQ(error_lines(session_->log(), path_), std::vector<std::string>{}) << session_->log();
+}
+
+TEST_F(Reload, EditorThatDeletesAndWritesANewFile)
+{
+    ASSERT_EQ(unlink(path_.c_str()), 0);
+    // The session sees the file gone before the new one is there (as it
+    // does when the editor is slower than the session).
+    ASSERT_TRUE(notify_->wait_for([](const std::string &m) {
+        return m.find("READY=1") != std::string::npos &&
+               m.find("STATUS=Session file ") != std::string::npos;
+    }));
+    write_file(path_, session_file("games"));
+    EXPECT_NE(wait_applied().find("Reloaded"), std::string::npos);
+    expect_card("HEADLESS-1", session_file("games"), "games");
+    EXPECT_EQ(error_lines(session_->log(), path_), std::vector<std::string>{}) << session_->log();
+    std::size_t gone = 0;
+    for (std::size_t at = 0; (at = session_->log().find("is gone", at)) != std::string::npos; ++at)
+        ++gone;
+    EXPECT_LE(gone, 1u) << session_->log();
+}
+
+TEST_F(Reload, AnInvalidFileLogsEachErrorOnce)
+{
+    write_file(path_, "[[seat]]\nname = 3\n");
+    expect_refused(":2:8: error: 'name' must be a string");
+    const auto errors = error_lines(session_->log(), path_);
+    ASSERT_EQ(errors.size(), 1u) << session_->log();
+    EXPECT_NE(errors[0].find(path_ + ":2:8: error: 'name' must be a string, not an integer"),
+              std::string::npos);
 }
 
 TEST_F(Reload, EmptiedFileChangesNothing)

@@ -3,6 +3,7 @@
 // has a new disk, starts (autostart) and shows on its seat; an adopted
 // domain gets a D-Bus display and a tablet, its old definition is saved,
 // and then it shows too. Both output styles.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -51,7 +52,9 @@ protected:
         }
     }
 
-    void start_session()
+    // Seat seat0 shows `shown` (and may show both VMs); `env` is added to
+    // the session's environment.
+    void start_session(const std::string &shown = "fresh", EnvChanges env = {})
     {
         const std::string config = dir_ + "/session.toml";
         std::ofstream(config) << "[session]\nlibvirt_uri = \"embedded\"\n\n"
@@ -59,11 +62,13 @@ protected:
                                  "follow_output = false\n\n"
                                  "[[vm]]\nname = \"old\"\nautostart = true\nscaling = \"none\"\n"
                                  "follow_output = false\n\n"
-                                 "[[seat]]\nname = \"seat0\"\nvm = \"fresh\"\n"
+                                 "[[seat]]\nname = \"seat0\"\nvm = \""
+                              << shown
+                              << "\"\nvms = [\"fresh\", \"old\"]\n"
                                  "outputs = [\"HEADLESS-1\"]\n";
+        env["XDG_STATE_HOME"] = dir_ + "/state";
         session_ = std::make_unique<SessionProcess>(
-            std::vector<std::string>{"--config", config, "--headless", "800x600"},
-            EnvChanges{{"XDG_STATE_HOME", dir_ + "/state"}});
+            std::vector<std::string>{"--config", config, "--headless", "800x600"}, env);
         ASSERT_TRUE(session_->wait_ready()) << session_->log();
         // libvirt's embedded driver is one per process: wait until the
         // session's connection is open (the VM it shows has a libvirt state).
@@ -71,10 +76,51 @@ protected:
         for (int i = 0; i < 200 && !connected; ++i) {
             const json status = json::parse(ctl({"--json", "status"}).output, nullptr, false);
             for (const json &vm : status.value("vms", json::array()))
-                if (vm.value("name", "") == "fresh")
+                if (vm.value("name", "") == shown)
                     connected = vm.value("state", "").rfind("Connecting", 0) != 0;
         }
         ASSERT_TRUE(connected) << session_->log();
+    }
+
+    // A domain made elsewhere (no D-Bus display, a PS/2 mouse), defined on
+    // the embedded root before the session runs, as another tool would,
+    // with the qemu.conf the session writes for an embedded root.
+    void define_elsewhere(const std::string &name)
+    {
+        const std::string xml = dir_ + "/" + name + ".xml";
+        std::ofstream(xml) << "<domain type='qemu'><name>" << name
+                           << "</name><memory unit='MiB'>64</memory>"
+                              "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>"
+                              "<emulator>"
+                           << required_env("QEMU")
+                           << "</emulator><video><model type='vga'/></video>"
+                              "</devices></domain>";
+        std::filesystem::create_directories(root_ + "/etc");
+        if (!std::filesystem::exists(root_ + "/etc/qemu.conf"))
+            std::ofstream(root_ + "/etc/qemu.conf")
+                << "user = \"root\"\ngroup = \"root\"\nsecurity_driver = \"none\"\n"
+                   "cgroup_controllers = [ ]\nnamespaces = [ ]\nstdio_handler = \"file\"\n";
+        const CommandResult defined = run_command({"virsh", "-q", "-c", uri_, "define", xml});
+        ASSERT_EQ(defined.exit_code, 0) << defined.output;
+    }
+
+    // `vm list --json`'s entry for the VM, once its state is `wanted`
+    // (libvirt answers off the session's loop): asked at most 200 times.
+    json listed(const std::string &name, const std::string &wanted)
+    {
+        json found;
+        for (int attempt = 0; attempt < 200; ++attempt) {
+            const json list = json::parse(ctl({"--json", "vm", "list"}).output, nullptr, false);
+            found = json::object();
+            if (!list.is_object())
+                continue;
+            for (const json &vm : list.value("vms", json::array()))
+                if (vm.value("name", "") == name)
+                    found = vm;
+            if (found.is_object() && found.value("state", "") == wanted)
+                break;
+        }
+        return found;
     }
 
     CommandResult ctl(const std::vector<std::string> &args)
@@ -113,10 +159,21 @@ TEST_F(VmAdmin, CreatedVmStartsAndShowsOnItsSeat)
     // "embedded" made the root and its qemu.conf under XDG_STATE_HOME.
     EXPECT_TRUE(std::filesystem::is_regular_file(root_ + "/etc/qemu.conf"));
     const std::string disk = dir_ + "/state/phyllome/disks/fresh.qcow2";
-    EXPECT_NE(created.output.find("vm fresh defined: disk " + disk + ", 256 MiB of memory, 1 CPUs"),
+    EXPECT_NE(created.output.find("vm fresh defined: disk " + disk + ", 256 MiB of memory, 1 CPU,"),
               std::string::npos)
         << created.output;
     EXPECT_TRUE(std::filesystem::is_regular_file(disk));
+    // The guest's disk is as private as the definitions' backups.
+    EXPECT_EQ(std::filesystem::status(disk).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    // Without OVMF the VM gets BIOS, and the reply says why.
+    const json listed_fresh = listed("fresh", "running");
+    EXPECT_EQ(listed_fresh.value("seats", json()), json({"seat0"})) << listed_fresh.dump();
+    if (created.output.find(", BIOS,") != std::string::npos) {
+        EXPECT_NE(created.output.find("note: BIOS, because no UEFI firmware (OVMF) is installed"),
+                  std::string::npos)
+            << created.output;
+    }
     // The seat shows "fresh" with autostart: libvirt's define event makes
     // the session start it and show it.
     EXPECT_TRUE(shows_a_vm()) << session_->log();
@@ -128,17 +185,20 @@ TEST_F(VmAdmin, CreatedVmStartsAndShowsOnItsSeat)
     EXPECT_NE(again.output.find("a VM named fresh exists"), std::string::npos) << again.output;
     EXPECT_EQ(std::filesystem::last_write_time(disk), disk_time);
 
-    // Bad values get one line each, nothing is created.
+    // Bad values are bad usage, one line each stating the rule; nothing is
+    // created.
     for (const auto &[args, message] :
          std::vector<std::pair<std::vector<std::string>, std::string>>{
              {{"vm", "create", "x", "--os", "beos"}, "--os must be linux, windows or other"},
-             {{"vm", "create", "x", "--os", "linux", "--memory", "lots"}, "--memory must be"},
-             {{"vm", "create", "x", "--os", "linux", "--memory", "64M"}, "memory must be between"},
+             {{"vm", "create", "x", "--os", "linux", "--memory", "lots"},
+              "--memory takes a whole number of MiB from 256M to 4T"},
+             {{"vm", "create", "x", "--os", "linux", "--memory", "64M"},
+              "--memory takes a whole number of MiB from 256M to 4T"},
              {{"vm", "create", "../x", "--os", "linux"}, "a VM name uses only"},
              {{"vm", "create", "x", "--os", "linux", "--iso", "/nonexistent.iso"},
               "no ISO image"}}) {
         const CommandResult refused = ctl(args);
-        EXPECT_EQ(refused.exit_code, 1) << refused.output;
+        EXPECT_EQ(refused.exit_code, 2) << refused.output;
         EXPECT_NE(refused.output.find(message), std::string::npos) << refused.output;
     }
     EXPECT_FALSE(std::filesystem::exists(dir_ + "/state/phyllome/disks/x.qcow2"));
@@ -146,22 +206,7 @@ TEST_F(VmAdmin, CreatedVmStartsAndShowsOnItsSeat)
 
 TEST_F(VmAdmin, AdoptedVmGetsTheDisplayAndShows)
 {
-    // A domain made elsewhere: SPICE-less, no D-Bus display, a PS/2 mouse.
-    const std::string old_xml = dir_ + "/old.xml";
-    std::ofstream(old_xml) << "<domain type='qemu'><name>old</name><memory unit='MiB'>64</memory>"
-                              "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>"
-                              "<emulator>"
-                           << required_env("QEMU")
-                           << "</emulator><video><model type='vga'/></video>"
-                              "</devices></domain>";
-    // Defined before the session runs, as another tool would, with the
-    // qemu.conf the session writes for an embedded root.
-    std::filesystem::create_directories(root_ + "/etc");
-    std::ofstream(root_ + "/etc/qemu.conf")
-        << "user = \"root\"\ngroup = \"root\"\nsecurity_driver = \"none\"\n"
-           "cgroup_controllers = [ ]\nnamespaces = [ ]\nstdio_handler = \"file\"\n";
-    const CommandResult defined = run_command({"virsh", "-q", "-c", uri_, "define", old_xml});
-    ASSERT_EQ(defined.exit_code, 0) << defined.output;
+    define_elsewhere("old");
     start_session();
 
     const CommandResult adopted = ctl({"--json", "vm", "adopt", "old"});
@@ -191,6 +236,183 @@ TEST_F(VmAdmin, AdoptedVmGetsTheDisplayAndShows)
     const CommandResult missing = ctl({"vm", "adopt", "nobody"});
     EXPECT_EQ(missing.exit_code, 1);
     EXPECT_NE(missing.output.find("no VM named nobody"), std::string::npos) << missing.output;
+}
+
+TEST_F(VmAdmin, WindowsWithoutSwtpmIsRefusedUpFront)
+{
+    // A PATH without swtpm, as on a PC that lacks it.
+    start_session("fresh", {{"PATH", dir_}});
+    const CommandResult refused = ctl({"vm", "create", "win", "--os", "windows"});
+    EXPECT_EQ(refused.exit_code, 1) << refused.output;
+    EXPECT_NE(refused.output.find("a Windows VM gets a TPM 2.0, for which libvirt needs swtpm"),
+              std::string::npos)
+        << refused.output;
+    EXPECT_NE(refused.output.find("install the packages swtpm and swtpm-tools"), std::string::npos)
+        << refused.output;
+    EXPECT_FALSE(std::filesystem::exists(dir_ + "/state/phyllome/disks/win.qcow2"));
+}
+
+// A switch leaves the VM the seat showed running: `vm list` still shows it,
+// on no seat, and the `vm` commands still reach it.
+TEST_F(VmAdmin, VmThatNoSeatShowsIsListedAndStopped)
+{
+    define_elsewhere("old");
+    define_elsewhere("fresh");
+    start_session("old"); // autostart: it runs
+    const json running = listed("old", "running");
+    ASSERT_EQ(running.value("state", ""), "running") << running.dump() << session_->log();
+    EXPECT_EQ(running["seats"], json({"seat0"}));
+    EXPECT_EQ(running["uri"], uri_);
+
+    ASSERT_EQ(ctl({"switch", "seat0", "fresh"}).exit_code, 0);
+    const json left = listed("old", "running");
+    EXPECT_EQ(left.value("state", ""), "running") << left.dump();
+    EXPECT_EQ(left["seats"], json::array()) << left.dump();
+    EXPECT_EQ(listed("fresh", "running").value("state", ""), "running");
+    const CommandResult text = ctl({"vm", "list"});
+    EXPECT_EQ(text.exit_code, 0) << text.output;
+    EXPECT_NE(text.output.find("vm old: running, on no seat\n"), std::string::npos) << text.output;
+    EXPECT_NE(text.output.find("vm fresh: running, shown on seat0\n"), std::string::npos)
+        << text.output;
+
+    const CommandResult destroyed = ctl({"vm", "destroy", "old"});
+    EXPECT_EQ(destroyed.exit_code, 0) << destroyed.output << session_->log();
+    EXPECT_EQ(destroyed.output, "vm old: destroy done\n");
+    EXPECT_EQ(listed("old", "shut off").value("state", ""), "shut off");
+    // Started again with no seat showing it, then shut down the same way.
+    EXPECT_EQ(ctl({"vm", "start", "old"}).exit_code, 0);
+    EXPECT_EQ(listed("old", "running").value("state", ""), "running");
+    EXPECT_EQ(ctl({"vm", "destroy", "old"}).exit_code, 0);
+
+    const CommandResult unknown = ctl({"vm", "destroy", "nobody"});
+    EXPECT_EQ(unknown.exit_code, 1);
+    EXPECT_NE(unknown.output.find("no VM named nobody on " + uri_), std::string::npos)
+        << unknown.output;
+}
+
+// Under `embedded` nothing but the session reaches the domains: their XML
+// is read and replaced through it, validated, the old one kept.
+TEST_F(VmAdmin, XmlAndDefineRoundTrip)
+{
+    define_elsewhere("old");
+    start_session();
+    const CommandResult shown = ctl({"vm", "xml", "old"});
+    ASSERT_EQ(shown.exit_code, 0) << shown.output;
+    EXPECT_EQ(shown.output.rfind("<domain type='qemu'", 0), 0u) << shown.output;
+    EXPECT_NE(shown.output.find("<memory unit='KiB'>65536</memory>"), std::string::npos)
+        << shown.output;
+    const json as_json = json::parse(ctl({"--json", "vm", "xml", "old"}).output, nullptr, false);
+    EXPECT_EQ(as_json.value("xml", ""), shown.output);
+
+    // A bad file: refused by libvirt's schema, nothing changes, no backup.
+    std::string bad = shown.output;
+    bad.replace(bad.find("<devices>"), 9, "<devices><bogus/>");
+    std::ofstream(dir_ + "/bad.xml") << bad;
+    const CommandResult refused = ctl({"vm", "define", dir_ + "/bad.xml"});
+    EXPECT_EQ(refused.exit_code, 1) << refused.output;
+    EXPECT_NE(refused.output.find("libvirt refused the definition of old (nothing changed)"),
+              std::string::npos)
+        << refused.output;
+    EXPECT_EQ(std::count(refused.output.begin(), refused.output.end(), '\n'), 1) << refused.output;
+    EXPECT_EQ(ctl({"vm", "xml", "old"}).output, shown.output);
+    EXPECT_FALSE(std::filesystem::exists(dir_ + "/state/phyllome/backups") &&
+                 !std::filesystem::is_empty(dir_ + "/state/phyllome/backups"));
+    // Not a domain, not there: refused before libvirt.
+    std::ofstream(dir_ + "/notxml.xml") << "<network><name>x</name></network>";
+    const CommandResult not_domain = ctl({"vm", "define", dir_ + "/notxml.xml"});
+    EXPECT_EQ(not_domain.exit_code, 1);
+    EXPECT_NE(not_domain.output.find("not a domain definition"), std::string::npos)
+        << not_domain.output;
+    const CommandResult missing = ctl({"vm", "define", dir_ + "/absent.xml"});
+    EXPECT_EQ(missing.exit_code, 1);
+    EXPECT_NE(missing.output.find("cannot read " + dir_ + "/absent.xml"), std::string::npos)
+        << missing.output;
+
+    // A good one: the new definition holds, the old one is saved, 0600.
+    std::string good = shown.output;
+    good.replace(good.find("65536"), 5, "131072");
+    good.replace(good.find("65536"), 5, "131072"); // <currentMemory> too
+    std::ofstream(dir_ + "/good.xml") << good;
+    const CommandResult defined = ctl({"--json", "vm", "define", dir_ + "/good.xml"});
+    ASSERT_EQ(defined.exit_code, 0) << defined.output;
+    const json reply = json::parse(defined.output, nullptr, false);
+    const std::string saved = reply.value("saved", "");
+    ASSERT_TRUE(std::filesystem::is_regular_file(saved)) << defined.output;
+    EXPECT_EQ(std::filesystem::status(saved).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    std::ifstream saved_file(saved);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(saved_file), {}), shown.output);
+    EXPECT_NE(ctl({"vm", "xml", "old"}).output.find("<memory unit='KiB'>131072</memory>"),
+              std::string::npos);
+    // The human style says where the old one went, and what still lacks.
+    const CommandResult again = ctl({"vm", "define", dir_ + "/good.xml"});
+    EXPECT_EQ(again.exit_code, 0) << again.output;
+    EXPECT_NE(again.output.find("vm old redefined; the old definition is saved in " + dir_ +
+                                "/state/phyllome/backups/old-"),
+              std::string::npos)
+        << again.output;
+    EXPECT_NE(again.output.find("note: no <graphics type='dbus' p2p='yes'/>"), std::string::npos)
+        << again.output;
+}
+
+// The doctor on an `embedded` session file: libvirt's embedded driver in
+// phyllomectl's own process without the session, and through the session
+// while it holds the root (libvirt lets one process in).
+TEST_F(VmAdmin, DoctorChecksTheVmsOfAnEmbeddedSession)
+{
+    const std::string config = dir_ + "/doctor.toml";
+    std::ofstream(config) << "[session]\nlibvirt_uri = \"embedded\"\n"
+                             "[[vm]]\nname = \"old\"\n[[vm]]\nname = \"absent\"\n"
+                             "[[seat]]\nname = \"s\"\nvm = \"old\"\n";
+    const std::string libvirt = "libvirt " + uri_;
+    auto doctor = [&](const EnvChanges &env) {
+        EnvChanges all = env;
+        all["XDG_STATE_HOME"] = dir_ + "/state";
+        const CommandResult result =
+            run_command({required_env("PHYLLOMECTL"), "--json", "doctor", "--config", config}, all,
+                        std::chrono::seconds(120));
+        std::map<std::string, json> checks;
+        // The report; libvirt may have logged an error on stderr before it.
+        const std::size_t start = result.output.find("{\n");
+        const json report = json::parse(
+            result.output.substr(start == std::string::npos ? 0 : start), nullptr, false);
+        if (report.is_object())
+            for (const json &check : report.value("checks", json::array()))
+                checks[check["what"].get<std::string>()] = check;
+        EXPECT_FALSE(checks.empty()) << result.output;
+        for (const std::string &what : {libvirt, std::string("VM old"), std::string("VM absent")})
+            checks.emplace(what, json::object()); // absent: an empty one fails below
+        return checks;
+    };
+    // No root yet: the doctor does not make one, and no VM can exist.
+    auto unmade = doctor({{"XDG_RUNTIME_DIR", dir_}, {"PHYLLOME_SOCKET", std::nullopt}});
+    EXPECT_TRUE(unmade[libvirt].value("ok", false)) << unmade[libvirt].dump();
+    EXPECT_NE(unmade[libvirt].value("detail", "").find("not made yet"), std::string::npos);
+    EXPECT_EQ(unmade["VM old"].value("detail", ""), "no such domain");
+    EXPECT_FALSE(std::filesystem::exists(root_));
+
+    define_elsewhere("old");
+    for (int run = 0; run < 2; ++run) {
+        if (run == 1)
+            start_session("old");
+        auto checks = run == 0
+                          ? doctor({{"XDG_RUNTIME_DIR", dir_}, {"PHYLLOME_SOCKET", std::nullopt}})
+                          : doctor({{"XDG_RUNTIME_DIR", session_->runtime_dir()},
+                                    {"PHYLLOME_SOCKET", std::nullopt}});
+        EXPECT_TRUE(checks[libvirt].value("ok", false)) << checks[libvirt].dump();
+        if (run == 1) {
+            EXPECT_NE(checks[libvirt].value("detail", "").find("checked through the session"),
+                      std::string::npos)
+                << checks[libvirt].dump();
+        }
+        // Defined without a D-Bus display: found, and adopt is the fix.
+        EXPECT_FALSE(checks["VM old"].value("ok", true)) << checks["VM old"].dump();
+        EXPECT_EQ(checks["VM old"].value("fix", ""), "phyllomectl vm adopt old");
+        EXPECT_FALSE(checks["VM absent"].value("ok", true));
+        EXPECT_NE(checks["VM absent"].value("fix", "").find("vm create absent"), std::string::npos);
+        // What `vm create` needs.
+        EXPECT_TRUE(checks.count("swtpm") && checks.count("OVMF"));
+    }
 }
 
 // The doctor needs no session: it is what to run when the session will not

@@ -74,6 +74,60 @@ TEST(Preflight, VirglOnSomethingThatIsNoGpuFailsInItsChildNotHere)
     EXPECT_FALSE(check.fix.empty());
 }
 
+TEST(Preflight, SwtpmIsLookedForInThePath)
+{
+    const auto dir = std::filesystem::temp_directory_path() / "phyllome-swtpm-test";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir / "a");
+    std::filesystem::create_directories(dir / "b");
+    const std::string path = (dir / "a").string() + "::" + (dir / "b").string();
+    const Check none = check_swtpm(path);
+    EXPECT_FALSE(none.ok);
+    EXPECT_NE(none.detail.find("swtpm, swtpm_setup, swtpm_ioctl not found"), std::string::npos)
+        << none.detail;
+    EXPECT_NE(none.fix.find("swtpm-tools"), std::string::npos) << none.fix;
+    // Spread over the PATH, and executable: found. Not executable: not.
+    for (const auto &[folder, name] :
+         {std::pair{"a", "swtpm"}, {"b", "swtpm_setup"}, {"b", "swtpm_ioctl"}}) {
+        std::ofstream(dir / folder / name) << "#!/bin/sh\n";
+        std::filesystem::permissions(dir / folder / name, std::filesystem::perms::owner_all);
+    }
+    EXPECT_TRUE(check_swtpm(path).ok) << check_swtpm(path).detail;
+    std::filesystem::permissions(dir / "b" / "swtpm_setup", std::filesystem::perms::owner_read);
+    EXPECT_FALSE(check_swtpm(path).ok); // no execute bit: not even root runs it
+    EXPECT_FALSE(check_swtpm("").ok);
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Preflight, OvmfIsAnX86FirmwareDescriptor)
+{
+    const auto dir = std::filesystem::temp_directory_path() / "phyllome-firmware-test";
+    std::filesystem::remove_all(dir);
+    const Check missing = check_ovmf(dir.string());
+    EXPECT_FALSE(missing.ok);
+    EXPECT_NE(missing.detail.find("BIOS"), std::string::npos) << missing.detail;
+    EXPECT_NE(missing.fix.find("ovmf"), std::string::npos) << missing.fix;
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "60-edk2-aarch64.json") << "{}";
+    EXPECT_FALSE(ovmf_installed(dir.string()));
+    std::ofstream(dir / "60-edk2-x86_64.json") << "{}";
+    EXPECT_TRUE(ovmf_installed(dir.string()));
+    EXPECT_TRUE(check_ovmf(dir.string()).ok);
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Preflight, VmXmlCheck)
+{
+    EXPECT_TRUE(check_vm_xml("a", "<domain><devices><graphics type='dbus' p2p='yes'/>"
+                                  "<input type='tablet' bus='usb'/></devices></domain>")
+                    .ok);
+    const Check relative = check_vm_xml("a", "<domain><devices><graphics type='dbus' p2p='yes'/>"
+                                             "</devices></domain>");
+    EXPECT_FALSE(relative.ok);
+    EXPECT_NE(relative.detail.find("no tablet"), std::string::npos);
+    EXPECT_EQ(check_vm_xml("a", "<domain/>").fix, "phyllomectl vm adopt a");
+}
+
 TEST(Preflight, LibvirtAndVmChecksOnLibvirtsTestDriver)
 {
     virConnectPtr conn = nullptr;

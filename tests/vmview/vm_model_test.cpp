@@ -66,6 +66,30 @@ TEST(VmModel, SizesParseWithUnitsAndRefuseNonsense)
         EXPECT_FALSE(parse_size(bad)) << bad;
 }
 
+TEST(VmModel, CreateSizesStateTheWholeRule)
+{
+    const auto sizes = vm_sizes("64G", "1536M", 4);
+    ASSERT_TRUE(std::holds_alternative<VmSizes>(sizes));
+    EXPECT_EQ(std::get<VmSizes>(sizes).disk_bytes, 64ull << 30);
+    EXPECT_EQ(std::get<VmSizes>(sizes).memory_bytes, 1536ull << 20);
+    EXPECT_EQ(std::get<VmSizes>(sizes).cpus, 4u);
+    const auto defaults = std::get<VmSizes>(vm_sizes("", "", 0));
+    EXPECT_EQ(defaults.disk_bytes, 40ull << 30);
+    EXPECT_EQ(defaults.memory_bytes, 4ull << 30);
+    EXPECT_EQ(defaults.cpus, 2u);
+    auto rule = [](std::string_view disk, std::string_view memory, unsigned cpus) {
+        const auto result = vm_sizes(disk, memory, cpus);
+        return std::holds_alternative<std::string>(result) ? std::get<std::string>(result) : "";
+    };
+    for (const char *disk : {"512M", "1.5G", "lots"})
+        EXPECT_EQ(rule(disk, "", 0), kDiskRule) << disk;
+    // Too small, too large, not whole MiB (1.5 MiB): each says the whole rule.
+    for (const char *memory : {"128M", "5T", "1536K", "4 G"})
+        EXPECT_EQ(rule("", memory, 0), kMemoryRule) << memory;
+    EXPECT_EQ(rule("", "", 513), kCpusRule);
+    EXPECT_NE(std::string(kMemoryRule).find("256M to 4T"), std::string::npos);
+}
+
 TEST(VmModel, OsNames)
 {
     EXPECT_EQ(parse_guest_os("linux"), GuestOs::Linux);
@@ -191,6 +215,26 @@ TEST(VmModel, AdoptRefusesWhatIsNotADomain)
     EXPECT_FALSE(adopt_domain_xml("<domain", error));
     EXPECT_EQ(error, "the domain XML does not parse");
     EXPECT_FALSE(adopt_domain_xml("", error));
+}
+
+TEST(VmModel, DomainNameOfADefinition)
+{
+    std::string error;
+    EXPECT_EQ(domain_name("<domain type='kvm'><name>work</name></domain>", error), "work");
+    VmSpec spec;
+    spec.name = "made";
+    spec.disk_path = "/d.qcow2";
+    EXPECT_EQ(domain_name(create_domain_xml(spec), error), "made");
+    for (const auto &[xml, message] : std::vector<std::pair<std::string, std::string>>{
+             {"<domain", "does not parse"},
+             {"", "does not parse"},
+             {"<network><name>n</name></network>", "not a libvirt domain"},
+             {"<domain><name></name></domain>", "no <name>"},
+             {"<domain/>", "no <name>"}}) {
+        error.clear();
+        EXPECT_FALSE(domain_name(xml, error)) << xml;
+        EXPECT_NE(error.find(message), std::string::npos) << xml << ": " << error;
+    }
 }
 
 } // namespace
