@@ -88,8 +88,7 @@ std::string VmLink::describe() const
     case State::Crashed:
         return "Stopped: crashed";
     case State::NoDisplay:
-        return std::string("Running, but without a D-Bus display (") + kDbusGraphicsXml +
-               ") to show it through";
+        return std::string("No D-Bus display: add ") + kDbusGraphicsXml + " to its XML";
     case State::Error:
         return "libvirt error: " + error_;
     }

@@ -112,8 +112,7 @@ const std::vector<StatusCardText> &long_texts()
          .output = "HDMI-A-1",
          .hint = {}},
         {.vm = "windows-11-gaming",
-         .state = "Running, but without a D-Bus display (<graphics type='dbus' p2p='yes'/>) "
-                  "to show it through",
+         .state = "No D-Bus display: add <graphics type='dbus' p2p='yes'/> to its XML",
          .seat = "seat0",
          .output = "DP-2",
          .hint = "Add it with: phyllomectl vm adopt windows-11-gaming, then restart the VM"},
