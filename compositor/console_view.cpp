@@ -113,8 +113,9 @@ void ConsoleView::place()
         compat::scene_buffer_show(&frame_node_, compat::scene_tree_parent(tree_), frame_buffer_);
         showing_scaled_ = false;
     }
-    wlr_scene_node_set_position(&frame_node_->node, dest.x, dest.y);
-    wlr_scene_buffer_set_dest_size(frame_node_, dest.width, dest.height);
+    const wlr_box layout = to_layout(dest);
+    wlr_scene_node_set_position(&frame_node_->node, layout.x, layout.y);
+    wlr_scene_buffer_set_dest_size(frame_node_, layout.width, layout.height);
     // Only what QEMU shows of the buffer: the frame's rectangle (and, with
     // scaling "none" on a small output, the part that fits).
     const bool whole_buffer = frame.x == 0 && frame.y == 0 && source.x == 0 && source.y == 0 &&
@@ -138,6 +139,16 @@ void ConsoleView::place()
     cursor_changed(console_);
 }
 
+wlr_box ConsoleView::to_layout(const vmview::Rect &rect) const
+{
+    // Rounded at both edges, so that neighbouring rectangles meet exactly.
+    const double scale = output_->scale > 0 ? output_->scale : 1.0;
+    const int x = static_cast<int>(std::lround(rect.x / scale));
+    const int y = static_cast<int>(std::lround(rect.y / scale));
+    return wlr_box{x, y, static_cast<int>(std::lround((rect.x + rect.width) / scale)) - x,
+                   static_cast<int>(std::lround((rect.y + rect.height) / scale)) - y};
+}
+
 void ConsoleView::place_letterbox()
 {
     // Black bars where the frame leaves the output uncovered, never under
@@ -145,13 +156,14 @@ void ConsoleView::place_letterbox()
     // rectangle again for each damaged region it touches (an 8 MiB memset
     // per frame for an output-sized one at 1920x1080), and a frame that
     // covers the output must be its only node for direct scan-out.
-    const vmview::Rect &dest = placement_.dest;
+    const wlr_box dest = to_layout(placement_.dest);
+    const wlr_box output = to_layout({0, 0, output_width_, output_height_});
     const int right = dest.x + dest.width, bottom = dest.y + dest.height;
     const wlr_box bars[4] = {
-        {0, 0, output_width_, dest.y},                       // above
-        {0, bottom, output_width_, output_height_ - bottom}, // below
-        {0, dest.y, dest.x, dest.height},                    // left
-        {right, dest.y, output_width_ - right, dest.height}, // right
+        {0, 0, output.width, dest.y},                       // above
+        {0, bottom, output.width, output.height - bottom},  // below
+        {0, dest.y, dest.x, dest.height},                   // left
+        {right, dest.y, output.width - right, dest.height}, // right
     };
     for (std::size_t i = 0; i < letterbox_.size(); ++i) {
         const wlr_box &bar = bars[i];
@@ -189,7 +201,12 @@ void ConsoleView::show_scaled()
         compat::scene_buffer_show(&frame_node_, compat::scene_tree_parent(tree_), scaled_buffer_);
         showing_scaled_ = true;
     }
-    wlr_scene_node_set_position(&frame_node_->node, dest.x, dest.y);
+    // The scaled buffer has the frame's size in output pixels: on a scaled
+    // output the scene draws it 1:1 into a node of that size in layout
+    // coordinates.
+    const wlr_box layout = to_layout(dest);
+    wlr_scene_node_set_position(&frame_node_->node, layout.x, layout.y);
+    wlr_scene_buffer_set_dest_size(frame_node_, layout.width, layout.height);
     place_letterbox();
     damage_output_dest({0, 0, dest.width, dest.height});
     cursor_changed(console_);
@@ -222,13 +239,9 @@ void ConsoleView::damage_output_dest(const vmview::Rect &rect)
     wlr_scene_output *scene_output = compat::scene_output_for(scene_, output_);
     if (!scene_output || rect.width <= 0 || rect.height <= 0)
         return;
-    const double scale = output_->scale;
-    wlr_box box{static_cast<int>(std::floor((placement_.dest.x + rect.x) * scale)),
-                static_cast<int>(std::floor((placement_.dest.y + rect.y) * scale)), 0, 0};
-    box.width =
-        static_cast<int>(std::ceil((placement_.dest.x + rect.x + rect.width) * scale)) - box.x;
-    box.height =
-        static_cast<int>(std::ceil((placement_.dest.y + rect.y + rect.height) * scale)) - box.y;
+    // Placements are in output pixels, which are the output buffer's own
+    // (but for its rotation).
+    wlr_box box{placement_.dest.x + rect.x, placement_.dest.y + rect.y, rect.width, rect.height};
     if (output_->transform != WL_OUTPUT_TRANSFORM_NORMAL)
         box = wlr_box{0, 0, output_->width, output_->height};
     compat::scene_output_add_damage(scene_output, box);
@@ -241,12 +254,11 @@ void ConsoleView::damage_output(const vmview::Rect &rect)
     const vmview::Rect &source = placement_.source;
     if (!scene_output || source.width <= 0 || source.height <= 0)
         return;
-    // Frame pixels to output pixels, rounded outwards; output buffer
-    // coordinates include the output's scale.
-    const double sx = static_cast<double>(dest.width) / source.width * output_->scale;
-    const double sy = static_cast<double>(dest.height) / source.height * output_->scale;
-    const double x0 = (dest.x * output_->scale) + (rect.x - source.x) * sx;
-    const double y0 = (dest.y * output_->scale) + (rect.y - source.y) * sy;
+    // Frame pixels to output pixels, rounded outwards.
+    const double sx = static_cast<double>(dest.width) / source.width;
+    const double sy = static_cast<double>(dest.height) / source.height;
+    const double x0 = dest.x + (rect.x - source.x) * sx;
+    const double y0 = dest.y + (rect.y - source.y) * sy;
     const double x1 = x0 + rect.width * sx, y1 = y0 + rect.height * sy;
     wlr_box box{static_cast<int>(std::floor(x0)), static_cast<int>(std::floor(y0)), 0, 0};
     box.width = static_cast<int>(std::ceil(x1)) - box.x;
@@ -346,7 +358,9 @@ void ConsoleView::cursor_changed(vmview::Console &)
         dest.x + (cursor.x - source.x) * static_cast<double>(dest.width) / source.width;
     const double y =
         dest.y + (cursor.y - source.y) * static_cast<double>(dest.height) / source.height;
-    wlr_output_cursor_move(cursor_, x * output_->scale, y * output_->scale);
+    // wlroots takes the position in layout units and scales it itself.
+    const double scale = output_->scale > 0 ? output_->scale : 1.0;
+    wlr_output_cursor_move(cursor_, x / scale, y / scale);
 }
 
 } // namespace phyllome

@@ -33,7 +33,9 @@ public:
     bool showing() const { return frame_node_ != nullptr; }
     const vmview::Placement &placement() const { return placement_; }
 
-    // The output's size, mode or scaling changed: place the frame again.
+    // The output's size, mode, scale, rotation or the scaling setting
+    // changed: place the frame again. The size is in output pixels (the
+    // mode's, rotated as the output is), which is what placement() uses.
     void relayout(int output_width, int output_height, config::Scaling scaling);
     // An output commit with a new buffer is happening; `buffer` is what is
     // committed (our frame itself when it is scanned out directly).
@@ -50,6 +52,9 @@ private:
     void rebuild_node();
     void mark_damaged();
     void place_letterbox();
+    // Output pixels to the layout coordinates scene nodes take (divided by
+    // the output's scale).
+    wlr_box to_layout(const vmview::Rect &rect) const;
     void place();
     void damage_output(const vmview::Rect &frame_rect);
     void damage_output_dest(const vmview::Rect &dest_rect);

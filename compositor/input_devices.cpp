@@ -33,6 +33,19 @@ struct InputDevices::Device {
 
 namespace {
 
+// An output's size in output pixels: its mode, rotated as the output is.
+// Frames are placed in these (see Output::console_placement), so the
+// pointer moves in them too.
+struct PixelSize {
+    double width, height;
+};
+PixelSize pixel_size(wlr_output *output)
+{
+    int width = 0, height = 0;
+    wlr_output_transformed_resolution(output, &width, &height);
+    return {static_cast<double>(width), static_cast<double>(height)};
+}
+
 config::DeviceIdentity identity_of(wlr_input_device *device)
 {
     config::DeviceIdentity identity;
@@ -238,8 +251,8 @@ void InputDevices::set_seat(const std::string &seat, input::VmInput *vm,
         pointer.x = pointer.y = 0;
         if (!pointer.outputs.empty()) {
             // Start in the middle of the seat's first screen.
-            pointer.x = pointer.outputs[0]->width / 2.0;
-            pointer.y = pointer.outputs[0]->height / 2.0;
+            pointer.x = pixel_size(pointer.outputs[0]).width / 2.0;
+            pointer.y = pixel_size(pointer.outputs[0]).height / 2.0;
             router_.set_seat_pointer(seat, 0, pointer.x, pointer.y);
         }
     }
@@ -279,20 +292,23 @@ void InputDevices::pointer_moved(Device &device, double dx, double dy, double un
         return;
     // The seat's outputs side by side in their order: crossing an edge
     // moves to the next one, never to another seat's screen.
-    pointer.x += dx;
-    pointer.y += dy;
-    while (pointer.x >= pointer.outputs[pointer.head]->width &&
+    // Motion is in layout units, as on any desktop: a scaled output's
+    // pixels are that much smaller.
+    const double scale = pointer.outputs[pointer.head]->scale;
+    pointer.x += dx * scale;
+    pointer.y += dy * scale;
+    while (pointer.x >= pixel_size(pointer.outputs[pointer.head]).width &&
            pointer.head + 1 < pointer.outputs.size()) {
-        pointer.x -= pointer.outputs[pointer.head]->width;
+        pointer.x -= pixel_size(pointer.outputs[pointer.head]).width;
         ++pointer.head;
     }
     while (pointer.x < 0 && pointer.head > 0) {
         --pointer.head;
-        pointer.x += pointer.outputs[pointer.head]->width;
+        pointer.x += pixel_size(pointer.outputs[pointer.head]).width;
     }
-    const wlr_output *output = pointer.outputs[pointer.head];
-    pointer.x = std::clamp(pointer.x, 0.0, std::max(0.0, output->width - 1.0));
-    pointer.y = std::clamp(pointer.y, 0.0, std::max(0.0, output->height - 1.0));
+    const PixelSize size = pixel_size(pointer.outputs[pointer.head]);
+    pointer.x = std::clamp(pointer.x, 0.0, std::max(0.0, size.width - 1.0));
+    pointer.y = std::clamp(pointer.y, 0.0, std::max(0.0, size.height - 1.0));
     router_.motion_absolute(device.id, pointer.head, pointer.x, pointer.y);
 }
 
@@ -311,10 +327,10 @@ std::optional<InputDevices::Spot> InputDevices::place_absolute(Device &device, d
         for (std::size_t i = 0; i < pointer.outputs.size(); ++i)
             if (std::strcmp(pointer.outputs[i]->name, device.wlr->output_name) == 0)
                 head = i;
-    const wlr_output *output = pointer.outputs[head];
+    const PixelSize size = pixel_size(pointer.outputs[head]);
     pointer.head = head;
-    pointer.x = std::clamp(x, 0.0, 1.0) * std::max(0, output->width - 1);
-    pointer.y = std::clamp(y, 0.0, 1.0) * std::max(0, output->height - 1);
+    pointer.x = std::clamp(x, 0.0, 1.0) * std::max(0.0, size.width - 1);
+    pointer.y = std::clamp(y, 0.0, 1.0) * std::max(0.0, size.height - 1);
     return Spot{head, pointer.x, pointer.y};
 }
 

@@ -66,7 +66,7 @@ private:
     struct SeatPointer {
         std::vector<wlr_output *> outputs;
         std::size_t head = 0;
-        double x = 0, y = 0; // output pixels on outputs[head]
+        double x = 0, y = 0; // output pixels on outputs[head] (rotated as it is)
     };
 
     void add(wlr_input_device *device);

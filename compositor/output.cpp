@@ -17,6 +17,14 @@ void color_from_rgb(uint32_t rgb, float out[4])
     out[3] = 1.0f;
 }
 
+// Where a card drawn by render_status_card goes: centred, as
+// status_card_geometry(text, ...) says, without laying its text out again.
+CardGeometry centred_card(const CardImage &image, int output_width, int output_height)
+{
+    return {(output_width - image.width()) / 2, (output_height - image.height()) / 2, image.width(),
+            image.height()};
+}
+
 } // namespace
 
 Output::Output(Server &server, wlr_output *output) : server_(server), output_(output)
@@ -97,33 +105,35 @@ void Output::update_scene()
     wlr_scene_node_set_enabled(&background_->node, !console_showing);
     if (card_)
         wlr_scene_node_set_enabled(&card_->node, !console_showing);
+    // Frames and cards are placed in output pixels (the mode's, rotated as
+    // the output is), so that they fill the output at any scale, then put
+    // in layout coordinates.
+    int pixel_width = 0, pixel_height = 0;
+    wlr_output_transformed_resolution(output_, &pixel_width, &pixel_height);
     if (console_view_)
-        console_view_->relayout(box.width, box.height, scaling_);
+        console_view_->relayout(pixel_width, pixel_height, scaling_);
     if (console_showing)
         return;
 
-    // Draw at the output's pixel size so text stays sharp at any scale,
-    // then place the card in layout coordinates.
-    int pixel_width = 0, pixel_height = 0;
-    wlr_output_transformed_resolution(output_, &pixel_width, &pixel_height);
     const StatusCardText text = server_.card_text_for(*this);
     if (!card_ || !card_text_ || *card_text_ != text || pixel_width != card_pixel_width_ ||
         pixel_height != card_pixel_height_) {
-        wlr_buffer *buffer =
-            image_buffer_create(render_status_card(text, pixel_width, pixel_height));
+        CardImage image = render_status_card(text, pixel_width, pixel_height);
+        card_geometry_ = centred_card(image, pixel_width, pixel_height);
+        wlr_buffer *buffer = image_buffer_create(std::move(image));
         compat::scene_buffer_show(&card_, compat::scene_tree_parent(tree_), buffer);
         wlr_buffer_drop(buffer); // the scene node holds its own reference
         card_text_ = text;
         card_pixel_width_ = pixel_width;
         card_pixel_height_ = pixel_height;
     }
-    const CardGeometry card = status_card_geometry(pixel_width, pixel_height);
+    // Set at every scale, 1 included: the node outlives scale changes.
+    const CardGeometry &card = card_geometry_;
     const float scale = output_->scale > 0 ? output_->scale : 1.0f;
     wlr_scene_node_set_position(&card_->node, static_cast<int>(std::lround(card.x / scale)),
                                 static_cast<int>(std::lround(card.y / scale)));
-    if (scale != 1.0f)
-        wlr_scene_buffer_set_dest_size(card_, static_cast<int>(std::lround(card.width / scale)),
-                                       static_cast<int>(std::lround(card.height / scale)));
+    wlr_scene_buffer_set_dest_size(card_, static_cast<int>(std::lround(card.width / scale)),
+                                   static_cast<int>(std::lround(card.height / scale)));
 }
 
 void Output::show_console(vmview::Console *console, config::Scaling scaling)
@@ -156,10 +166,11 @@ void Output::draw_overlay(wlr_scene_buffer **node, const StatusCardText &text)
     wlr_output_transformed_resolution(output_, &pixel_width, &pixel_height);
     if (pixel_width <= 0 || pixel_height <= 0)
         return;
-    wlr_buffer *buffer = image_buffer_create(render_status_card(text, pixel_width, pixel_height));
+    CardImage image = render_status_card(text, pixel_width, pixel_height);
+    const CardGeometry card = centred_card(image, pixel_width, pixel_height);
+    wlr_buffer *buffer = image_buffer_create(std::move(image));
     compat::scene_buffer_show(node, compat::scene_tree_parent(tree_), buffer);
     wlr_buffer_drop(buffer);
-    const CardGeometry card = status_card_geometry(pixel_width, pixel_height);
     const float scale = output_->scale > 0 ? output_->scale : 1.0f;
     wlr_scene_node_set_position(&(*node)->node, static_cast<int>(std::lround(card.x / scale)),
                                 static_cast<int>(std::lround(card.y / scale)));

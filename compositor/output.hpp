@@ -46,7 +46,8 @@ public:
     // Called (from inside frame handling: defer real work) when
     // console_placement() changes.
     std::function<void()> on_placement_changed;
-    // Where the console's frame is on this output (empty when none shows).
+    // Where the console's frame is on this output, in output pixels (the
+    // mode's, rotated as the output is; empty when none shows).
     vmview::Placement console_placement() const
     {
         return console_view_ && console_view_->showing() ? console_view_->placement()
@@ -79,6 +80,7 @@ private:
 
     std::optional<StatusCardText> card_text_;
     int card_pixel_width_ = 0, card_pixel_height_ = 0;
+    CardGeometry card_geometry_{}; // where that card is, in output pixels
 
     wlr_scene_buffer *identify_ = nullptr;
     wl_event_source *identify_timer_ = nullptr;

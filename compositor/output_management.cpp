@@ -51,8 +51,11 @@ void OutputManagement::handle(wlr_output_configuration_v1 *config, bool test_onl
     };
     wl_list_for_each(head, &config->heads, link)
     {
-        if (!compat::output_apply(head->state.output, state_of(head->state), true)) {
-            wlr_log(WLR_INFO, "Output configuration refused for %s", head->state.output->name);
+        std::string why;
+        if (!compat::output_apply(head->state.output, state_of(head->state), true, &why)) {
+            // The protocol's "failed" carries no reason: the log says it.
+            wlr_log(WLR_INFO, "Output %s: configuration refused: %s", head->state.output->name,
+                    why.c_str());
             ok = false;
         }
     }
@@ -61,9 +64,10 @@ void OutputManagement::handle(wlr_output_configuration_v1 *config, bool test_onl
         wl_list_for_each(head, &config->heads, link)
         {
             wlr_output *output = head->state.output;
-            if (!compat::output_apply(output, state_of(head->state), false)) {
-                wlr_log(WLR_ERROR, "Output %s: configuration failed after passing its test",
-                        output->name);
+            std::string why;
+            if (!compat::output_apply(output, state_of(head->state), false, &why)) {
+                wlr_log(WLR_ERROR, "Output %s: configuration failed after passing its test: %s",
+                        output->name, why.c_str());
                 ok = false;
                 continue;
             }

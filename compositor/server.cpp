@@ -161,7 +161,7 @@ StatusCardText Server::card_text_for(const Output &output) const
 {
     if (settings_.card_text)
         return settings_.card_text(output.name());
-    return StatusCardText{.vm = {}, .state = {}, .seat = {}, .output = output.name()};
+    return StatusCardText{.vm = {}, .state = {}, .seat = {}, .output = output.name(), .hint = {}};
 }
 
 void Server::add_output(wlr_output *output)

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 typedef struct _cairo_surface cairo_surface_t;
 
@@ -16,6 +17,7 @@ struct StatusCardText {
     std::string state;  // that VM's state, in words
     std::string seat;   // the seat the output belongs to
     std::string output; // the output's name
+    std::string hint;   // what to do about the state (a command, keys); may be empty
 
     bool operator==(const StatusCardText &) const = default;
 };
@@ -51,13 +53,30 @@ private:
 };
 
 // Where the card sits on an output of the given size: centred, about half
-// the output's width, never larger than the output.
+// the output's width, never larger than the output. This is the smallest
+// card; one whose text needs more room is taller (below).
 struct CardGeometry {
     int x, y, width, height;
 };
 CardGeometry status_card_geometry(int output_width, int output_height);
 
-// Draws the card at the size status_card_geometry gives for that output.
+// The card for this text: every line of it is wrapped to the card's width
+// and shown whole; the card grows taller for long texts (centred, never
+// beyond the output) and the text shrinks where even that is not enough.
+struct CardLayout {
+    CardGeometry card; // on the output
+    struct Block {
+        std::string text;
+        int x, y, width, height; // the text's extents, in card pixels
+        int lines;
+        bool cut; // ellipsized or otherwise not shown whole
+    };
+    std::vector<Block> blocks; // VM, state, hint (if any), seat and output
+};
+CardLayout layout_status_card(const StatusCardText &text, int output_width, int output_height);
+CardGeometry status_card_geometry(const StatusCardText &text, int output_width, int output_height);
+
+// Draws the card at the size status_card_geometry(text, ...) gives.
 CardImage render_status_card(const StatusCardText &text, int output_width, int output_height);
 
 } // namespace phyllome

@@ -103,7 +103,38 @@ wlr_scene_output *scene_output_for(wlr_scene *scene, wlr_output *output)
     return wlr_scene_get_scene_output(scene, output);
 }
 
-bool output_apply(wlr_output *output, const OutputState &state, bool test_only)
+namespace {
+
+// wlr_output_test of the pending state, as the backend's commit will judge
+// it. 0.15's headless backend has no test hook, so wlr_output_test passes
+// anything; its commit accepts only a buffer, a mode, and the optional
+// fields (scale, transform, damage; WLR_OUTPUT_STATE_BACKEND_OPTIONAL of
+// interfaces/wlr_output.h). 0.17's headless backend can switch outputs
+// off (still without a test hook): widen this then.
+bool output_test(wlr_output *output, std::string *why)
+{
+    constexpr uint32_t kHeadlessSupports =
+        WLR_OUTPUT_STATE_BUFFER | WLR_OUTPUT_STATE_MODE | WLR_OUTPUT_STATE_DAMAGE |
+        WLR_OUTPUT_STATE_SCALE | WLR_OUTPUT_STATE_TRANSFORM | WLR_OUTPUT_STATE_RENDER_FORMAT |
+        WLR_OUTPUT_STATE_ADAPTIVE_SYNC_ENABLED;
+    if (wlr_output_is_headless(output) && (output->pending.committed & ~kHeadlessSupports)) {
+        if (why)
+            *why = (output->pending.committed & WLR_OUTPUT_STATE_ENABLED)
+                       ? "wlroots 0.15's headless backend cannot switch an output off"
+                       : "wlroots 0.15's headless backend cannot change that";
+        return false;
+    }
+    if (!wlr_output_test(output)) {
+        if (why)
+            *why = "the backend refuses it (mode, scale or transform not supported)";
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+bool output_apply(wlr_output *output, const OutputState &state, bool test_only, std::string *why)
 {
     wlr_output_enable(output, state.enabled);
     if (state.enabled) {
@@ -115,16 +146,14 @@ bool output_apply(wlr_output *output, const OutputState &state, bool test_only)
         wlr_output_set_transform(output, state.transform);
         wlr_output_set_scale(output, state.scale);
     }
-    if (test_only) {
-        bool ok = wlr_output_test(output);
+    const bool passed = output_test(output, why);
+    if (test_only || !passed) {
         wlr_output_rollback(output);
-        return ok;
-    }
-    if (!wlr_output_test(output)) {
-        wlr_output_rollback(output);
-        return false;
+        return passed;
     }
     if (!wlr_output_commit(output)) {
+        if (why)
+            *why = "the backend refused the commit";
         wlr_output_rollback(output);
         return false;
     }

@@ -82,8 +82,12 @@ struct OutputState {
 };
 
 // Tests (test_only) or commits the state; on failure or in a test the
-// output is left as it was.
-bool output_apply(wlr_output *output, const OutputState &state, bool test_only);
+// output is left as it was, and `why` (if given) says why it failed. A test
+// refuses what the commit would refuse (0.15's headless backend has no test
+// of its own: wlr_output_test passes what its commit then refuses, such as
+// switching the output off).
+bool output_apply(wlr_output *output, const OutputState &state, bool test_only,
+                  std::string *why = nullptr);
 
 // Enables the output at its preferred mode, or the first mode the backend
 // accepts; outputs without modes (nested, headless) keep their size.

@@ -95,6 +95,18 @@ std::string VmLink::describe() const
     return {};
 }
 
+std::string VmLink::fix() const
+{
+    // phyllomectl, not `virsh edit`: virsh cannot reach the embedded
+    // driver's root, and adopt saves the old definition first.
+    switch (state_) {
+    case State::NoDisplay:
+        return "Add it with: phyllomectl vm adopt " + name_ + ", then restart the VM";
+    default:
+        return {};
+    }
+}
+
 void VmLink::refresh()
 {
     if (refreshing_) {
@@ -200,8 +212,8 @@ void VmLink::refreshed(State state, std::string error, base::UniqueFd display, b
 
     if (state_ == State::NoDisplay && previous != State::NoDisplay)
         std::fprintf(stderr,
-                     "VM %s runs without a D-Bus display the session can open: add %s to "
-                     "its <devices> (virsh edit %s)\n",
+                     "VM %s runs without a D-Bus display the session can open (%s in its "
+                     "<devices>): phyllomectl vm adopt %s adds it\n",
                      name_.c_str(), kDbusGraphicsXml, name_.c_str());
     if ((state_ != previous || error_ != previous_error) && handlers_.state_changed)
         handlers_.state_changed();

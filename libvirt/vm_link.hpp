@@ -50,6 +50,9 @@ public:
     const std::string &error() const { return error_; }
     // The state in words, for the status card.
     std::string describe() const;
+    // What to do about the state, where the session knows a command that
+    // helps (empty otherwise).
+    std::string fix() const;
 
     // The display connection ended while the VM may still run (QEMU closed
     // it, or the guest rebooted): open it again, after a bounded back-off.

@@ -170,8 +170,10 @@ int main(int argc, char **argv)
         Server::Settings settings;
         settings.headless = options.headless;
         settings.card_text = [&session_config, &displays](const std::string &output) {
-            auto vm_state = [&displays](const std::string &vm) {
-                return displays ? displays->state_of(vm) : std::string("Not connected");
+            auto vm_state = [&displays](const std::string &vm, const std::string &output) {
+                return displays
+                           ? displays->card_state(vm, output)
+                           : VmCardState{.state = "Not connected", .fix = {}, .startable = false};
             };
             return card_text_for_output(session_config.config(), output, vm_state,
                                         session_config.problem());

@@ -34,10 +34,10 @@ std::string short_problem(const config::Diagnostic &diagnostic, std::size_t coun
 
 } // namespace
 
-StatusCardText
-card_text_for_output(const config::Config &config, const std::string &output,
-                     const std::function<std::string(const std::string &vm)> &vm_state,
-                     const std::string &problem)
+StatusCardText card_text_for_output(
+    const config::Config &config, const std::string &output,
+    const std::function<VmCardState(const std::string &vm, const std::string &output)> &vm_state,
+    const std::string &problem)
 {
     StatusCardText text;
     text.output = output;
@@ -45,13 +45,23 @@ card_text_for_output(const config::Config &config, const std::string &output,
     if (!seat) {
         text.vm = "Unused screen";
         text.state = "No seat in the session file names " + output;
+    } else if (!seat->vm) {
+        text.seat = seat->name;
+        text.state = "No VM chosen for this seat";
     } else {
         text.seat = seat->name;
-        text.vm = seat->vm.value_or("");
-        text.state = seat->vm ? vm_state(*seat->vm) : "No VM chosen for this seat";
+        text.vm = *seat->vm;
+        const VmCardState state = vm_state(*seat->vm, output);
+        text.state = state.state;
+        text.hint = state.fix;
+        if (state.startable)
+            text.hint = "Press " + config::to_string(config.session.host_keys) + "+" +
+                        config::to_string(config.keys.start_vm) + " to start it";
     }
-    if (!problem.empty())
+    if (!problem.empty()) {
         text.state = problem;
+        text.hint.clear();
+    }
     return text;
 }
 

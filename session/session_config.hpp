@@ -16,13 +16,22 @@
 
 namespace phyllome {
 
+// What a status card says about a VM on one output.
+struct VmCardState {
+    std::string state;      // in words
+    std::string fix;        // what to do about it, if the session knows
+    bool startable = false; // shut off or crashed: the start keys start it
+};
+
 // What the status card of `output` says under `config`; `vm_state` tells
-// the state of a VM in words. `problem`, when not empty, replaces the VM
-// state: the session file could not be used.
-StatusCardText
-card_text_for_output(const config::Config &config, const std::string &output,
-                     const std::function<std::string(const std::string &vm)> &vm_state,
-                     const std::string &problem);
+// the state of a VM as that output shows it. A startable VM's card names
+// the keys that start it (host_keys plus the [keys] start key). `problem`,
+// when not empty, replaces the VM state: the session file could not be
+// used.
+StatusCardText card_text_for_output(
+    const config::Config &config, const std::string &output,
+    const std::function<VmCardState(const std::string &vm, const std::string &output)> &vm_state,
+    const std::string &problem);
 
 class SessionConfig {
 public:

@@ -313,13 +313,19 @@ void VmDisplays::assign()
             // follow_output: the guest is asked for the output's size (sent
             // again only when it changes); where the device cannot, the
             // scaling setting places the frame.
+            // The size is the output's in pixels as the person sees it:
+            // portrait on a rotated monitor, whatever its scale.
             if (vm_config && vm_config->follow_output) {
-                const wlr_output *output = outputs[i]->wlr();
-                client.set_ui_info(
-                    consoles[i]->info().id, static_cast<uint32_t>(output->width),
-                    static_cast<uint32_t>(output->height),
-                    static_cast<uint16_t>(std::clamp(output->phys_width, 0, 65535)),
-                    static_cast<uint16_t>(std::clamp(output->phys_height, 0, 65535)));
+                wlr_output *output = outputs[i]->wlr();
+                int width = 0, height = 0;
+                wlr_output_transformed_resolution(output, &width, &height);
+                int width_mm = output->phys_width, height_mm = output->phys_height;
+                if (output->transform % 2 == 1) // 90 or 270 degrees, flipped or not
+                    std::swap(width_mm, height_mm);
+                client.set_ui_info(consoles[i]->info().id, static_cast<uint32_t>(width),
+                                   static_cast<uint32_t>(height),
+                                   static_cast<uint16_t>(std::clamp(width_mm, 0, 65535)),
+                                   static_cast<uint16_t>(std::clamp(height_mm, 0, 65535)));
             }
         }
     }
@@ -524,6 +530,51 @@ std::string VmDisplays::state_of(const std::string &vm) const
         return presenting ? "Display on" : "Display off";
     }
     return it->second.state;
+}
+
+VmCardState VmDisplays::card_state(const std::string &vm, const std::string &output) const
+{
+    VmCardState card;
+    if (auto link = links_.find(vm);
+        link != links_.end() && link->second->state() != vmview::VmLink::State::Running) {
+        using State = vmview::VmLink::State;
+        card.state = link->second->describe();
+        card.fix = link->second->fix();
+        card.startable =
+            link->second->state() == State::ShutOff || link->second->state() == State::Crashed;
+        return card;
+    }
+    card.state = state_of(vm);
+
+    // Console i goes to the seat's i-th output: one past the VM's consoles
+    // stays dark however the VM runs. Say so, and how to give it more.
+    auto entry = vms_.find(vm);
+    if (entry == vms_.end() || !entry->second.client || !entry->second.client->connected())
+        return card;
+    std::size_t consoles = 0;
+    for (const auto &console : entry->second.client->consoles())
+        consoles += console->connected() ? 1 : 0;
+    if (consoles == 0)
+        return card;
+    for (const config::Seat &seat : config_().seats) {
+        if (shown_vm(seat) != vm)
+            continue;
+        const std::vector<Output *> outputs = outputs_of(seat);
+        for (std::size_t i = consoles; i < outputs.size(); ++i) {
+            if (outputs[i]->name() != output)
+                continue;
+            card.state = consoles == 1
+                             ? "Dark: " + vm + " has one display, shown on " + outputs[0]->name()
+                             : "Dark: " + vm + " has " + std::to_string(consoles) +
+                                   " displays, shown on the seat's first " +
+                                   std::to_string(consoles) + " screens";
+            card.fix = "Give the VM a display for this screen too (a video device with more "
+                       "heads, e.g. <model type='virtio' heads='" +
+                       std::to_string(i + 1) + "'/>)";
+            return card;
+        }
+    }
+    return card;
 }
 
 vmview::DisplayClient *VmDisplays::client(const std::string &vm)

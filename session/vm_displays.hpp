@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "compositor/session_config.hpp"
 #include "config/config.hpp"
 #include "vmview/display_client.hpp"
 #include "libvirt/libvirt_connection.hpp"
@@ -49,8 +50,12 @@ public:
     // console or configuration changes.
     void assign();
 
-    // The VM's display state in words, for the status card.
+    // The VM's display state in words.
     std::string state_of(const std::string &vm) const;
+    // What the status card of `output` says about the VM: its state, what
+    // to do about it, and on an output of the VM's seat beyond the VM's
+    // displays, why that one stays dark.
+    VmCardState card_state(const std::string &vm, const std::string &output) const;
 
     // Input: each seat's keyboards and pointers go to the console(s) of the
     // VM it shows; the host keys' commands act on that seat.

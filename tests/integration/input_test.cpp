@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "compositor/input_devices.hpp"
+#include "compositor/output.hpp"
 #include "compositor/status_card.hpp"
 #include "session/vm_displays.hpp"
 #include "compositor/wlr_compat.hpp"
@@ -509,6 +510,30 @@ TEST_F(Input, AbsolutePointingFollowsAGuestResolutionChange)
     warp(left_mouse_, 0.3, 0.5); // x 95.7: frame pixel (95.7 - 80) * 32 / 160 = 3
     const std::string a = received(*fake_a_, "abs:3,23");
     EXPECT_NE(a.find("abs:3,23"), std::string::npos) << a;
+}
+
+// On a scaled and rotated output the pointer reaches the guest through the
+// placement the frame is drawn with: output pixels as the person sees them.
+TEST_F(Input, AbsolutePointingOnAScaledRotatedOutput)
+{
+    mouse_mode_a(true);
+    wlr_output *output = nullptr;
+    for (const auto &o : session_->server().outputs())
+        if (o->name() == "HEADLESS-1")
+            output = o->wlr();
+    ASSERT_NE(output, nullptr);
+    compat::OutputState state;
+    state.transform = WL_OUTPUT_TRANSFORM_90;
+    state.scale = 2;
+    ASSERT_TRUE(compat::output_apply(output, state, false));
+    session_->server().outputs_changed();
+    // 240x320 portrait: the 64x48 frame fits 240 wide and 180 high, from y 70.
+    ASSERT_TRUE(session_->capture_until("HEADLESS-1", [](const Image &i) {
+        return i.width == 240 && i.at(120, 30) == 0x000000 && i.at(120, 160) == 0x102030;
+    }));
+    warp(left_mouse_, 0.25, 0.5); // (59.75, 159.5): frame (15, 23)
+    const std::string a = received(*fake_a_, "abs:15,23");
+    EXPECT_NE(a.find("abs:15,23"), std::string::npos) << a;
 }
 
 TEST_F(Input, AnsweredCallsFreeWhatTheyHeld)

@@ -115,10 +115,15 @@ protected:
         ASSERT_TRUE(parsed.ok());
         const StatusCardText text = card_text_for_output(
             *parsed.config, output,
-            [](const std::string &) { return "Not defined in libvirt (test:///default)"; }, "");
+            [](const std::string &, const std::string &) {
+                return VmCardState{.state = "Not defined in libvirt (test:///default)",
+                                   .fix = {},
+                                   .startable = false};
+            },
+            "");
         ASSERT_EQ(text.vm, vm);
         CardImage expected = render_status_card(text, kWidth, kHeight);
-        const CardGeometry card = status_card_geometry(kWidth, kHeight);
+        const CardGeometry card = status_card_geometry(text, kWidth, kHeight);
 
         // The VM's state reaches the card once libvirt answered: a few
         // frames at most.

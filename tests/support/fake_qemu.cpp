@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
+#include <poll.h>
 #include <sstream>
 #include <stdexcept>
 #include <sys/socket.h>
@@ -106,6 +107,21 @@ std::string FakeQemu::command(InProcessSession &session, const std::string &line
     session.dispatch_until([&] { return (answer = poll_line()).has_value(); });
     wl_event_source_remove(source);
     return answer.value_or("(no answer from fake-qemu to: " + line + ")");
+}
+
+std::string FakeQemu::command(const std::string &line)
+{
+    send(line);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (;;) {
+        if (auto answer = poll_line())
+            return *answer;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        pollfd readable{from_fake_, POLLIN, 0};
+        if (left.count() <= 0 || poll(&readable, 1, static_cast<int>(left.count())) < 0)
+            return "(no answer from fake-qemu to: " + line + ")";
+    }
 }
 
 std::optional<std::string> FakeQemu::poll_line()

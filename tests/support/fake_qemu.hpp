@@ -33,6 +33,9 @@ public:
     // Sends a command and returns its answer, running the in-process
     // session meanwhile (the fake waits for the session's replies).
     std::string command(InProcessSession &session, const std::string &line);
+    // Sends a command and waits for its answer (at most 20 s), for a
+    // session in another process.
+    std::string command(const std::string &line);
     // Reads what has arrived; a complete answer line once there is one.
     std::optional<std::string> poll_line();
     int stdout_fd() const { return from_fake_; }
