@@ -536,8 +536,8 @@ VmCardState VmDisplays::card_state(const std::string &vm, const std::string &out
 {
     VmCardState card;
     if (auto link = links_.find(vm);
-        link != links_.end() && link->second->state() != vmview::VmLink::State::Running) {
-        using State = vmview::VmLink::State;
+        link != links_.end() && link->second->state() != libvirt::VmLink::State::Running) {
+        using State = libvirt::VmLink::State;
         card.state = link->second->describe();
         card.fix = link->second->fix();
         card.startable =

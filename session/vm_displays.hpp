@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "compositor/session_config.hpp"
+#include "session/session_config.hpp"
 #include "config/config.hpp"
 #include "vmview/display_client.hpp"
 #include "libvirt/libvirt_connection.hpp"

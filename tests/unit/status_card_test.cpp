@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "compositor/session_config.hpp"
+#include "session/session_config.hpp"
 #include "compositor/status_card.hpp"
 #include "config/load.hpp"
 
