@@ -338,13 +338,9 @@ void ConsoleView::cursor_changed(vmview::Console &)
     // more often than it redefines it.
     auto image = visible ? cursor.pixels : nullptr;
     if (image != cursor_image_) {
-        if (image)
-            wlr_output_cursor_set_image(cursor_, reinterpret_cast<const uint8_t *>(image->data()),
-                                        cursor.width * 4, static_cast<uint32_t>(cursor.width),
-                                        static_cast<uint32_t>(cursor.height), cursor.hot_x,
-                                        cursor.hot_y);
-        else
-            wlr_output_cursor_set_image(cursor_, nullptr, 0, 0, 0, 0, 0);
+        compat::output_cursor_set_pixels(
+            cursor_, image ? reinterpret_cast<const uint8_t *>(image->data()) : nullptr,
+            cursor.width * 4, cursor.width, cursor.height, cursor.hot_x, cursor.hot_y);
         cursor_image_ = std::move(image);
     }
     if (!visible)

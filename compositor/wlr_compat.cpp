@@ -222,4 +222,15 @@ unsigned device_product(const wlr_input_device *device)
     return device->product;
 }
 
+void output_cursor_set_pixels(wlr_output_cursor *cursor, const uint8_t *pixels, int stride,
+                              int width, int height, int hot_x, int hot_y)
+{
+    if (!pixels) {
+        wlr_output_cursor_set_image(cursor, nullptr, 0, 0, 0, 0, 0);
+        return;
+    }
+    wlr_output_cursor_set_image(cursor, pixels, stride, static_cast<uint32_t>(width),
+                                static_cast<uint32_t>(height), hot_x, hot_y);
+}
+
 } // namespace phyllome::compat

@@ -32,6 +32,12 @@ wlr_output_layout *output_layout_create(wl_display *display);
 // 0.16: fills a caller's box instead of returning a pointer.
 wlr_box output_layout_box(wlr_output_layout *layout, wlr_output *output);
 
+// Sets (pixels) or hides (null) an output cursor's image: ARGB8888 rows of
+// `stride` bytes. 0.17 removes wlr_output_cursor_set_image; the image then
+// goes in a wlr_buffer through wlr_output_cursor_set_buffer.
+void output_cursor_set_pixels(wlr_output_cursor *cursor, const uint8_t *pixels, int stride,
+                              int width, int height, int hot_x, int hot_y);
+
 // Scene parents are nodes in 0.15 and trees from 0.16 (root: scene->tree).
 using SceneParent = wlr_scene_node;
 SceneParent *scene_root(wlr_scene *scene);

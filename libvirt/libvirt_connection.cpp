@@ -18,21 +18,15 @@
 
 #include <libvirt/virterror.h>
 
+#include "libvirt/common.hpp"
+
 namespace phyllome::libvirt {
 namespace {
 
 // Reconnection waits double from the first to the last, never spinning and
 // never waiting long once libvirt is back.
-constexpr int kFirstRetryMs = 250;
-constexpr int kLastRetryMs = 8000;
 
 constexpr std::string_view kEmbedPrefix = "qemu:///embed?root=";
-
-std::string last_libvirt_error()
-{
-    const virError *error = virGetLastError();
-    return error && error->message ? error->message : "unknown libvirt error";
-}
 
 // libvirt's embedded driver in this process: loaded at most once, see
 // open_libvirt.
@@ -296,7 +290,7 @@ void LibvirtConnection::opened(virConnectPtr conn, std::string error)
             std::fprintf(stderr, "libvirt %s: %s (trying again, backing off up to %d s)\n",
                          uri_.c_str(), error.c_str(), kLastRetryMs / 1000);
         error_ = std::move(error);
-        retry_ms_ = retry_ms_ ? std::min(retry_ms_ * 2, kLastRetryMs) : kFirstRetryMs;
+        retry_ms_ = next_retry_ms(retry_ms_);
         wl_event_source_timer_update(retry_, retry_ms_);
         notify_all(-1, 0);
         return;

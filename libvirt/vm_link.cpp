@@ -5,19 +5,12 @@
 
 #include <libvirt/virterror.h>
 
+#include "libvirt/common.hpp"
 #include "libvirt/domain_xml.hpp"
 
 namespace phyllome::libvirt {
 namespace {
 
-constexpr int kFirstRetryMs = 250;
-constexpr int kLastRetryMs = 8000;
-
-std::string last_libvirt_error()
-{
-    const virError *error = virGetLastError();
-    return error && error->message ? error->message : "unknown libvirt error";
-}
 
 VmLink::State from_libvirt(int state, int reason)
 {
@@ -196,7 +189,7 @@ void VmLink::refreshed(State state, std::string error, base::UniqueFd display, b
             // say): try again a little later, logging what changes only.
             if (error_ != previous_error)
                 std::fprintf(stderr, "VM %s: %s\n", name_.c_str(), error_.c_str());
-            retry_ms_ = retry_ms_ ? std::min(retry_ms_ * 2, kLastRetryMs) : kFirstRetryMs;
+            retry_ms_ = next_retry_ms(retry_ms_);
             wl_event_source_timer_update(retry_, retry_ms_);
         }
     }
@@ -297,7 +290,7 @@ void VmLink::act(Action action, std::function<void(const std::string &error)> do
 void VmLink::display_lost()
 {
     display_open_ = false;
-    retry_ms_ = retry_ms_ ? std::min(retry_ms_ * 2, kLastRetryMs) : kFirstRetryMs;
+    retry_ms_ = next_retry_ms(retry_ms_);
     wl_event_source_timer_update(retry_, retry_ms_);
 }
 

@@ -16,6 +16,7 @@
 
 #include "config/config.hpp"
 #include "control/reply.hpp"
+#include "libvirt/common.hpp"
 #include "libvirt/libvirt_connection.hpp"
 #include "libvirt/preflight.hpp"
 #include "libvirt/vm_model.hpp"
@@ -27,8 +28,7 @@ namespace {
 
 std::string libvirt_error(const char *what)
 {
-    const virError *error = virGetLastError();
-    return std::string(what) + ": " + (error && error->message ? error->message : "failed");
+    return std::string(what) + ": " + libvirt::last_libvirt_error();
 }
 
 // A connection for one call: the session's (referenced, so that the
