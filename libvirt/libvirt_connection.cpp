@@ -18,6 +18,7 @@
 
 #include <libvirt/virterror.h>
 
+#include "base/log.hpp"
 #include "libvirt/common.hpp"
 
 namespace phyllome::libvirt {
@@ -287,8 +288,8 @@ void LibvirtConnection::opened(virConnectPtr conn, std::string error)
     if (!conn) {
         // A retry loop logs what changes, not every try.
         if (error != error_)
-            std::fprintf(stderr, "libvirt %s: %s (trying again, backing off up to %d s)\n",
-                         uri_.c_str(), error.c_str(), kLastRetryMs / 1000);
+            base::log_info("libvirt %s: %s (trying again, backing off up to %d s)", uri_.c_str(),
+                           error.c_str(), kLastRetryMs / 1000);
         error_ = std::move(error);
         retry_ms_ = next_retry_ms(retry_ms_);
         wl_event_source_timer_update(retry_, retry_ms_);
@@ -306,9 +307,9 @@ void LibvirtConnection::opened(virConnectPtr conn, std::string error)
         virConnectDomainEventRegisterAny(conn_, nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                          VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), this, nullptr);
     if (lifecycle_callback_ < 0)
-        std::fprintf(stderr, "libvirt %s: no lifecycle events: %s\n", uri_.c_str(),
-                     last_libvirt_error().c_str());
-    std::fprintf(stderr, "libvirt %s: connected\n", uri_.c_str());
+        base::log_info("libvirt %s: no lifecycle events: %s", uri_.c_str(),
+                       last_libvirt_error().c_str());
+    base::log_info("libvirt %s: connected", uri_.c_str());
     notify_all(-1, 0);
 }
 
@@ -316,7 +317,7 @@ void LibvirtConnection::lost(const std::string &why)
 {
     if (!conn_)
         return;
-    std::fprintf(stderr, "libvirt %s: connection lost (%s)\n", uri_.c_str(), why.c_str());
+    base::log_info("libvirt %s: connection lost (%s)", uri_.c_str(), why.c_str());
     if (lifecycle_callback_ >= 0)
         virConnectDomainEventDeregisterAny(conn_, lifecycle_callback_);
     lifecycle_callback_ = -1;

@@ -11,6 +11,8 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "base/log.hpp"
+
 namespace phyllome::libvirt {
 namespace {
 
@@ -299,7 +301,7 @@ LibvirtLoop::LibvirtLoop(wl_event_loop *loop)
     std::lock_guard lock(g_mutex);
     static bool registered = false;
     if (g_loop) {
-        std::fprintf(stderr, "libvirt's events already go to another loop; not moving them\n");
+        base::log_info("libvirt's events already go to another loop; not moving them");
         return;
     }
     g_loop = loop;

@@ -5,12 +5,12 @@
 
 #include <libvirt/virterror.h>
 
+#include "base/log.hpp"
 #include "libvirt/common.hpp"
 #include "libvirt/domain_xml.hpp"
 
 namespace phyllome::libvirt {
 namespace {
-
 
 VmLink::State from_libvirt(int state, int reason)
 {
@@ -188,7 +188,7 @@ void VmLink::refreshed(State state, std::string error, base::UniqueFd display, b
             // Running, but the display would not open (QEMU still starting,
             // say): try again a little later, logging what changes only.
             if (error_ != previous_error)
-                std::fprintf(stderr, "VM %s: %s\n", name_.c_str(), error_.c_str());
+                base::log_info("VM %s: %s", name_.c_str(), error_.c_str());
             retry_ms_ = next_retry_ms(retry_ms_);
             wl_event_source_timer_update(retry_, retry_ms_);
         }
@@ -204,10 +204,9 @@ void VmLink::refreshed(State state, std::string error, base::UniqueFd display, b
     }
 
     if (state_ == State::NoDisplay && previous != State::NoDisplay)
-        std::fprintf(stderr,
-                     "VM %s runs without a D-Bus display the session can open (%s in its "
-                     "<devices>): phyllomectl vm adopt %s adds it\n",
-                     name_.c_str(), kDbusGraphicsXml, name_.c_str());
+        base::log_info("VM %s runs without a D-Bus display the session can open (%s in its "
+                       "<devices>): phyllomectl vm adopt %s adds it",
+                       name_.c_str(), kDbusGraphicsXml, name_.c_str());
     if ((state_ != previous || error_ != previous_error) && handlers_.state_changed)
         handlers_.state_changed();
 }
@@ -220,7 +219,7 @@ void VmLink::start_domain()
     state_ = State::Starting;
     virConnectRef(conn);
     auto error = std::make_shared<std::string>();
-    std::fprintf(stderr, "VM %s: shut off; autostart starts it\n", name_.c_str());
+    base::log_info("VM %s: shut off; autostart starts it", name_.c_str());
     off_loop_.run(
         [conn, name = name_, error] {
             virDomainPtr dom = virDomainLookupByName(conn, name.c_str());
@@ -234,8 +233,7 @@ void VmLink::start_domain()
             if (alive.expired())
                 return;
             if (!error->empty()) {
-                std::fprintf(stderr, "VM %s: autostart failed: %s\n", name_.c_str(),
-                             error->c_str());
+                base::log_info("VM %s: autostart failed: %s", name_.c_str(), error->c_str());
                 state_ = State::Error;
                 error_ = "autostart failed: " + *error;
                 if (handlers_.state_changed)
@@ -277,7 +275,7 @@ void VmLink::act(Action action, std::function<void(const std::string &error)> do
         [this, alive = std::weak_ptr<int>(alive_), action, name = name_, error,
          done = std::move(done)] {
             if (!error->empty())
-                std::fprintf(stderr, "VM %s: %s\n", name.c_str(), error->c_str());
+                base::log_info("VM %s: %s", name.c_str(), error->c_str());
             if (action == Action::Destroy && !alive.expired()) {
                 --destroying_;
                 refresh(); // its state now, and its display if it still runs

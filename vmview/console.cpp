@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "base/log.hpp"
 #include "vmview/frame_checks.hpp"
 #include "vmview/pixel_format.hpp"
 #include "vmview/shared_memory.hpp"
@@ -132,14 +133,14 @@ Console::Console(wl_event_loop *loop, Info info, std::string vm_name, base::Uniq
     if (r >= 0)
         r = sd_bus_start(bus_);
     if (r < 0) {
-        std::fprintf(stderr, "VM %s console %u: cannot set up the listener connection: %s\n",
-                     vm_name_.c_str(), info_.id, std::strerror(-r));
+        base::log_info("VM %s console %u: cannot set up the listener connection: %s",
+                       vm_name_.c_str(), info_.id, std::strerror(-r));
         connected_ = false;
         return;
     }
     source_ = std::make_unique<BusSource>(loop_, bus_, [this](int error) {
-        std::fprintf(stderr, "VM %s console %u: display connection closed (%s)\n", vm_name_.c_str(),
-                     info_.id, std::strerror(error));
+        base::log_info("VM %s console %u: display connection closed (%s)", vm_name_.c_str(),
+                       info_.id, std::strerror(error));
         connected_ = false;
         acknowledge_pending();
         frame_ = Frame{};
@@ -181,9 +182,9 @@ int Console::reject(sd_bus_error *error, const char *message_name, const std::st
     // A guest can send garbage as fast as it likes: log the first few and
     // then at powers of two, so the log stays readable.
     if (std::has_single_bit(rejected) || rejected < 4)
-        std::fprintf(stderr, "VM %s console %u: %s rejected: %s (%llu rejected so far)\n",
-                     vm_name_.c_str(), info_.id, message_name, reason.c_str(),
-                     static_cast<unsigned long long>(rejected));
+        base::log_info("VM %s console %u: %s rejected: %s (%llu rejected so far)", vm_name_.c_str(),
+                       info_.id, message_name, reason.c_str(),
+                       static_cast<unsigned long long>(rejected));
     return sd_bus_error_set(error, kErrorInvalid, reason.c_str());
 }
 

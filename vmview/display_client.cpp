@@ -9,6 +9,7 @@
 #include <optional>
 #include <sys/socket.h>
 
+#include "base/log.hpp"
 #include "vmview/bus_properties.hpp"
 
 namespace phyllome::vmview {
@@ -82,8 +83,8 @@ DisplayClient::DisplayClient(wl_event_loop *loop, base::UniqueFd fd, std::string
         r = sd_bus_start(bus_);
     if (r < 0) {
         connected_ = false;
-        std::fprintf(stderr, "VM %s: cannot start the display connection: %s\n", vm_name_.c_str(),
-                     std::strerror(-r));
+        base::log_info("VM %s: cannot start the display connection: %s", vm_name_.c_str(),
+                       std::strerror(-r));
         return;
     }
     // Width and Height changes arrive here, not on the listener connection:
@@ -112,7 +113,7 @@ void DisplayClient::fail(const std::string &reason)
     if (!connected_)
         return;
     connected_ = false;
-    std::fprintf(stderr, "VM %s: display %s\n", vm_name_.c_str(), reason.c_str());
+    base::log_info("VM %s: display %s", vm_name_.c_str(), reason.c_str());
     if (handlers_.closed)
         handlers_.closed(reason); // may destroy this
 }
@@ -146,7 +147,7 @@ int DisplayClient::on_vm_properties(sd_bus_message *reply, void *data, sd_bus_er
         return 0;
     }
     if (ids.empty())
-        std::fprintf(stderr, "VM %s: QEMU lists no console\n", self->vm_name_.c_str());
+        base::log_info("VM %s: QEMU lists no console", self->vm_name_.c_str());
     for (uint32_t id : ids)
         self->read_console(id);
     return 0;
@@ -164,8 +165,8 @@ void DisplayClient::read_console(uint32_t id)
             Console::Info info;
             info.id = call->id;
             if (sd_bus_message_is_method_error(reply, nullptr)) {
-                std::fprintf(stderr, "VM %s: console %u: %s\n", self->vm_name_.c_str(), info.id,
-                             sd_bus_message_get_error(reply)->message);
+                base::log_info("VM %s: console %u: %s", self->vm_name_.c_str(), info.id,
+                               sd_bus_message_get_error(reply)->message);
                 return 0;
             }
             const int r = read_properties(reply, [&](const std::string &name, sd_bus_message *m) {
@@ -180,8 +181,8 @@ void DisplayClient::read_console(uint32_t id)
                 return 0;
             });
             if (r < 0) {
-                std::fprintf(stderr, "VM %s: console %u: malformed properties\n",
-                             self->vm_name_.c_str(), info.id);
+                base::log_info("VM %s: console %u: malformed properties", self->vm_name_.c_str(),
+                               info.id);
                 return 0;
             }
             self->register_listener(std::move(info));
@@ -200,8 +201,8 @@ void DisplayClient::register_listener(Console::Info info)
         return;
     int pair[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, pair) != 0) {
-        std::fprintf(stderr, "VM %s: console %u: socketpair: %s\n", vm_name_.c_str(), info.id,
-                     std::strerror(errno));
+        base::log_info("VM %s: console %u: socketpair: %s", vm_name_.c_str(), info.id,
+                       std::strerror(errno));
         return;
     }
     base::UniqueFd ours(pair[0]), theirs(pair[1]);
@@ -213,14 +214,14 @@ void DisplayClient::register_listener(Console::Info info)
         [](sd_bus_message *reply, void *data, sd_bus_error *) {
             auto *self = static_cast<DisplayClient *>(data);
             if (sd_bus_message_is_method_error(reply, nullptr))
-                std::fprintf(stderr, "VM %s: RegisterListener failed: %s\n", self->vm_name_.c_str(),
-                             sd_bus_message_get_error(reply)->message);
+                base::log_info("VM %s: RegisterListener failed: %s", self->vm_name_.c_str(),
+                               sd_bus_message_get_error(reply)->message);
             return 0;
         },
         this, "h", theirs.get());
     if (r < 0) {
-        std::fprintf(stderr, "VM %s: console %u: RegisterListener: %s\n", vm_name_.c_str(), id,
-                     std::strerror(-r));
+        base::log_info("VM %s: console %u: RegisterListener: %s", vm_name_.c_str(), id,
+                       std::strerror(-r));
         return;
     }
     theirs.reset(); // the message holds its own copy
@@ -331,8 +332,8 @@ void DisplayClient::set_ui_info(uint32_t console_id, uint32_t width, uint32_t he
             if (self->on_ui_info_unsupported)
                 self->on_ui_info_unsupported(call->id, why);
             else
-                std::fprintf(stderr, "VM %s: console %u keeps its size (%s): scaling applies\n",
-                             self->vm_name_.c_str(), call->id, why.c_str());
+                base::log_info("VM %s: console %u keeps its size (%s): scaling applies",
+                               self->vm_name_.c_str(), call->id, why.c_str());
             return 0;
         },
         call, "qqiiuu", width_mm, height_mm, 0, 0, width, height);
@@ -370,8 +371,8 @@ void DisplayClient::set_mouse_absolute(uint32_t console_id, bool absolute)
     if (state.absolute == absolute)
         return;
     state.absolute = absolute;
-    std::fprintf(stderr, "VM %s: console %u: the guest's pointer is %s\n", vm_name_.c_str(),
-                 console_id, absolute ? "absolute" : "relative");
+    base::log_info("VM %s: console %u: the guest's pointer is %s", vm_name_.c_str(), console_id,
+                   absolute ? "absolute" : "relative");
     if (on_pointer_mode)
         on_pointer_mode(console_id, absolute);
 }
