@@ -240,7 +240,7 @@ public:
         Console::Info info;
         info.width = 640;
         info.height = 480;
-        console_ = std::make_unique<Console>(loop_, info, "fuzz", UniqueFd(sv[0]));
+        console_ = std::make_unique<Console>(loop_, info, "fuzz", phyllome::base::UniqueFd(sv[0]));
         console_->set_observer(&observer_);
         console_->on_size_check = [this] {
             size_check_asked_ = true;
