@@ -16,29 +16,6 @@
 namespace phyllome::control {
 namespace {
 
-// The process running an embedded root's driver, which holds the lock on
-// its driver.pid (libvirt lets one process in), or 0.
-pid_t embedded_root_holder(const std::string &root)
-{
-    const int fd = open((root + "/run/qemu/driver.pid").c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    struct flock lock {};
-    lock.l_type = F_WRLCK;
-    lock.l_whence = SEEK_SET;
-    const bool held = fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != F_UNLCK;
-    close(fd);
-    return held ? lock.l_pid : 0;
-}
-
-std::string process_name(pid_t pid)
-{
-    std::string name;
-    std::getline(std::ifstream("/proc/" + std::to_string(pid) + "/comm"), name);
-    return name.empty() ? "process " + std::to_string(pid)
-                        : name + " (process " + std::to_string(pid) + ")";
-}
-
 // A VM of an embedded root the running session holds, through its socket.
 libvirt::Check check_vm_through_session(const std::string &socket, const std::string &name)
 {
@@ -108,12 +85,12 @@ std::vector<libvirt::Check> run_doctor(const std::string &config_path,
                 // Nothing to open yet, and a doctor changes nothing.
                 checks.push_back({"libvirt " + uri, true,
                                   "not made yet: the session makes it when it first needs it", ""});
-            } else if (const pid_t holder = root.empty() ? 0 : embedded_root_holder(root)) {
+            } else if (const pid_t holder = root.empty() ? 0 : libvirt::embedded_root_holder(root)) {
                 const bool usable = !session_socket.empty();
                 through_session[uri] = usable;
                 checks.push_back(
                     {"libvirt " + uri, usable,
-                     "in use by " + process_name(holder) +
+                     "in use by " + libvirt::describe_process(holder) +
                          (usable ? ": its VMs are checked through the session" : ""),
                      usable ? ""
                             : "run the doctor from that session (phyllomectl --socket PATH "

@@ -43,13 +43,6 @@ EmbeddedDriver g_embedded;
 // uri_beside_embedded_driver.
 std::atomic<bool> g_embedded_loaded{false};
 
-std::string process_name(pid_t pid)
-{
-    std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
-    std::string name;
-    std::getline(comm, name);
-    return name;
-}
 
 // libvirt's embedded QEMU driver holds ROOT/run/qemu/driver.pid with a POSIX
 // write lock on its first byte for as long as it runs, and fails to start
@@ -79,18 +72,10 @@ int take_driver_lock(const std::string &root, std::string &busy)
         lock.l_start = 0;
         lock.l_len = 1;
         if (fcntl(fd, F_SETLK, &lock) < 0) {
-            struct flock holder = lock;
-            const bool known =
-                fcntl(fd, F_GETLK, &holder) == 0 && holder.l_type != F_UNLCK && holder.l_pid > 0;
             close(fd);
-            busy = "the root is busy: ";
-            if (known) {
-                const std::string name = process_name(holder.l_pid);
-                busy += "in use by process " + std::to_string(holder.l_pid) +
-                        (name.empty() ? "" : " (" + name + ")");
-            } else {
-                busy += "another process holds " + path;
-            }
+            const pid_t holder = embedded_root_holder(root);
+            busy = "the root is busy: " + (holder > 0 ? "in use by " + describe_process(holder)
+                                                      : "another process holds " + path);
             return -1;
         }
         struct stat locked = {}, now = {};
@@ -245,6 +230,29 @@ void prepare_embedded_root(const std::string &uri)
         out << "user = \"root\"\ngroup = \"root\"\n";
     out << "security_driver = \"none\"\ncgroup_controllers = [ ]\nnamespaces = [ ]\n"
            "stdio_handler = \"file\"\n";
+}
+
+pid_t embedded_root_holder(const std::string &root)
+{
+    const int fd = open((root + "/run/qemu/driver.pid").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    struct flock lock = {};
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    lock.l_start = 0;
+    lock.l_len = 1;
+    const bool held = fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != F_UNLCK;
+    close(fd);
+    return held ? lock.l_pid : 0;
+}
+
+std::string describe_process(pid_t pid)
+{
+    std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+    std::string name;
+    std::getline(comm, name);
+    return "process " + std::to_string(pid) + (name.empty() ? "" : " (" + name + ")");
 }
 
 virConnectPtr open_libvirt(const std::string &uri, std::string *error)

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include <sys/types.h>
+
 #include <libvirt/libvirt.h>
 #include <wayland-server-core.h>
 
@@ -55,6 +57,12 @@ std::string uri_beside_embedded_driver(const std::string &uri,
 
 // DIR of qemu:///embed?root=DIR; empty for other URIs.
 std::string embedded_root(const std::string &uri);
+
+// The process whose libvirt runs the embedded root's driver: it holds the
+// lock on ROOT/run/qemu/driver.pid (libvirt lets one process in); 0: none.
+pid_t embedded_root_holder(const std::string &root);
+// "process PID (NAME)", for messages.
+std::string describe_process(pid_t pid);
 
 class LibvirtConnection {
 public:
