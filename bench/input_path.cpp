@@ -35,7 +35,7 @@
 #include "config/device_rule.hpp"
 #include "input/router.hpp"
 #include "vmview/display_client.hpp"
-#include "vmview/placement.hpp"
+#include "input/placement.hpp"
 
 namespace phyllome::bench {
 namespace {
@@ -162,7 +162,7 @@ public:
         router_.set_seat_vm("seat0", vm_.get());
         input::Head head;
         head.placement =
-            vmview::place_frame(kWidth, kHeight, kWidth, kHeight, config::Scaling::Fit);
+            input::place_frame(kWidth, kHeight, kWidth, kHeight, config::Scaling::Fit);
         router_.set_seat_heads("seat0", {head});
     }
     ~Rig()

@@ -69,7 +69,7 @@ sd_bus_message *ListenerPeer::new_call(const char *interface, const char *member
     return m;
 }
 
-void ListenerPeer::frame_damaged(vmview::Console &, std::span<const vmview::Rect>)
+void ListenerPeer::frame_damaged(vmview::Console &, std::span<const base::Rect>)
 {
     damage_events_++;
     present_pending_ = true;

@@ -37,7 +37,7 @@ public:
     uint64_t take_damage_events() { return std::exchange(damage_events_, 0); }
 
     void frame_replaced(vmview::Console &) override {}
-    void frame_damaged(vmview::Console &, std::span<const vmview::Rect>) override;
+    void frame_damaged(vmview::Console &, std::span<const base::Rect>) override;
     void cursor_changed(vmview::Console &) override {}
 
 private:

@@ -101,9 +101,9 @@ void ConsoleView::place()
         return;
     const vmview::Frame &frame = console_.frame();
     placement_ =
-        vmview::place_frame(frame.width, frame.height, output_width_, output_height_, scaling_);
-    const vmview::Rect &dest = placement_.dest;
-    const vmview::Rect &source = placement_.source;
+        input::place_frame(frame.width, frame.height, output_width_, output_height_, scaling_);
+    const base::Rect &dest = placement_.dest;
+    const base::Rect &source = placement_.source;
 
     if (needs_cpu_scaling()) {
         show_scaled();
@@ -139,7 +139,7 @@ void ConsoleView::place()
     cursor_changed(console_);
 }
 
-wlr_box ConsoleView::to_layout(const vmview::Rect &rect) const
+wlr_box ConsoleView::to_layout(const base::Rect &rect) const
 {
     // Rounded at both edges, so that neighbouring rectangles meet exactly.
     const double scale = output_->scale > 0 ? output_->scale : 1.0;
@@ -178,14 +178,14 @@ void ConsoleView::place_letterbox()
 
 bool ConsoleView::needs_cpu_scaling() const
 {
-    const vmview::Rect &dest = placement_.dest;
-    const vmview::Rect &source = placement_.source;
+    const base::Rect &dest = placement_.dest;
+    const base::Rect &source = placement_.source;
     return pixman_renderer_ && (dest.width != source.width || dest.height != source.height);
 }
 
 void ConsoleView::show_scaled()
 {
-    const vmview::Rect &dest = placement_.dest;
+    const base::Rect &dest = placement_.dest;
     if (!scaled_ || scaled_->width() != static_cast<uint32_t>(dest.width) ||
         scaled_->height() != static_cast<uint32_t>(dest.height)) {
         if (scaled_buffer_)
@@ -212,7 +212,7 @@ void ConsoleView::show_scaled()
     cursor_changed(console_);
 }
 
-void ConsoleView::rescale(const vmview::Rect &frame_damage)
+void ConsoleView::rescale(const base::Rect &frame_damage)
 {
     if (!scaled_ || !frame_buffer_)
         return;
@@ -227,14 +227,14 @@ void ConsoleView::rescale(const vmview::Rect &frame_damage)
                          static_cast<uint32_t>(frame_buffer_->height)};
     const vmview::Frame &frame = console_.frame();
     const bool flip = frame.kind == vmview::Frame::Kind::DmaBuf && frame.dmabuf->y0_top;
-    const vmview::Rect drawn = scale_frame(view, frame, placement_, flip, frame_damage, *scaled_);
+    const base::Rect drawn = scale_frame(view, frame, placement_, flip, frame_damage, *scaled_);
     wlr_buffer_end_data_ptr_access(frame_buffer_);
     console_.counters().pixel_bytes_copied += uint64_t(drawn.width) * uint64_t(drawn.height) * 4;
     if (showing_scaled_)
         damage_output_dest(drawn);
 }
 
-void ConsoleView::damage_output_dest(const vmview::Rect &rect)
+void ConsoleView::damage_output_dest(const base::Rect &rect)
 {
     wlr_scene_output *scene_output = compat::scene_output_for(scene_, output_);
     if (!scene_output || rect.width <= 0 || rect.height <= 0)
@@ -247,11 +247,11 @@ void ConsoleView::damage_output_dest(const vmview::Rect &rect)
     compat::scene_output_add_damage(scene_output, box);
 }
 
-void ConsoleView::damage_output(const vmview::Rect &rect)
+void ConsoleView::damage_output(const base::Rect &rect)
 {
     wlr_scene_output *scene_output = compat::scene_output_for(scene_, output_);
-    const vmview::Rect &dest = placement_.dest;
-    const vmview::Rect &source = placement_.source;
+    const base::Rect &dest = placement_.dest;
+    const base::Rect &source = placement_.source;
     if (!scene_output || source.width <= 0 || source.height <= 0)
         return;
     // Frame pixels to output pixels, rounded outwards.
@@ -268,7 +268,7 @@ void ConsoleView::damage_output(const vmview::Rect &rect)
     compat::scene_output_add_damage(scene_output, box);
 }
 
-void ConsoleView::frame_damaged(vmview::Console &, std::span<const vmview::Rect> damage)
+void ConsoleView::frame_damaged(vmview::Console &, std::span<const base::Rect> damage)
 {
     if (!frame_node_)
         return;
@@ -283,7 +283,7 @@ void ConsoleView::frame_damaged(vmview::Console &, std::span<const vmview::Rect>
     }
     // pixman (CPU pixels) and GLES2 (DMA-BUF) read the buffer's memory
     // where it is: repainting the damaged part shows the new pixels.
-    for (const vmview::Rect &rect : damage) {
+    for (const base::Rect &rect : damage) {
         if (showing_scaled_)
             rescale(rect);
         else
@@ -346,8 +346,8 @@ void ConsoleView::cursor_changed(vmview::Console &)
     if (!visible)
         return;
     // The guest's position is in frame pixels: place it where the frame is.
-    const vmview::Rect &dest = placement_.dest;
-    const vmview::Rect &source = placement_.source;
+    const base::Rect &dest = placement_.dest;
+    const base::Rect &source = placement_.source;
     if (source.width <= 0 || source.height <= 0)
         return;
     const double x =

@@ -11,7 +11,7 @@
 #include "compositor/wlr.hpp"
 #include "config/config.hpp"
 #include "vmview/console.hpp"
-#include "vmview/placement.hpp"
+#include "input/placement.hpp"
 
 namespace phyllome {
 
@@ -31,7 +31,7 @@ public:
     std::function<void()> on_placed;
     // Whether the console has a frame to show (else the status card shows).
     bool showing() const { return frame_node_ != nullptr; }
-    const vmview::Placement &placement() const { return placement_; }
+    const input::Placement &placement() const { return placement_; }
 
     // The output's size, mode, scale, rotation or the scaling setting
     // changed: place the frame again. The size is in output pixels (the
@@ -45,7 +45,7 @@ public:
     void before_frame();
 
     void frame_replaced(vmview::Console &console) override;
-    void frame_damaged(vmview::Console &console, std::span<const vmview::Rect> damage) override;
+    void frame_damaged(vmview::Console &console, std::span<const base::Rect> damage) override;
     void cursor_changed(vmview::Console &console) override;
 
 private:
@@ -54,15 +54,15 @@ private:
     void place_letterbox();
     // Output pixels to the layout coordinates scene nodes take (divided by
     // the output's scale).
-    wlr_box to_layout(const vmview::Rect &rect) const;
+    wlr_box to_layout(const base::Rect &rect) const;
     void place();
-    void damage_output(const vmview::Rect &frame_rect);
-    void damage_output_dest(const vmview::Rect &dest_rect);
+    void damage_output(const base::Rect &frame_rect);
+    void damage_output_dest(const base::Rect &dest_rect);
     // The pixman renderer cannot scale scene buffers: scaled frames are
     // drawn into `scaled_` here and shown 1:1.
     bool needs_cpu_scaling() const;
     void show_scaled();
-    void rescale(const vmview::Rect &frame_damage);
+    void rescale(const base::Rect &frame_damage);
 
     vmview::Console &console_;
     wlr_output *output_;
@@ -78,7 +78,7 @@ private:
     wlr_scene_buffer *frame_node_ = nullptr;
     wlr_buffer *frame_buffer_ = nullptr; // our producer reference
     const void *frame_source_ = nullptr; // the memory or DMA-BUF it wraps
-    vmview::Placement placement_{};
+    input::Placement placement_{};
     bool damaged_since_commit_ = false;
     std::chrono::steady_clock::time_point first_damage_{};
 

@@ -36,13 +36,13 @@ uint32_t ScaledMemory::drm_format() const
     return DRM_FORMAT_XRGB8888;
 }
 
-vmview::Rect scale_frame(const PixelView &source, const vmview::Frame &frame,
-                         const vmview::Placement &placement, bool flip, const vmview::Rect &damage,
+base::Rect scale_frame(const PixelView &source, const vmview::Frame &frame,
+                         const input::Placement &placement, bool flip, const base::Rect &damage,
                          ScaledMemory &target)
 {
     const pixman_format_code_t format = pixman_format_of(source.drm_format);
-    const vmview::Rect &src = placement.source;
-    const vmview::Rect &dest = placement.dest;
+    const base::Rect &src = placement.source;
+    const base::Rect &dest = placement.dest;
     if (!format || src.width <= 0 || src.height <= 0 || dest.width <= 0 || dest.height <= 0)
         return {};
 

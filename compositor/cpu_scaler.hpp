@@ -11,7 +11,7 @@
 
 #include "vmview/frame.hpp"
 #include "vmview/frame_checks.hpp"
-#include "vmview/placement.hpp"
+#include "input/placement.hpp"
 
 namespace phyllome {
 
@@ -49,8 +49,8 @@ struct PixelView {
 // frame's origin) touches;
 // returns the destination-relative rectangle redrawn. `flip`: the source is
 // stored bottom row first. Nothing is drawn for formats pixman cannot read.
-vmview::Rect scale_frame(const PixelView &source, const vmview::Frame &frame,
-                         const vmview::Placement &placement, bool flip, const vmview::Rect &damage,
+base::Rect scale_frame(const PixelView &source, const vmview::Frame &frame,
+                         const input::Placement &placement, bool flip, const base::Rect &damage,
                          ScaledMemory &target);
 
 } // namespace phyllome

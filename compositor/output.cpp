@@ -80,7 +80,7 @@ void Output::update()
 
 void Output::check_placement()
 {
-    const vmview::Placement placement = console_placement();
+    const input::Placement placement = console_placement();
     if (placement == reported_placement_)
         return;
     reported_placement_ = placement;

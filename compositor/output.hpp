@@ -48,10 +48,10 @@ public:
     std::function<void()> on_placement_changed;
     // Where the console's frame is on this output, in output pixels (the
     // mode's, rotated as the output is; empty when none shows).
-    vmview::Placement console_placement() const
+    input::Placement console_placement() const
     {
         return console_view_ && console_view_->showing() ? console_view_->placement()
-                                                         : vmview::Placement{};
+                                                         : input::Placement{};
     }
 
 private:
@@ -76,7 +76,7 @@ private:
     // What the card currently shows, to redraw only on a change.
     std::unique_ptr<ConsoleView> console_view_;
     config::Scaling scaling_ = config::Scaling::Fit;
-    vmview::Placement reported_placement_;
+    input::Placement reported_placement_;
 
     std::optional<StatusCardText> card_text_;
     int card_pixel_width_ = 0, card_pixel_height_ = 0;

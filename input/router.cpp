@@ -372,7 +372,7 @@ void InputRouter::send_absolute(Seat &seat, std::size_t output, double x, double
     if (seat.vm == nullptr || output >= seat.heads.size())
         return;
     const Head &head = seat.heads[output];
-    const auto pixel = vmview::output_to_frame(head.placement, x, y);
+    const auto pixel = output_to_frame(head.placement, x, y);
     if (!pixel)
         return; // over a letterbox bar or an output showing nothing
     VmInput *sink = head.console != nullptr ? head.console : seat.vm;
@@ -421,7 +421,7 @@ void InputRouter::point_at(DeviceId device, std::size_t output, double x, double
     }
     // A relative guest moves its cursor by the difference, in its own
     // pixels; a jump to another output has no meaningful difference.
-    const vmview::Rect &dest = head.placement.dest, &source = head.placement.source;
+    const base::Rect &dest = head.placement.dest, &source = head.placement.source;
     if (!from || from->output != output || dest.empty())
         return;
     seat->pointer = &sink;

@@ -32,7 +32,7 @@
 #include "input/host_keys.hpp"
 #include "input/scroll.hpp"
 #include "input/vm_input.hpp"
-#include "vmview/placement.hpp"
+#include "input/placement.hpp"
 
 namespace phyllome::input {
 
@@ -46,8 +46,8 @@ std::uint32_t tablet_to_pointer_button(std::uint32_t evdev_button);
 
 // One output of a seat, in the seat's output order.
 struct Head {
-    vmview::Placement placement; // the frame on it, from place_frame; empty: none shown
-    VmInput *console = nullptr;  // the console shown there; null: the seat's VM sink
+    Placement placement;        // the frame on it, from place_frame; empty: none shown
+    VmInput *console = nullptr;     // the console shown there; null: the seat's VM sink
 };
 
 class InputRouter {

@@ -210,7 +210,7 @@ void Console::show_shadow_buffer(bool replaced)
     frame_.width = shadow_.shown_width();
     frame_.height = shadow_.shown_height();
 
-    const std::vector<Rect> damage = shadow_.take_damage();
+    const std::vector<base::Rect> damage = shadow_.take_damage();
     if (observer_) {
         if (replaced)
             observer_->frame_replaced(*this);
@@ -359,7 +359,7 @@ int Console::on_update_map(sd_bus_message *m, void *data, sd_bus_error *error)
         self->show_shadow_buffer(false);
     } else {
         self->counters().messages++;
-        const Rect damage{x, y, width, height};
+        const base::Rect damage{x, y, width, height};
         if (self->observer_)
             self->observer_->frame_damaged(*self, {&damage, 1});
     }
@@ -498,7 +498,7 @@ int Console::on_update_dmabuf(sd_bus_message *m, void *data, sd_bus_error *error
     if (width == 0 || height == 0)
         return sd_bus_reply_method_return(m, "");
     // Damage in the frame's own (top-down) coordinates.
-    Rect damage{x, y, width, height};
+    base::Rect damage{x, y, width, height};
     if (dmabuf.y0_top)
         damage.y = static_cast<int32_t>(dmabuf.height) - (y + height);
     damage.x -= static_cast<int32_t>(self->frame_.x);

@@ -31,7 +31,7 @@ public:
     // or DMA-BUF, or Disable): rebuild what shows it.
     virtual void frame_replaced(Console &console) = 0;
     // Pixels changed inside the current frame (frame coordinates).
-    virtual void frame_damaged(Console &console, std::span<const Rect> damage) = 0;
+    virtual void frame_damaged(Console &console, std::span<const base::Rect> damage) = 0;
     virtual void cursor_changed(Console &console) = 0;
 };
 

@@ -27,30 +27,30 @@ std::uint8_t *allocate_zeroed(std::size_t size)
     return p;
 }
 
-Rect rect(std::uint32_t x, std::uint32_t y, std::uint32_t width, std::uint32_t height)
+base::Rect rect(std::uint32_t x, std::uint32_t y, std::uint32_t width, std::uint32_t height)
 {
-    return Rect{static_cast<std::int32_t>(x), static_cast<std::int32_t>(y),
+    return base::Rect{static_cast<std::int32_t>(x), static_cast<std::int32_t>(y),
                 static_cast<std::int32_t>(width), static_cast<std::int32_t>(height)};
 }
 
-bool contains(const Rect &outer, const Rect &inner)
+bool contains(const base::Rect &outer, const base::Rect &inner)
 {
     return inner.x >= outer.x && inner.y >= outer.y &&
            inner.x + inner.width <= outer.x + outer.width &&
            inner.y + inner.height <= outer.y + outer.height;
 }
 
-Rect bounding_box(const std::vector<Rect> &rects)
+base::Rect bounding_box(const std::vector<base::Rect> &rects)
 {
     std::int32_t x1 = rects.front().x, y1 = rects.front().y;
     std::int32_t x2 = x1 + rects.front().width, y2 = y1 + rects.front().height;
-    for (const Rect &r : rects) {
+    for (const base::Rect &r : rects) {
         x1 = std::min(x1, r.x);
         y1 = std::min(y1, r.y);
         x2 = std::max(x2, r.x + r.width);
         y2 = std::max(y2, r.y + r.height);
     }
-    return Rect{x1, y1, x2 - x1, y2 - y1};
+    return base::Rect{x1, y1, x2 - x1, y2 - y1};
 }
 
 } // namespace
@@ -111,7 +111,7 @@ void ConsoleBuffer::damage_all()
     }
 }
 
-void ConsoleBuffer::add_damage(const Rect &r)
+void ConsoleBuffer::add_damage(const base::Rect &r)
 {
     if (r.empty())
         return;
@@ -119,14 +119,14 @@ void ConsoleBuffer::add_damage(const Rect &r)
         return;
     damage_.push_back(r);
     if (damage_.size() > kMaxDamageRects) {
-        const Rect box = bounding_box(damage_);
+        const base::Rect box = bounding_box(damage_);
         damage_.assign(1, box);
     }
 }
 
-std::vector<Rect> ConsoleBuffer::take_damage()
+std::vector<base::Rect> ConsoleBuffer::take_damage()
 {
-    std::vector<Rect> out;
+    std::vector<base::Rect> out;
     out.swap(damage_);
     return out;
 }

@@ -121,7 +121,7 @@ public:
     // the surface; at most kMaxDamageRects rectangles. A Scanout, a
     // reallocation that converts content and a change of the shown size damage
     // the whole shown area.
-    std::vector<Rect> take_damage();
+    std::vector<base::Rect> take_damage();
     bool has_damage() const { return !damage_.empty(); }
 
     // This console's counters: messages, messages_rejected and
@@ -134,7 +134,7 @@ private:
     bool reject(std::string reason, std::string &error);
     void reallocate(std::uint32_t width, std::uint32_t height, std::uint32_t drm_format);
     void damage_all();
-    void add_damage(const Rect &rect);
+    void add_damage(const base::Rect &rect);
 
     std::shared_ptr<Surface> surface_;
     std::uint64_t generation_ = 0;
@@ -142,7 +142,7 @@ private:
     std::uint32_t shown_width_ = 0;
     std::uint32_t shown_height_ = 0;
     bool size_check_needed_ = false;
-    std::vector<Rect> damage_;
+    std::vector<base::Rect> damage_;
     FrameCounters counters_;
 };
 

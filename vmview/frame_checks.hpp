@@ -11,18 +11,9 @@
 #include <span>
 #include <string>
 
+#include "base/rect.hpp"
+
 namespace phyllome::vmview {
-
-// A rectangle in pixels: of a frame (damage, source) or of an output.
-struct Rect {
-    std::int32_t x = 0;
-    std::int32_t y = 0;
-    std::int32_t width = 0;
-    std::int32_t height = 0;
-
-    bool empty() const { return width <= 0 || height <= 0; }
-    bool operator==(const Rect &) const = default;
-};
 
 // Largest frame side accepted, in pixels.
 inline constexpr std::int64_t kMaxSide = 16384;

@@ -559,10 +559,10 @@ private:
         vm.scaling = static_cast<config::Scaling>(rng_() % 4);
         std::vector<Head> heads;
         if (seat == "s1") {
-            heads.push_back({vmview::place_frame(w, h, 1920, 1080, vm.scaling), nullptr});
-            heads.push_back({vmview::place_frame(h, w, 1280, 1024, vm.scaling), &vm.second});
+            heads.push_back({input::place_frame(w, h, 1920, 1080, vm.scaling), nullptr});
+            heads.push_back({input::place_frame(h, w, 1280, 1024, vm.scaling), &vm.second});
         } else {
-            heads.push_back({vmview::place_frame(w, h, 1366, 768, vm.scaling), nullptr});
+            heads.push_back({input::place_frame(w, h, 1366, 768, vm.scaling), nullptr});
         }
         if (!router_.set_seat_heads(seat, std::move(heads)))
             world_.fail("set_seat_heads refused");

@@ -267,10 +267,10 @@ TEST_F(Routing, RemoveVmReleasesAndUnbinds)
 
 // Absolute pointing
 
-vmview::Placement place(std::uint32_t fw, std::uint32_t fh, std::int32_t ow, std::int32_t oh,
+input::Placement place(std::uint32_t fw, std::uint32_t fh, std::int32_t ow, std::int32_t oh,
                         Scaling scaling)
 {
-    return vmview::place_frame(fw, fh, ow, oh, scaling);
+    return input::place_frame(fw, fh, ow, oh, scaling);
 }
 
 TEST_F(Routing, AbsoluteThroughFitLetterbox)

@@ -16,7 +16,7 @@
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/in_process.hpp"
 #include "vmview/pixel_format.hpp"
-#include "vmview/placement.hpp"
+#include "input/placement.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -116,9 +116,9 @@ protected:
     vmview::Console &console() { return *displays_->client("test")->consoles().front(); }
 
     // Where a frame of this size is on the output (native size, centred).
-    static vmview::Rect frame_rect(int width, int height)
+    static base::Rect frame_rect(int width, int height)
     {
-        return vmview::place_frame(static_cast<uint32_t>(width), static_cast<uint32_t>(height),
+        return input::place_frame(static_cast<uint32_t>(width), static_cast<uint32_t>(height),
                                    kOutputWidth, kOutputHeight, config::Scaling::None)
             .dest;
     }
@@ -127,7 +127,7 @@ protected:
     // its rectangle; returns how many pixels still differ.
     int differing_until(int width, int height, const std::function<uint32_t(int, int)> &expected)
     {
-        const vmview::Rect rect = frame_rect(width, height);
+        const base::Rect rect = frame_rect(width, height);
         int differing = -1;
         session_->capture_until("HEADLESS-1", [&](const Image &image) {
             differing = 0;
@@ -276,7 +276,7 @@ TEST_P(Display, CursorImageAtTheGuestsPosition)
     expect_ok("scanout 64 48 x8r8g8b8 102030");
     expect_ok("cursor 4 4 0 0 ff00ff");
     expect_ok("mouse-set 20 10 1");
-    const vmview::Rect rect = frame_rect(64, 48);
+    const base::Rect rect = frame_rect(64, 48);
     auto image = session_->capture_until(
         "HEADLESS-1", [&](const Image &i) { return i.at(rect.x + 21, rect.y + 11) == 0xff00ff; },
         100, true);
@@ -542,8 +542,8 @@ TEST(Scaling, FitIntegerAndStretchPlaceTheFrameWhereThePlacementSays)
         ASSERT_TRUE(vm.start());
         ASSERT_EQ(vm.command("scanout 64 40 x8r8g8b8 ff0000 00ff00 0000ff ffffff").rfind("ok", 0),
                   0u);
-        const vmview::Rect dest =
-            vmview::place_frame(64, 40, kOutputWidth, kOutputHeight, scaling).dest;
+        const base::Rect dest =
+            input::place_frame(64, 40, kOutputWidth, kOutputHeight, scaling).dest;
         // The middle of each quadrant of the placed frame.
         auto at = [&](const Image &image, int qx, int qy) {
             return image.at(dest.x + dest.width * (1 + 2 * qx) / 4,

@@ -18,7 +18,7 @@
 #include "tests/support/in_process.hpp"
 #include "tests/support/process.hpp"
 #include "base/off_loop.hpp"
-#include "vmview/placement.hpp"
+#include "input/placement.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -237,7 +237,7 @@ protected:
     // native size, centred).
     void expect_same_as_screenshot(const std::string &output, const Image &shot)
     {
-        const auto dest = vmview::place_frame(static_cast<uint32_t>(shot.width),
+        const auto dest = input::place_frame(static_cast<uint32_t>(shot.width),
                                               static_cast<uint32_t>(shot.height), kWidth, kHeight,
                                               config::Scaling::None)
                               .dest;

@@ -12,7 +12,7 @@
 #include "config/config.hpp"
 #include "tests/support/qmp.hpp"
 #include "tests/support/session.hpp"
-#include "vmview/placement.hpp"
+#include "input/placement.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -128,7 +128,7 @@ TEST_F(RealQemu, SessionShowsExactlyWhatQemuDraws)
 
     // Shown at its native size, centred: every pixel must be QEMU's.
     const auto placement =
-        vmview::place_frame(static_cast<uint32_t>(dump->width), static_cast<uint32_t>(dump->height),
+        input::place_frame(static_cast<uint32_t>(dump->width), static_cast<uint32_t>(dump->height),
                             kOutputWidth, kOutputHeight, config::Scaling::None);
     ASSERT_EQ(placement.dest.width, dump->width);
     int differing = -1;

@@ -103,7 +103,7 @@ bool update(ConsoleBuffer &b, std::uint32_t code, std::int32_t x, std::int32_t y
     return ok;
 }
 
-bool in(std::uint32_t x, std::uint32_t y, const Rect &r)
+bool in(std::uint32_t x, std::uint32_t y, const base::Rect &r)
 {
     return static_cast<std::int32_t>(x) >= r.x && static_cast<std::int32_t>(x) < r.x + r.width &&
            static_cast<std::int32_t>(y) >= r.y && static_cast<std::int32_t>(y) < r.y + r.height;
@@ -152,7 +152,7 @@ TEST(ConsoleBuffer, ScanoutInEveryFormatIgnoresStridePadding)
         EXPECT_EQ(b.pixman_format(), f.pixman);
         EXPECT_EQ(b.generation(), 1u);
         EXPECT_FALSE(b.size_check_needed());
-        EXPECT_THAT(b.take_damage(), ElementsAre(Rect{0, 0, 13, 7}));
+        EXPECT_THAT(b.take_damage(), ElementsAre(base::Rect{0, 0, 13, 7}));
         // Bytes written in the shadow format (4 per pixel), whatever came in.
         EXPECT_EQ(b.counters().pixel_bytes_copied, 13u * 7 * 4);
         EXPECT_EQ(b.counters().messages, 1u);
@@ -212,7 +212,7 @@ TEST(ConsoleBuffer, UpdateChangesExactlyItsRectangle)
     ConsoleBuffer b;
     ASSERT_TRUE(scanout(b, kXRGB, 32, 24, pattern));
     b.take_damage();
-    const Rect r{5, 6, 7, 4};
+    const base::Rect r{5, 6, 7, 4};
     ASSERT_TRUE(update(b, kXRGB, r.x, r.y, r.width, r.height, 0x123456));
     for (std::uint32_t y = 0; y < 24; ++y) {
         for (std::uint32_t x = 0; x < 32; ++x) {
@@ -235,7 +235,7 @@ TEST(ConsoleBuffer, UpdateHonoursItsStrideInEveryFormat)
         ConsoleBuffer b;
         ASSERT_TRUE(scanout(b, f.pixman, 20, 10, [](auto, auto) { return 0x000000u; }));
         const std::uint64_t before = b.counters().pixel_bytes_copied;
-        const Rect r{19 - 6, 9 - 3, 7, 4}; // touching the right and bottom edges
+        const base::Rect r{19 - 6, 9 - 3, 7, 4}; // touching the right and bottom edges
         const std::uint32_t stride = 7 * f.bytes_per_pixel + 9;
         const auto data = frame(f.pixman, 7, 4, stride, palette);
         std::string error;
@@ -276,7 +276,7 @@ TEST(ConsoleBuffer, ResizeGuardGrowsKeepsContentAndAsksForTheSize)
     EXPECT_EQ(pixel(b, 639, 479), pattern(639, 479));
     EXPECT_EQ(pixel(b, 640, 16), 0u); // new area black
     EXPECT_EQ(pixel(b, 719, 479), 0u);
-    EXPECT_THAT(b.take_damage(), ElementsAre(Rect{0, 0, 720, 480}));
+    EXPECT_THAT(b.take_damage(), ElementsAre(base::Rect{0, 0, 720, 480}));
     // The Scanout, the carried-over 640x480 and the Update.
     EXPECT_EQ(b.counters().pixel_bytes_copied, 640u * 480 * 4 * 2 + 720 * 16 * 4);
 
@@ -288,7 +288,7 @@ TEST(ConsoleBuffer, ResizeGuardGrowsKeepsContentAndAsksForTheSize)
     EXPECT_EQ(b.shown_height(), 400u);
     EXPECT_EQ(b.surface(), s);
     EXPECT_EQ(b.generation(), 2u);
-    EXPECT_THAT(b.take_damage(), ElementsAre(Rect{0, 0, 720, 400}));
+    EXPECT_THAT(b.take_damage(), ElementsAre(base::Rect{0, 0, 720, 400}));
     EXPECT_FALSE(b.size_check_needed());
 
     for (std::int32_t row = 1; row < 25; ++row) {
@@ -319,7 +319,7 @@ TEST(ConsoleBuffer, UpdateBeyondTheCroppedAreaTriggersTheGuard)
     EXPECT_EQ(b.shown_height(), 416u);
     EXPECT_EQ(pixel(b, 0, 400), 0xff0000u);
     EXPECT_EQ(pixel(b, 700, 400), pattern(700, 400)); // hidden content was kept
-    EXPECT_THAT(b.take_damage(), ElementsAre(Rect{0, 0, 720, 416}));
+    EXPECT_THAT(b.take_damage(), ElementsAre(base::Rect{0, 0, 720, 416}));
     ASSERT_TRUE(b.set_console_size(640, 480));
     EXPECT_EQ(b.shown_width(), 640u);
     EXPECT_EQ(b.shown_height(), 480u);
@@ -342,7 +342,7 @@ TEST(ConsoleBuffer, SetConsoleSizeGrowsTheSurface)
         }
     }
     EXPECT_EQ(b.counters().pixel_bytes_copied, 2u * 4 * 4 * 4);
-    EXPECT_THAT(b.take_damage(), ElementsAre(Rect{0, 0, 8, 6}));
+    EXPECT_THAT(b.take_damage(), ElementsAre(base::Rect{0, 0, 8, 6}));
     // Wider only: keeps the height.
     ASSERT_TRUE(b.set_console_size(10, 2));
     EXPECT_EQ(b.surface()->width, 10u);
@@ -393,7 +393,7 @@ TEST(ConsoleBuffer, FormatChangeConvertsTheOldContent)
     const std::uint8_t *p = b.surface()->row(1) + 4;
     EXPECT_EQ(p[0], 0x00);
     EXPECT_EQ(p[2], 0xff);
-    EXPECT_THAT(b.take_damage(), ElementsAre(Rect{0, 0, 4, 4}));
+    EXPECT_THAT(b.take_damage(), ElementsAre(base::Rect{0, 0, 4, 4}));
     EXPECT_EQ(b.counters().pixel_bytes_copied, 4u * 4 * 4 * 2 + 4);
 }
 
@@ -568,7 +568,7 @@ TEST(ConsoleBuffer, RejectedMessagesLeaveEverythingAsItWas)
     EXPECT_EQ(b.counters().pixel_bytes_copied, before.pixel_bytes_copied);
     EXPECT_EQ(b.counters().messages_rejected, bad.size());
     // The growth of the shown area damaged all of it; the Update lies inside.
-    EXPECT_THAT(b.take_damage(), ElementsAre(Rect{0, 0, 16, 13}));
+    EXPECT_THAT(b.take_damage(), ElementsAre(base::Rect{0, 0, 16, 13}));
 }
 
 TEST(ConsoleBuffer, RejectedMessagesBeforeAnyScanoutAllocateNothing)
@@ -593,19 +593,19 @@ TEST(ConsoleBuffer, DamageCoalescesIntoABoundingBox)
     ASSERT_TRUE(scanout(b, kXRGB, 64, 64, palette));
     // Inside the full-frame damage: nothing to add.
     ASSERT_TRUE(update(b, kXRGB, 1, 1, 1, 1, 0));
-    EXPECT_THAT(b.take_damage(), ElementsAre(Rect{0, 0, 64, 64}));
+    EXPECT_THAT(b.take_damage(), ElementsAre(base::Rect{0, 0, 64, 64}));
 
-    std::vector<Rect> want;
+    std::vector<base::Rect> want;
     for (std::int32_t i = 0; i < 16; ++i) {
         ASSERT_TRUE(update(b, kXRGB, 10 + i * 2, 20 + i, 1, 1, 0));
-        want.push_back(Rect{10 + i * 2, 20 + i, 1, 1});
+        want.push_back(base::Rect{10 + i * 2, 20 + i, 1, 1});
     }
     EXPECT_EQ(b.take_damage(), want);
 
     for (std::int32_t i = 0; i < 16; ++i)
         ASSERT_TRUE(update(b, kXRGB, 10 + i * 2, 20 + i, 1, 1, 0));
     ASSERT_TRUE(update(b, kXRGB, 5, 50, 3, 2, 0));
-    EXPECT_THAT(b.take_damage(), ElementsAre(Rect{5, 20, 36, 32}));
+    EXPECT_THAT(b.take_damage(), ElementsAre(base::Rect{5, 20, 36, 32}));
     EXPECT_FALSE(b.has_damage());
     EXPECT_TRUE(b.take_damage().empty());
 }

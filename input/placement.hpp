@@ -8,13 +8,13 @@
 #include <utility>
 
 #include "config/config.hpp"
-#include "vmview/frame_checks.hpp"
+#include "base/rect.hpp"
 
-namespace phyllome::vmview {
+namespace phyllome::input {
 
 struct Placement {
-    Rect dest;   // on the output, in output pixels
-    Rect source; // the part of the frame shown there, in frame pixels
+    base::Rect dest;   // on the output, in output pixels
+    base::Rect source; // the part of the frame shown there, in frame pixels
 
     bool operator==(const Placement &) const = default;
 };
@@ -39,4 +39,4 @@ Placement place_frame(std::uint32_t frame_width, std::uint32_t frame_height,
 std::optional<std::pair<std::uint32_t, std::uint32_t>>
 output_to_frame(const Placement &placement, double output_x, double output_y);
 
-} // namespace phyllome::vmview
+} // namespace phyllome::input

@@ -1,9 +1,9 @@
-#include "vmview/placement.hpp"
+#include "input/placement.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-namespace phyllome::vmview {
+namespace phyllome::input {
 
 namespace {
 
@@ -19,9 +19,9 @@ std::int64_t div_round(std::int64_t a, std::int64_t b)
 }
 
 // A rect of size (w, h) centred on an output of size (ow, oh).
-Rect centred(std::int64_t w, std::int64_t h, std::int64_t ow, std::int64_t oh)
+base::Rect centred(std::int64_t w, std::int64_t h, std::int64_t ow, std::int64_t oh)
 {
-    return Rect{to_i32((ow - w) / 2), to_i32((oh - h) / 2), to_i32(w), to_i32(h)};
+    return base::Rect{to_i32((ow - w) / 2), to_i32((oh - h) / 2), to_i32(w), to_i32(h)};
 }
 
 Placement fit(std::int64_t fw, std::int64_t fh, std::int64_t ow, std::int64_t oh)
@@ -34,7 +34,7 @@ Placement fit(std::int64_t fw, std::int64_t fh, std::int64_t ow, std::int64_t oh
     } else {
         w = std::max<std::int64_t>(1, div_round(fw * oh, fh));
     }
-    return Placement{centred(w, h, ow, oh), Rect{0, 0, to_i32(fw), to_i32(fh)}};
+    return Placement{centred(w, h, ow, oh), base::Rect{0, 0, to_i32(fw), to_i32(fh)}};
 }
 
 } // namespace
@@ -51,11 +51,11 @@ Placement place_frame(std::uint32_t frame_width, std::uint32_t frame_height,
     const std::int64_t fh = frame_height;
     const std::int64_t ow = output_width;
     const std::int64_t oh = output_height;
-    const Rect whole{0, 0, to_i32(fw), to_i32(fh)};
+    const base::Rect whole{0, 0, to_i32(fw), to_i32(fh)};
 
     switch (scaling) {
     case config::Scaling::Stretch:
-        return Placement{Rect{0, 0, output_width, output_height}, whole};
+        return Placement{base::Rect{0, 0, output_width, output_height}, whole};
     case config::Scaling::Integer: {
         const std::int64_t k = std::min(ow / fw, oh / fh);
         if (k < 1)
@@ -92,8 +92,8 @@ Placement place_frame(std::uint32_t frame_width, std::uint32_t frame_height,
 std::optional<std::pair<std::uint32_t, std::uint32_t>>
 output_to_frame(const Placement &placement, double output_x, double output_y)
 {
-    const Rect &d = placement.dest;
-    const Rect &s = placement.source;
+    const base::Rect &d = placement.dest;
+    const base::Rect &s = placement.source;
     if (d.empty() || s.empty())
         return std::nullopt;
     const double rx = output_x - d.x;
@@ -110,4 +110,4 @@ output_to_frame(const Placement &placement, double output_x, double output_y)
     return std::pair{map(rx, d.width, s.x, s.width), map(ry, d.height, s.y, s.height)};
 }
 
-} // namespace phyllome::vmview
+} // namespace phyllome::input

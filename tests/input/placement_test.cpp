@@ -5,14 +5,14 @@
 #include <cmath>
 #include <limits>
 
-#include "vmview/placement.hpp"
+#include "input/placement.hpp"
 
-namespace phyllome::vmview {
+namespace phyllome::input {
 namespace {
 
 using config::Scaling;
 
-Placement P(Rect dest, Rect source)
+Placement P(base::Rect dest, base::Rect source)
 {
     return Placement{dest, source};
 }
@@ -101,9 +101,9 @@ TEST(Placement, DegenerateSizesGiveNothing)
     }
     // Extreme but valid: no overflow, at least one pixel.
     const Placement thin = place_frame(16384, 1, 1920, 1080, Scaling::Fit);
-    EXPECT_EQ(thin.dest, (Rect{0, 539, 1920, 1}));
+    EXPECT_EQ(thin.dest, (base::Rect{0, 539, 1920, 1}));
     const Placement big = place_frame(0x7fffffff, 0x7fffffff, 0x7fffffff, 1, Scaling::Fit);
-    EXPECT_EQ(big.dest, (Rect{0x3fffffff, 0, 1, 1}));
+    EXPECT_EQ(big.dest, (base::Rect{0x3fffffff, 0, 1, 1}));
 }
 
 TEST(Placement, OutputToFrameInFit)
@@ -152,4 +152,4 @@ TEST(Placement, OutputToFrameInOtherModes)
 }
 
 } // namespace
-} // namespace phyllome::vmview
+} // namespace phyllome::input
