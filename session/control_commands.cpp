@@ -8,6 +8,7 @@
 #include "control/devices.hpp"
 #include "control/reply.hpp"
 #include "libvirt/vm_model.hpp"
+#include "session/vm_admin_replies.hpp"
 
 namespace phyllome {
 namespace {
@@ -96,7 +97,10 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
                r && !displays_.link(r->name) && !displays_.manual(r->name)) {
         // A VM no seat shows (one a switch left running, say): found on the
         // session's connections.
-        admin_.act(session_uris(config_(), r->name), r->name, r->action, reply);
+        admin_.act(session_uris(config_(), r->name), r->name, link_action(r->action),
+                   [reply, name = r->name, action = r->action](const auto &result) {
+                       reply(acted_reply(name, action, result));
+                   });
     } else if (const auto *r = std::get_if<control::VmRequest>(&request)) {
         displays_.vm_action(
             r->name, link_action(r->action),
@@ -106,7 +110,8 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
                           : control::error("vm " + name + ": " + error));
             });
     } else if (const auto *r = std::get_if<control::VmCreateRequest>(&request)) {
-        admin_.create(config::resolve_uri(config_().session.libvirt_uri), *r, reply);
+        admin_.create(config::resolve_uri(config_().session.libvirt_uri), new_vm(*r),
+                      [reply](const auto &result) { reply(created_reply(result)); });
     } else if (const auto *r = std::get_if<control::VmAdoptRequest>(&request)) {
         // The VM's own URI when the session file lists it.
         const config::Config &config = config_();
@@ -114,65 +119,74 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
         for (const config::Vm &vm : config.vms)
             if (vm.name == r->name)
                 uri = config::effective_uri(config, vm);
-        admin_.adopt(uri, r->name, reply);
-    } else if (std::holds_alternative<control::VmListRequest>(request)) {
-        admin_.list(session_uris(config_()), [this, reply](const json &listed) {
-            reply(listed.value("ok", false) ? with_seats(listed) : listed);
+        admin_.adopt(uri, r->name, [reply, name = r->name](const auto &result) {
+            reply(adopted_reply(name, result));
         });
+    } else if (std::holds_alternative<control::VmListRequest>(request)) {
+        admin_.list(session_uris(config_()),
+                    [this, reply](const libvirt::VmList &listed) {
+                        reply(control::ok(with_seats(listed)));
+                    });
     } else if (const auto *r = std::get_if<control::VmXmlRequest>(&request)) {
-        admin_.xml(session_uris(config_(), r->name), r->name, reply);
+        admin_.xml(session_uris(config_(), r->name), r->name,
+                   [reply, name = r->name](const auto &result) { reply(xml_reply(name, result)); });
     } else if (const auto *r = std::get_if<control::VmDefineRequest>(&request)) {
         std::string problem;
         const auto name = libvirt::domain_name(r->xml, problem);
         if (!name)
             return reply(control::error("not a domain definition: " + problem));
         // The VM's own URI when the session file lists it.
-        admin_.define(session_uris(config_(), *name).front(), *name, r->xml, reply);
+        admin_.define(session_uris(config_(), *name).front(), *name, r->xml,
+                      [reply, name = *name](const auto &result) {
+                          reply(defined_reply(name, result));
+                      });
     } else if (std::holds_alternative<control::IdentifyRequest>(request)) {
         identify(client, std::move(reply));
     }
 }
 
-nlohmann::json ControlCommands::with_seats(nlohmann::json listed) const
+nlohmann::json ControlCommands::with_seats(const libvirt::VmList &listed) const
 {
     const config::Config &config = config_();
-    // A listed domain is the file's VM when the name and the URI agree.
-    auto file_vm = [&config](const std::string &name, const std::string &uri) {
-        const config::Vm *vm = config.find_vm(name);
-        return vm && config::effective_uri(config, *vm) == uri ? vm : nullptr;
+    auto seats_showing = [&config, this](const std::string &name) {
+        nlohmann::json seats = nlohmann::json::array();
+        for (const config::Seat &seat : config.seats)
+            if (displays_.shown_vm(seat) == name)
+                seats.push_back(seat.name);
+        return seats;
     };
     const std::vector<std::string> uris = session_uris(config);
     std::set<std::string> listed_names, reachable(uris.begin(), uris.end());
-    for (const auto &failure : listed["unreachable"])
-        reachable.erase(failure.value("uri", ""));
-    for (auto &vm : listed["vms"]) {
-        const std::string name = vm.value("name", "");
-        const config::Vm *in_file = file_vm(name, vm.value("uri", ""));
-        nlohmann::json seats = nlohmann::json::array();
-        for (const config::Seat &seat : config.seats)
-            if (in_file && displays_.shown_vm(seat) == name)
-                seats.push_back(seat.name);
-        vm["seats"] = seats;
-        vm["in_session_file"] = in_file != nullptr;
+    nlohmann::json unreachable = nlohmann::json::array();
+    for (const libvirt::UnreachableUri &failure : listed.unreachable) {
+        reachable.erase(failure.uri);
+        unreachable.push_back({{"uri", failure.uri}, {"error", failure.error}});
+    }
+    nlohmann::json vms = nlohmann::json::array();
+    for (const libvirt::ListedVm &vm : listed.vms) {
+        // A listed domain is the file's VM when the name and the URI agree.
+        const config::Vm *named = config.find_vm(vm.name);
+        const bool in_file = named && config::effective_uri(config, *named) == vm.uri;
+        vms.push_back({{"name", vm.name},
+                       {"uri", vm.uri},
+                       {"state", vm.state},
+                       {"seats", in_file ? seats_showing(vm.name) : nlohmann::json::array()},
+                       {"in_session_file", in_file}});
         if (in_file)
-            listed_names.insert(name);
+            listed_names.insert(vm.name);
     }
     // The file's VMs that libvirt does not know, where libvirt answered.
     for (const config::Vm &vm : config.vms) {
         const std::string uri = config::effective_uri(config, vm);
         if (listed_names.count(vm.name) || !reachable.count(uri))
             continue;
-        nlohmann::json seats = nlohmann::json::array();
-        for (const config::Seat &seat : config.seats)
-            if (displays_.shown_vm(seat) == vm.name)
-                seats.push_back(seat.name);
-        listed["vms"].push_back({{"name", vm.name},
-                                 {"uri", uri},
-                                 {"state", "not defined"},
-                                 {"seats", seats},
-                                 {"in_session_file", true}});
+        vms.push_back({{"name", vm.name},
+                       {"uri", uri},
+                       {"state", "not defined"},
+                       {"seats", seats_showing(vm.name)},
+                       {"in_session_file", true}});
     }
-    return listed;
+    return {{"vms", vms}, {"unreachable", unreachable}};
 }
 
 void ControlCommands::identify(ControlServer::ClientId client, ControlServer::Reply reply)

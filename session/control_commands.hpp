@@ -8,9 +8,9 @@
 
 #include "session/control_server.hpp"
 #include "compositor/input_devices.hpp"
-#include "session/vm_admin.hpp"
 #include "config/config.hpp"
 #include "control/request.hpp"
+#include "libvirt/vm_admin.hpp"
 
 namespace phyllome {
 
@@ -47,16 +47,17 @@ public:
 private:
     void identify(ControlServer::ClientId client, ControlServer::Reply reply);
     void caught(const InputDevices::DeviceInfo &device);
-    // VmAdmin's list with, for each VM, the seats that show it and whether
-    // the session file names it; the file's VMs libvirt does not know too.
-    nlohmann::json with_seats(nlohmann::json listed) const;
+    // `vm list`'s reply members: each VM with the seats that show it and
+    // whether the session file names it, the file's VMs libvirt does not
+    // know too, and the URIs that did not answer.
+    nlohmann::json with_seats(const libvirt::VmList &listed) const;
 
     std::function<const config::Config &()> config_;
     VmDisplays &displays_;
     InputDevices &input_;
     std::function<ReloadOutcome()> reload_;
     std::function<void(nlohmann::json &status)> status_extra_;
-    VmAdmin admin_;
+    libvirt::VmAdmin admin_;
     // Every identify waiting gets the same press.
     std::vector<std::pair<ControlServer::ClientId, ControlServer::Reply>> identifying_;
 };
