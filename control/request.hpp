@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "libvirt/vm_model.hpp"
+
 namespace phyllome::control {
 
 // The longest request line accepted, newline excluded.
@@ -46,17 +48,9 @@ struct VmRequest {
     bool operator==(const VmRequest &) const = default;
 };
 
-// Defines a new VM with the session's model. Sizes as the user wrote them
-// ("20G", "4096M"); the session checks them. Empty or 0: the default.
-struct VmCreateRequest {
-    std::string name;
-    std::string os; // linux, windows, other
-    std::string iso;
-    std::string disk_size;
-    std::string memory;
-    unsigned cpus = 0;
-    bool operator==(const VmCreateRequest &) const = default;
-};
+// Defines a new VM with the session's model: what the user wrote, as
+// libvirt::VmAdmin takes it.
+using VmCreateRequest = libvirt::NewVm;
 // Adds to an existing domain what the session needs.
 struct VmAdoptRequest {
     std::string name;

@@ -387,8 +387,7 @@ void VmAdmin::adopt(const std::string &uri, const std::string &name, Done<Adopte
         std::move(done));
 }
 
-void VmAdmin::list(const std::vector<std::string> &uris,
-                   std::function<void(const VmList &)> done)
+void VmAdmin::list(const std::vector<std::string> &uris, std::function<void(const VmList &)> done)
 {
     run_off_loop(
         off_loop_,

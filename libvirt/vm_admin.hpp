@@ -20,18 +20,7 @@
 namespace phyllome::libvirt {
 
 // What a call made, or the one-line error that stopped it.
-template <typename T>
-using AdminResult = std::variant<T, std::string>;
-
-// A new VM as the user wrote it ("" and 0: the default).
-struct NewVm {
-    std::string name;
-    std::string os; // linux, windows, other
-    std::string iso;
-    std::string disk_size;
-    std::string memory;
-    unsigned cpus = 0;
-};
+template <typename T> using AdminResult = std::variant<T, std::string>;
 
 struct CreatedVm {
     VmSpec spec;                    // as defined, disk included
@@ -75,8 +64,7 @@ struct DefinedVm {
 
 class VmAdmin {
 public:
-    template <typename T>
-    using Done = std::function<void(const AdminResult<T> &result)>;
+    template <typename T> using Done = std::function<void(const AdminResult<T> &result)>;
     // `connection` gives the session's open connection to a URI, or null
     // (then a connection of its own is opened for the call). On the loop.
     VmAdmin(wl_event_loop *loop, std::function<virConnectPtr(const std::string &uri)> connection);

@@ -32,6 +32,18 @@ inline constexpr const char *kDiskRule =
     "--disk-size takes a size of at least 1G, written as a whole number with a unit K, M, G "
     "or T (powers of 1024; MiB without one), like 40G";
 
+// A new VM as the user wrote it (`vm create`'s request). Sizes like "20G"
+// or "4096M"; the session checks them. Empty or 0: the default.
+struct NewVm {
+    std::string name;
+    std::string os; // linux, windows, other
+    std::string iso;
+    std::string disk_size;
+    std::string memory;
+    unsigned cpus = 0;
+    bool operator==(const NewVm &) const = default;
+};
+
 struct VmSizes {
     std::uint64_t disk_bytes = 40ull << 30;
     std::uint64_t memory_bytes = 4ull << 30;

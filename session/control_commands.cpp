@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <set>
 
-#include "session/control_status.hpp"
-#include "session/vm_displays.hpp"
 #include "control/devices.hpp"
 #include "control/reply.hpp"
 #include "libvirt/vm_model.hpp"
+#include "session/control_status.hpp"
 #include "session/vm_admin_replies.hpp"
+#include "session/vm_displays.hpp"
 
 namespace phyllome {
 namespace {
@@ -110,7 +110,7 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
                           : control::error("vm " + name + ": " + error));
             });
     } else if (const auto *r = std::get_if<control::VmCreateRequest>(&request)) {
-        admin_.create(config::resolve_uri(config_().session.libvirt_uri), new_vm(*r),
+        admin_.create(config::resolve_uri(config_().session.libvirt_uri), *r,
                       [reply](const auto &result) { reply(created_reply(result)); });
     } else if (const auto *r = std::get_if<control::VmAdoptRequest>(&request)) {
         // The VM's own URI when the session file lists it.
@@ -123,10 +123,9 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
             reply(adopted_reply(name, result));
         });
     } else if (std::holds_alternative<control::VmListRequest>(request)) {
-        admin_.list(session_uris(config_()),
-                    [this, reply](const libvirt::VmList &listed) {
-                        reply(control::ok(with_seats(listed)));
-                    });
+        admin_.list(session_uris(config_()), [this, reply](const libvirt::VmList &listed) {
+            reply(control::ok(with_seats(listed)));
+        });
     } else if (const auto *r = std::get_if<control::VmXmlRequest>(&request)) {
         admin_.xml(session_uris(config_(), r->name), r->name,
                    [reply, name = r->name](const auto &result) { reply(xml_reply(name, result)); });
@@ -136,10 +135,9 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
         if (!name)
             return reply(control::error("not a domain definition: " + problem));
         // The VM's own URI when the session file lists it.
-        admin_.define(session_uris(config_(), *name).front(), *name, r->xml,
-                      [reply, name = *name](const auto &result) {
-                          reply(defined_reply(name, result));
-                      });
+        admin_.define(
+            session_uris(config_(), *name).front(), *name, r->xml,
+            [reply, name = *name](const auto &result) { reply(defined_reply(name, result)); });
     } else if (std::holds_alternative<control::IdentifyRequest>(request)) {
         identify(client, std::move(reply));
     }

@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "session/control_server.hpp"
 #include "compositor/input_devices.hpp"
 #include "config/config.hpp"
 #include "control/request.hpp"
 #include "libvirt/vm_admin.hpp"
+#include "session/control_server.hpp"
 
 namespace phyllome {
 

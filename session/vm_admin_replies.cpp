@@ -16,12 +16,6 @@ nlohmann::json reply_of(const libvirt::AdminResult<T> &result, Fields fields)
 
 } // namespace
 
-libvirt::NewVm new_vm(const control::VmCreateRequest &request)
-{
-    return {request.name, request.os,     request.iso,
-            request.disk_size, request.memory, request.cpus};
-}
-
 nlohmann::json created_reply(const libvirt::AdminResult<libvirt::CreatedVm> &result)
 {
     return reply_of(result, [](const libvirt::CreatedVm &created) {

@@ -11,8 +11,6 @@
 
 namespace phyllome {
 
-libvirt::NewVm new_vm(const control::VmCreateRequest &request);
-
 nlohmann::json created_reply(const libvirt::AdminResult<libvirt::CreatedVm> &result);
 nlohmann::json adopted_reply(const std::string &name,
                              const libvirt::AdminResult<libvirt::AdoptedVm> &result);

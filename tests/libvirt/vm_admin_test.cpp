@@ -50,8 +50,7 @@ protected:
 
     // Starts `call` with a `done` that keeps the result, then runs the loop
     // until it came: each dispatch waits for the off-loop call's wakeup.
-    template <typename Result, typename Call>
-    Result await(Call call)
+    template <typename Result, typename Call> Result await(Call call)
     {
         std::optional<Result> result;
         call([&result](const Result &came) { result = came; });
@@ -86,16 +85,16 @@ protected:
 
 TEST_F(VmAdminTest, ListsEveryDomainAndTheUrisThatDidNotAnswer)
 {
-    const auto listed = await<VmList>(
-        [this](auto done) { admin().list({kUnreachableUri, kTestUri}, done); });
+    const auto listed = await<VmList>([this](auto done) {
+        admin().list({kUnreachableUri, kTestUri}, done);
+    });
     ASSERT_EQ(listed.vms.size(), 1u);
     EXPECT_EQ(listed.vms[0].name, "test");
     EXPECT_EQ(listed.vms[0].uri, kTestUri);
     EXPECT_EQ(listed.vms[0].state, "running");
     ASSERT_EQ(listed.unreachable.size(), 1u);
     EXPECT_EQ(listed.unreachable[0].uri, kUnreachableUri);
-    EXPECT_EQ(listed.unreachable[0].error.rfind("libvirt: ", 0), 0u)
-        << listed.unreachable[0].error;
+    EXPECT_EQ(listed.unreachable[0].error.rfind("libvirt: ", 0), 0u) << listed.unreachable[0].error;
 }
 
 TEST_F(VmAdminTest, ActsOnTheVmOfTheFirstUriThatHasIt)
@@ -149,8 +148,8 @@ TEST_F(VmAdminTest, DefineSavesTheOldDefinitionAndARefusalChangesNothing)
     const std::string old_xml = std::get<VmXml>(shown).xml;
 
     const auto refused = await<AdminResult<DefinedVm>>([this](auto done) {
-        admin().define(kTestUri, "test", "<domain type='test'><name>test</name><nonsense/></domain>",
-                       done);
+        admin().define(kTestUri, "test",
+                       "<domain type='test'><name>test</name><nonsense/></domain>", done);
     });
     ASSERT_TRUE(std::holds_alternative<std::string>(refused));
     const std::string &error = std::get<std::string>(refused);
