@@ -5,7 +5,7 @@
 #include <array>
 #include <charconv>
 
-#include "config/quote.hpp"
+#include "config/text.hpp"
 #include "config/suggest.hpp"
 
 namespace phyllome::config {
@@ -13,20 +13,12 @@ namespace phyllome::config {
 namespace {
 
 using detail::quote;
+using detail::trim;
 
 constexpr std::string_view kExpected =
     "expected path:GLOB, name:GLOB, id:VVVV:PPPP, seat:NAME or *";
 
 constexpr std::array<std::string_view, 4> kPrefixes{"path", "name", "id", "seat"};
-
-std::string_view trim(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
 
 // USB ids are 16-bit: one to four hex digits, nothing else ("0x" included).
 std::optional<std::uint16_t> parse_hex16(std::string_view s)

@@ -6,7 +6,7 @@
 #include <span>
 #include <vector>
 
-#include "config/quote.hpp"
+#include "config/text.hpp"
 #include "config/suggest.hpp"
 
 namespace phyllome::config {
@@ -14,6 +14,7 @@ namespace phyllome::config {
 namespace {
 
 using detail::quote;
+using detail::trim;
 
 struct ModifierName {
     std::string_view name;
@@ -63,15 +64,6 @@ std::optional<std::uint32_t> modifier_bit(std::string_view part)
             return m.bit;
     }
     return std::nullopt;
-}
-
-std::string_view trim(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
 }
 
 // Splits on '+' and trims; an empty part is kept so it can be reported.

@@ -11,7 +11,7 @@
 #include <set>
 
 #include "config/load.hpp"
-#include "config/quote.hpp"
+#include "config/text.hpp"
 #include "config/suggest.hpp"
 #include "config/toml_guard.hpp"
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "config/quote.hpp"
+#include "config/text.hpp"
 
 namespace phyllome::config::detail {
 

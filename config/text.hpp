@@ -1,4 +1,5 @@
-// Quoting names in messages. Internal to config/.
+// Text helpers internal to config/: quoting names in messages, trimming
+// what the user wrote.
 #pragma once
 
 #include <string>
@@ -16,6 +17,16 @@ inline std::string quote(std::string_view s)
     out += s;
     out += '\'';
     return out;
+}
+
+// Without the spaces and tabs around it.
+inline std::string_view trim(std::string_view s)
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
 }
 
 } // namespace phyllome::config::detail
