@@ -66,13 +66,24 @@ std::optional<std::uint32_t> modifier_bit(std::string_view part)
     return std::nullopt;
 }
 
-// Splits on '+' and trims; an empty part is kept so it can be reported.
-std::vector<std::string_view> split_chord(std::string_view text)
+// The chord's parts, split on '+' and trimmed, or nullopt with `error`:
+// `nothing` when the text is blank, or the empty part's problem.
+std::optional<std::vector<std::string_view>> chord_parts(std::string_view text, const char *nothing,
+                                                         std::string &error)
 {
+    if (trim(text).empty()) {
+        error = nothing;
+        return std::nullopt;
+    }
     std::vector<std::string_view> parts;
     for (;;) {
         const auto plus = text.find('+');
         parts.push_back(trim(text.substr(0, plus)));
+        if (parts.back().empty()) {
+            error = "empty part between '+' signs (to bind the + key itself, write "
+                    "'plus')";
+            return std::nullopt;
+        }
         if (plus == std::string_view::npos)
             break;
         text.remove_prefix(plus + 1);
@@ -107,18 +118,6 @@ bool add_modifiers(std::span<const std::string_view> parts, KeyChord &chord, std
     return true;
 }
 
-bool has_empty_part(const std::vector<std::string_view> &parts, std::string &error)
-{
-    for (const auto part : parts) {
-        if (part.empty()) {
-            error = "empty part between '+' signs (to bind the + key itself, write "
-                    "'plus')";
-            return true;
-        }
-    }
-    return false;
-}
-
 // xkb key names are printable ASCII; anything else (including a NUL that
 // would cut the C string short) cannot be one.
 bool printable_ascii(std::string_view s)
@@ -134,35 +133,28 @@ bool printable_ascii(std::string_view s)
 
 std::optional<KeyChord> parse_modifier_chord(std::string_view text, std::string &error)
 {
-    if (trim(text).empty()) {
-        error = "no modifiers given (for example 'Ctrl+Alt+Super')";
-        return std::nullopt;
-    }
-    const auto parts = split_chord(text);
-    if (has_empty_part(parts, error))
+    const auto parts =
+        chord_parts(text, "no modifiers given (for example 'Ctrl+Alt+Super')", error);
+    if (!parts)
         return std::nullopt;
     KeyChord chord;
-    if (!add_modifiers(parts, chord, error))
+    if (!add_modifiers(*parts, chord, error))
         return std::nullopt;
     return chord;
 }
 
 std::optional<KeyChord> parse_key_chord(std::string_view text, std::string &error)
 {
-    if (trim(text).empty()) {
-        error = "no key given (for example 'Right')";
-        return std::nullopt;
-    }
-    const auto parts = split_chord(text);
-    if (has_empty_part(parts, error))
+    const auto parts = chord_parts(text, "no key given (for example 'Right')", error);
+    if (!parts)
         return std::nullopt;
 
     KeyChord chord;
-    const std::span<const std::string_view> all(parts);
+    const std::span<const std::string_view> all(*parts);
     if (!add_modifiers(all.first(all.size() - 1), chord, error))
         return std::nullopt;
 
-    const std::string_view key = parts.back();
+    const std::string_view key = parts->back();
     if (modifier_bit(key)) {
         error = quote(key) + " is a modifier; name a key after it, like '" + std::string(key) +
                 "+Right'";
