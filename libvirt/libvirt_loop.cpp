@@ -118,17 +118,25 @@ void free_later(virFreeCallback free, void *opaque)
             g_loop, [](void *) { run_pending_frees(); }, nullptr);
 }
 
+// The handle or timeout `id` unless libvirt removed it; null otherwise.
+// With g_mutex held.
+template <typename Entry> Entry *live(std::map<int, Entry> &entries, int id)
+{
+    const auto it = entries.find(id);
+    return it == entries.end() || it->second.removed ? nullptr : &it->second;
+}
+
 int on_handle(int fd, uint32_t mask, void *data)
 {
     virEventHandleCallback callback = nullptr;
     void *opaque = nullptr;
     {
         std::lock_guard lock(g_mutex);
-        auto it = g_handles.find(data_id(data));
-        if (it == g_handles.end() || it->second.removed)
+        const Handle *handle = live(g_handles, data_id(data));
+        if (!handle)
             return 0;
-        callback = it->second.callback;
-        opaque = it->second.opaque;
+        callback = handle->callback;
+        opaque = handle->opaque;
     }
     // Without the lock: the callback may update or remove handles.
     callback(data_id(data), fd, to_libvirt(mask), opaque);
@@ -148,12 +156,12 @@ int on_timeout(void *data)
     void *opaque = nullptr;
     {
         std::lock_guard lock(g_mutex);
-        auto it = g_timeouts.find(data_id(data));
-        if (it == g_timeouts.end() || it->second.removed)
+        Timeout *timeout = live(g_timeouts, data_id(data));
+        if (!timeout)
             return 0;
-        arm(it->second); // before the callback, which may change it
-        callback = it->second.callback;
-        opaque = it->second.opaque;
+        arm(*timeout); // before the callback, which may change it
+        callback = timeout->callback;
+        opaque = timeout->opaque;
     }
     callback(data_id(data), opaque);
     return 0;
@@ -237,25 +245,31 @@ int add_handle(int fd, int events, virEventHandleCallback callback, void *opaque
     return watch;
 }
 
+// Removes a handle or timeout: its source and free callback go on the
+// loop's thread. -1 when libvirt has no such one.
+template <typename Entry> int remove_entry(std::map<int, Entry> &entries, int id)
+{
+    std::lock_guard lock(g_mutex);
+    Entry *entry = live(entries, id);
+    if (!entry)
+        return -1;
+    entry->removed = true;
+    changed_locked();
+    return 0;
+}
+
 void update_handle(int watch, int events)
 {
     std::lock_guard lock(g_mutex);
-    auto it = g_handles.find(watch);
-    if (it == g_handles.end() || it->second.removed)
-        return;
-    it->second.events = events;
-    changed_locked();
+    if (Handle *handle = live(g_handles, watch)) {
+        handle->events = events;
+        changed_locked();
+    }
 }
 
 int remove_handle(int watch)
 {
-    std::lock_guard lock(g_mutex);
-    auto it = g_handles.find(watch);
-    if (it == g_handles.end() || it->second.removed)
-        return -1;
-    it->second.removed = true;
-    changed_locked();
-    return 0;
+    return remove_entry(g_handles, watch);
 }
 
 int add_timeout(int frequency_ms, virEventTimeoutCallback callback, void *opaque,
@@ -275,23 +289,16 @@ int add_timeout(int frequency_ms, virEventTimeoutCallback callback, void *opaque
 void update_timeout(int timer, int frequency_ms)
 {
     std::lock_guard lock(g_mutex);
-    auto it = g_timeouts.find(timer);
-    if (it == g_timeouts.end() || it->second.removed)
-        return;
-    it->second.frequency_ms = frequency_ms;
-    it->second.changed = true;
-    changed_locked();
+    if (Timeout *timeout = live(g_timeouts, timer)) {
+        timeout->frequency_ms = frequency_ms;
+        timeout->changed = true;
+        changed_locked();
+    }
 }
 
 int remove_timeout(int timer)
 {
-    std::lock_guard lock(g_mutex);
-    auto it = g_timeouts.find(timer);
-    if (it == g_timeouts.end() || it->second.removed)
-        return -1;
-    it->second.removed = true;
-    changed_locked();
-    return 0;
+    return remove_entry(g_timeouts, timer);
 }
 
 } // namespace
