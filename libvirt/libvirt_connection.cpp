@@ -43,6 +43,17 @@ EmbeddedDriver g_embedded;
 // uri_beside_embedded_driver.
 std::atomic<bool> g_embedded_loaded{false};
 
+// The lock libvirt's driver takes on its pid file: a write lock on the
+// first byte.
+struct flock driver_lock()
+{
+    struct flock lock = {};
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    lock.l_start = 0;
+    lock.l_len = 1;
+    return lock;
+}
 
 // libvirt's embedded QEMU driver holds ROOT/run/qemu/driver.pid with a POSIX
 // write lock on its first byte for as long as it runs, and fails to start
@@ -66,11 +77,7 @@ int take_driver_lock(const std::string &root, std::string &busy)
             busy = "cannot open " + path + ": " + std::strerror(errno);
             return -1;
         }
-        struct flock lock = {};
-        lock.l_type = F_WRLCK;
-        lock.l_whence = SEEK_SET;
-        lock.l_start = 0;
-        lock.l_len = 1;
+        struct flock lock = driver_lock();
         if (fcntl(fd, F_SETLK, &lock) < 0) {
             close(fd);
             const pid_t holder = embedded_root_holder(root);
@@ -237,11 +244,7 @@ pid_t embedded_root_holder(const std::string &root)
     const int fd = open((root + "/run/qemu/driver.pid").c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
-    struct flock lock = {};
-    lock.l_type = F_WRLCK;
-    lock.l_whence = SEEK_SET;
-    lock.l_start = 0;
-    lock.l_len = 1;
+    struct flock lock = driver_lock();
     const bool held = fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != F_UNLCK;
     close(fd);
     return held ? lock.l_pid : 0;
