@@ -57,7 +57,7 @@ struct VmXml {
 
 struct DefinedVm {
     std::string uri;
-    bool running = false;           // the VM ran before: the change waits for its restart
+    bool running = false;           // it runs on as it was until it next starts
     std::string saved;              // the old definition's copy; empty: there was none
     std::vector<std::string> notes; // what a seat would miss to show it
 };
