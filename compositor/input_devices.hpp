@@ -22,12 +22,20 @@ class Server;
 
 class InputDevices {
 public:
-    InputDevices(Server &server, const config::Config &config);
+    struct Handlers {
+        // A seat's host keys gave a command (the router's CommandHandler).
+        input::InputRouter::CommandHandler host_command;
+        // A seat's input was released or grabbed again.
+        input::InputRouter::GrabHandler grab_changed;
+    };
+    InputDevices(Server &server, const config::Config &config, Handlers handlers);
+    // Raises no handler.
     ~InputDevices();
     InputDevices(const InputDevices &) = delete;
     InputDevices &operator=(const InputDevices &) = delete;
 
     input::InputRouter &router() { return router_; }
+    const input::InputRouter &router() const { return router_; }
 
     // What a seat shows, from the display side: its VM's sink (keys go
     // there), and per output of the seat, in order, the frame's placement

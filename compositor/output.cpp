@@ -1,6 +1,7 @@
 #include "compositor/output.hpp"
 
 #include <cmath>
+#include <utility>
 
 #include "compositor/image_buffer.hpp"
 #include "compositor/server.hpp"
@@ -78,14 +79,24 @@ void Output::update()
     check_placement();
 }
 
+Output::SeenSize Output::seen_size() const
+{
+    SeenSize size;
+    wlr_output_transformed_resolution(output_, &size.width, &size.height);
+    size.width_mm = output_->phys_width;
+    size.height_mm = output_->phys_height;
+    if (output_->transform % 2 == 1) // 90 or 270 degrees, flipped or not
+        std::swap(size.width_mm, size.height_mm);
+    return size;
+}
+
 void Output::check_placement()
 {
     const input::Placement placement = console_placement();
     if (placement == reported_placement_)
         return;
     reported_placement_ = placement;
-    if (on_placement_changed)
-        on_placement_changed();
+    server_.console_placement_changed();
 }
 
 void Output::update_scene()

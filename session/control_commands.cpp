@@ -4,7 +4,8 @@
 #include <set>
 
 #include "session/control_status.hpp"
-#include "session/vm_displays.hpp"
+#include "session/seats.hpp"
+#include "session/vm_fleet.hpp"
 #include "control/devices.hpp"
 #include "control/reply.hpp"
 #include "libvirt/vm_model.hpp"
@@ -44,13 +45,15 @@ std::vector<std::string> session_uris(const config::Config &config, const std::s
 
 } // namespace
 
-ControlCommands::ControlCommands(std::function<const config::Config &()> config,
-                                 VmDisplays &displays, InputDevices &input,
-                                 std::function<ReloadOutcome()> reload)
-    : config_(std::move(config)), displays_(displays), input_(input), reload_(std::move(reload)),
-      admin_(displays.event_loop(), [&displays](const std::string &uri) {
-          displays.prepare_libvirt();
-          return displays.libvirt(uri);
+ControlCommands::ControlCommands(std::function<const config::Config &()> config, Seats &seats,
+                                 VmFleet &fleet, const Server &server, InputDevices &input,
+                                 std::function<ReloadOutcome()> reload,
+                                 std::function<void(nlohmann::json &status)> status_extra)
+    : config_(std::move(config)), seats_(seats), fleet_(fleet), server_(server), input_(input),
+      reload_(std::move(reload)), status_extra_(std::move(status_extra)),
+      admin_(fleet.event_loop(), [&fleet](const std::string &uri) {
+          fleet.prepare_libvirt();
+          return fleet.libvirt(uri);
       })
 {
 }
@@ -78,14 +81,14 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
 {
     using nlohmann::json;
     if (std::holds_alternative<control::StatusRequest>(request)) {
-        json status = status_json(config_(), displays_, input_);
+        json status = status_json(config_(), seats_, fleet_, server_, input_);
         if (status_extra_)
             status_extra_(status);
         reply(control::ok(status));
     } else if (std::holds_alternative<control::DevicesRequest>(request)) {
         reply(control::ok(devices_json(config_(), input_)));
     } else if (const auto *r = std::get_if<control::SwitchRequest>(&request)) {
-        const std::string error = displays_.show_vm(r->seat, r->vm);
+        const std::string error = seats_.show_vm(r->seat, r->vm);
         reply(error.empty() ? control::ok({{"seat", r->seat}, {"vm", r->vm}})
                             : control::error(error));
     } else if (std::holds_alternative<control::ReloadRequest>(request)) {
@@ -93,12 +96,12 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
         reply(outcome.applied ? control::ok({{"status", outcome.status}})
                               : control::error(outcome.status));
     } else if (const auto *r = std::get_if<control::VmRequest>(&request);
-               r && !displays_.link(r->name) && !displays_.manual(r->name)) {
+               r && !fleet_.link(r->name) && !fleet_.manual(r->name)) {
         // A VM no seat shows (one a switch left running, say): found on the
         // session's connections.
         admin_.act(session_uris(config_(), r->name), r->name, r->action, reply);
     } else if (const auto *r = std::get_if<control::VmRequest>(&request)) {
-        displays_.vm_action(
+        seats_.vm_action(
             r->name, link_action(r->action),
             [reply, name = r->name, action = r->action](const std::string &error) {
                 reply(error.empty()
@@ -148,11 +151,7 @@ nlohmann::json ControlCommands::with_seats(nlohmann::json listed) const
     for (auto &vm : listed["vms"]) {
         const std::string name = vm.value("name", "");
         const config::Vm *in_file = file_vm(name, vm.value("uri", ""));
-        nlohmann::json seats = nlohmann::json::array();
-        for (const config::Seat &seat : config.seats)
-            if (in_file && displays_.shown_vm(seat) == name)
-                seats.push_back(seat.name);
-        vm["seats"] = seats;
+        vm["seats"] = in_file ? seats_.seats_showing(name) : std::vector<std::string>{};
         vm["in_session_file"] = in_file != nullptr;
         if (in_file)
             listed_names.insert(name);
@@ -162,14 +161,10 @@ nlohmann::json ControlCommands::with_seats(nlohmann::json listed) const
         const std::string uri = config::effective_uri(config, vm);
         if (listed_names.count(vm.name) || !reachable.count(uri))
             continue;
-        nlohmann::json seats = nlohmann::json::array();
-        for (const config::Seat &seat : config.seats)
-            if (displays_.shown_vm(seat) == vm.name)
-                seats.push_back(seat.name);
         listed["vms"].push_back({{"name", vm.name},
                                  {"uri", uri},
                                  {"state", "not defined"},
-                                 {"seats", seats},
+                                 {"seats", seats_.seats_showing(vm.name)},
                                  {"in_session_file", true}});
     }
     return listed;
