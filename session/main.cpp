@@ -50,20 +50,18 @@ std::optional<std::vector<std::string>> running_session_outputs()
         control::find_socket("", env(control::kSocketVariable), env("XDG_RUNTIME_DIR"));
     if (!std::holds_alternative<std::string>(socket))
         return std::nullopt;
-    try {
-        const auto reply = nlohmann::json::parse(control::send_request(
-            std::get<std::string>(socket), control::to_line({{"command", "status"}})));
-        const auto outputs = reply.find("outputs");
-        if (outputs == reply.end() || !outputs->is_array())
-            return std::nullopt;
-        std::vector<std::string> names;
-        for (const auto &name : *outputs)
-            if (name.is_string())
-                names.push_back(name.get<std::string>());
-        return names;
-    } catch (const std::exception &) {
+    const auto line = control::send_request(std::get<std::string>(socket),
+                                            control::to_line({{"command", "status"}}));
+    if (!std::holds_alternative<std::string>(line))
         return std::nullopt;
-    }
+    const auto reply = nlohmann::json::parse(std::get<std::string>(line), nullptr, false);
+    if (!reply.is_object() || !reply.contains("outputs") || !reply["outputs"].is_array())
+        return std::nullopt;
+    std::vector<std::string> names;
+    for (const auto &name : reply["outputs"])
+        if (name.is_string())
+            names.push_back(name.get<std::string>());
+    return names;
 }
 
 int check_config(const Options &options)
