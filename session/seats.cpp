@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/log.hpp"
+#include "config/assignment.hpp"
 
 namespace phyllome {
 
@@ -47,21 +48,20 @@ std::vector<std::string> Seats::seats_showing(const std::string &vm) const
 
 std::vector<std::string> Seats::outputs_of(const config::Seat &seat) const
 {
+    // Which seat an output belongs to is config::seat_for_output's rule;
+    // here only the order: the seat's list, then the rest as they came.
     const config::Config &config = config_();
     const std::vector<std::string> existing = compositor_.outputs();
-    auto named_by_a_seat = [&](const std::string &name) {
-        return std::any_of(config.seats.begin(), config.seats.end(), [&](const config::Seat &s) {
-            return std::find(s.outputs.begin(), s.outputs.end(), name) != s.outputs.end();
-        });
-    };
     std::vector<std::string> outputs;
     for (const std::string &name : seat.outputs)
         if (std::find(existing.begin(), existing.end(), name) != existing.end())
             outputs.push_back(name);
-    if (seat.all_outputs)
-        for (const std::string &name : existing)
-            if (!named_by_a_seat(name))
-                outputs.push_back(name);
+    for (const std::string &name : existing) {
+        const auto owner = config::seat_for_output(config, name);
+        if (owner && config.seats[*owner].name == seat.name &&
+            std::find(seat.outputs.begin(), seat.outputs.end(), name) == seat.outputs.end())
+            outputs.push_back(name);
+    }
     return outputs;
 }
 
