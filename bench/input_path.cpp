@@ -30,12 +30,12 @@
 
 #include <xkbcommon/xkbcommon-keysyms.h>
 
-#include "vmview/console_input.hpp"
 #include "config/config.hpp"
 #include "config/device_rule.hpp"
-#include "input/router.hpp"
-#include "vmview/display_client.hpp"
 #include "input/placement.hpp"
+#include "input/router.hpp"
+#include "vmview/console_input.hpp"
+#include "vmview/display_client.hpp"
 
 namespace phyllome::bench {
 namespace {
@@ -161,8 +161,7 @@ public:
         router_.add_device(kDevice, identity);
         router_.set_seat_vm("seat0", vm_.get());
         input::Head head;
-        head.placement =
-            input::place_frame(kWidth, kHeight, kWidth, kHeight, config::Scaling::Fit);
+        head.placement = input::place_frame(kWidth, kHeight, kWidth, kHeight, config::Scaling::Fit);
         router_.set_seat_heads("seat0", {head});
     }
     ~Rig()

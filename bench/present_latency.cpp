@@ -25,9 +25,9 @@
 #include "bench/percentiles.hpp"
 
 #include "compositor/output.hpp"
-#include "tests/support/vm_side.hpp"
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/in_process.hpp"
+#include "tests/support/vm_side.hpp"
 
 namespace phyllome::bench {
 namespace {

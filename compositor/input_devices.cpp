@@ -82,19 +82,17 @@ uint32_t wlr_leds(uint32_t qemu_leds)
 
 } // namespace
 
-InputDevices::InputDevices(Server &server, const config::Config &config, Handlers handlers)
-    : server_(server), router_(config), xkb_(xkb_context_new(XKB_CONTEXT_NO_FLAGS))
+InputDevices::InputDevices(Server &server, const config::Config &config,
+                           input::InputRouter::Handlers handlers)
+    : server_(server), router_(config, std::move(handlers)),
+      xkb_(xkb_context_new(XKB_CONTEXT_NO_FLAGS))
 {
-    router_.set_command_handler(std::move(handlers.host_command));
-    router_.set_grab_handler(std::move(handlers.grab_changed));
     new_input_.connect(&server_.backend()->events.new_input,
                        [this](void *data) { add(static_cast<wlr_input_device *>(data)); });
 }
 
 InputDevices::~InputDevices()
 {
-    router_.set_command_handler({});
-    router_.set_grab_handler({});
     new_input_.disconnect();
     while (!devices_.empty())
         remove(*devices_.back());

@@ -22,14 +22,11 @@ class Server;
 
 class InputDevices {
 public:
-    struct Handlers {
-        // A seat's host keys gave a command (the router's CommandHandler).
-        input::InputRouter::CommandHandler host_command;
-        // A seat's input was released or grabbed again.
-        input::InputRouter::GrabHandler grab_changed;
-    };
-    InputDevices(Server &server, const config::Config &config, Handlers handlers);
-    // Raises no handler.
+    // The handlers are the router's: a seat's host keys gave a command, a
+    // seat's input was released or grabbed again. Neither is called from
+    // the destructor.
+    InputDevices(Server &server, const config::Config &config,
+                 input::InputRouter::Handlers handlers);
     ~InputDevices();
     InputDevices(const InputDevices &) = delete;
     InputDevices &operator=(const InputDevices &) = delete;

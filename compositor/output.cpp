@@ -158,15 +158,14 @@ void Output::show_console(vmview::Console *console, config::Scaling scaling)
     if (console) {
         wlr_log(WLR_INFO, "Output %s shows VM console %u (%s)", output_->name, console->info().id,
                 console->info().label.c_str());
-        console_view_ =
-            std::make_unique<ConsoleView>(*console, output_, server_.scene(), tree_, scaling,
-                                          wlr_renderer_is_pixman(server_.renderer()));
-        console_view_->on_showing_changed = [this] {
-            update();
-        };
-        console_view_->on_placed = [this] {
-            check_placement();
-        };
+        console_view_ = std::make_unique<ConsoleView>(
+            *console, output_, server_.scene(), tree_, scaling,
+            wlr_renderer_is_pixman(server_.renderer()),
+            ConsoleView::Handlers{.showing_changed = [this] { update(); },
+                                  .placed =
+                                      [this] {
+                                          check_placement();
+                                      }});
     }
     update();
 }

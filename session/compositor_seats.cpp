@@ -41,8 +41,12 @@ Seats::Compositor::GuestSize CompositorSeats::guest_size(const std::string &outp
     if (!found)
         return {};
     const Output::SeenSize seen = found->seen_size();
-    auto pixels = [](int value) { return static_cast<uint32_t>(std::max(value, 0)); };
-    auto millimetres = [](int value) { return static_cast<uint16_t>(std::clamp(value, 0, 65535)); };
+    auto pixels = [](int value) {
+        return static_cast<uint32_t>(std::max(value, 0));
+    };
+    auto millimetres = [](int value) {
+        return static_cast<uint16_t>(std::clamp(value, 0, 65535));
+    };
     return {pixels(seen.width), pixels(seen.height), millimetres(seen.width_mm),
             millimetres(seen.height_mm)};
 }

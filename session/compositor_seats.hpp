@@ -19,8 +19,7 @@ public:
                       config::Scaling scaling) override;
     input::Placement console_placement(const std::string &output) const override;
     GuestSize guest_size(const std::string &output) const override;
-    void identify(const std::string &output, const StatusCardText &text,
-                  int milliseconds) override;
+    void identify(const std::string &output, const StatusCardText &text, int milliseconds) override;
     void show_input_hint(const std::string &output,
                          const std::optional<StatusCardText> &text) override;
     void refresh_cards() override { server_.refresh_cards(); }

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <set>
 
-#include "session/control_status.hpp"
-#include "session/seats.hpp"
-#include "session/vm_fleet.hpp"
 #include "control/devices.hpp"
 #include "control/reply.hpp"
 #include "libvirt/vm_model.hpp"
+#include "session/control_status.hpp"
+#include "session/seats.hpp"
+#include "session/vm_fleet.hpp"
 
 namespace phyllome {
 namespace {

@@ -2,10 +2,10 @@
 
 #include "compositor/input_devices.hpp"
 #include "compositor/output.hpp"
-#include "session/session_config.hpp"
 #include "compositor/server.hpp"
-#include "session/seats.hpp"
 #include "control/devices.hpp"
+#include "session/seats.hpp"
+#include "session/session_config.hpp"
 
 namespace phyllome {
 namespace {

@@ -6,10 +6,10 @@
 #include "base/log.hpp"
 #include "compositor/input_devices.hpp"
 #include "compositor/output.hpp"
-#include "session/readiness.hpp"
 #include "compositor/server.hpp"
-#include "session/session_config.hpp"
+#include "session/readiness.hpp"
 #include "session/seats.hpp"
+#include "session/session_config.hpp"
 
 namespace phyllome {
 

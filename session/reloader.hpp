@@ -24,8 +24,8 @@ std::vector<std::string> output_names(const Server &server);
 
 class Reloader {
 public:
-    Reloader(Server &server, SessionConfig &session_config, Readiness &readiness,
-             Seats &seats, InputDevices &input);
+    Reloader(Server &server, SessionConfig &session_config, Readiness &readiness, Seats &seats,
+             InputDevices &input);
     ~Reloader();
     Reloader(const Reloader &) = delete;
     Reloader &operator=(const Reloader &) = delete;

@@ -12,8 +12,7 @@ namespace {
 constexpr int kIdentifyMs = 3000;
 } // namespace
 
-Seats::Seats(Compositor &compositor, VmFleet &fleet,
-             std::function<const config::Config &()> config)
+Seats::Seats(Compositor &compositor, VmFleet &fleet, std::function<const config::Config &()> config)
     : compositor_(compositor), fleet_(fleet), config_(std::move(config))
 {
 }
@@ -316,11 +315,10 @@ VmCardState Seats::card_state(const std::string &vm, const std::string &output) 
         for (std::size_t i = consoles; i < outputs.size(); ++i) {
             if (outputs[i] != output)
                 continue;
-            card.state = consoles == 1
-                             ? "Dark: " + vm + " has one display, shown on " + outputs[0]
-                             : "Dark: " + vm + " has " + std::to_string(consoles) +
-                                   " displays, shown on the seat's first " +
-                                   std::to_string(consoles) + " screens";
+            card.state = consoles == 1 ? "Dark: " + vm + " has one display, shown on " + outputs[0]
+                                       : "Dark: " + vm + " has " + std::to_string(consoles) +
+                                             " displays, shown on the seat's first " +
+                                             std::to_string(consoles) + " screens";
             card.fix = "Give the VM a display for this screen too (a video device with more "
                        "heads, e.g. <model type='virtio' heads='" +
                        std::to_string(i + 1) + "'/>)";

@@ -8,8 +8,8 @@
 
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,8 +62,7 @@ public:
         virtual void change_vt(unsigned vt) = 0;
     };
 
-    Seats(Compositor &compositor, VmFleet &fleet,
-          std::function<const config::Config &()> config);
+    Seats(Compositor &compositor, VmFleet &fleet, std::function<const config::Config &()> config);
     // Outputs show cards again and no seat's input goes anywhere: what
     // was held in a VM is released.
     ~Seats();

@@ -10,8 +10,7 @@
 namespace phyllome {
 
 Session::Session(const Options &options, SessionConfig &session_config, Readiness &readiness)
-    : session_config_(session_config), readiness_(readiness),
-      server_(server_settings(options)),
+    : session_config_(session_config), readiness_(readiness), server_(server_settings(options)),
       fleet_(server_.event_loop(),
              {
                  .changed =
@@ -27,8 +26,8 @@ Session::Session(const Options &options, SessionConfig &session_config, Readines
              }),
       input_(server_, config(),
              {
-                 .host_command = [this](const std::string &seat,
-                                        input::HostCommand command) { seats_.run(seat, command); },
+                 .command = [this](const std::string &seat,
+                                   input::HostCommand command) { seats_.run(seat, command); },
                  .grab_changed = [this](const std::string &seat,
                                         bool grabbed) { seats_.input_grab_changed(seat, grabbed); },
              }),
@@ -96,8 +95,7 @@ std::unique_ptr<ControlServer> Session::open_control_socket()
             server_.event_loop(), control::socket_path(runtime_dir, server_.socket()),
             commands_.handlers());
         setenv(control::kSocketVariable, control->path().c_str(), 1);
-        base::log_info("Control socket: %s=%s", control::kSocketVariable,
-                       control->path().c_str());
+        base::log_info("Control socket: %s=%s", control::kSocketVariable, control->path().c_str());
         return control;
     } catch (const std::exception &error) {
         base::log_error("No control socket: %s", error.what());

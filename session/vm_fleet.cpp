@@ -58,8 +58,8 @@ void VmFleet::follow(const std::map<std::string, Followed> &vms)
             continue;
         auto &connection = connections_[followed.uri];
         if (!connection)
-            connection = std::make_unique<libvirt::LibvirtConnection>(loop_, *off_loop_,
-                                                                      followed.uri);
+            connection =
+                std::make_unique<libvirt::LibvirtConnection>(loop_, *off_loop_, followed.uri);
         libvirt::VmLink::Handlers handlers;
         handlers.display_opened = [this, name](base::UniqueFd fd) {
             attach(name, std::move(fd));
@@ -70,7 +70,7 @@ void VmFleet::follow(const std::map<std::string, Followed> &vms)
         base::log_info("VM %s: following it through libvirt at %s", name.c_str(),
                        followed.uri.c_str());
         links_[name] = std::make_unique<libvirt::VmLink>(loop_, *off_loop_, *connection, name,
-                                                        followed.autostart, std::move(handlers));
+                                                         followed.autostart, std::move(handlers));
     }
     // Connections no VM uses any more.
     for (auto it = connections_.begin(); it != connections_.end();) {
@@ -113,10 +113,10 @@ void VmFleet::attach(const std::string &vm, base::UniqueFd fd)
         close(std::move(entry.client));
     entry.state = "Connecting";
     vmview::DisplayClient::Handlers handlers;
-    handlers.console_added = [this](vmview::Console &console) {
-        console.on_disconnected = [this] {
-            handlers_.changed();
-        };
+    handlers.console_added = [this](vmview::Console &) {
+        handlers_.changed();
+    };
+    handlers.console_disconnected = [this](vmview::Console &) {
         handlers_.changed();
     };
     handlers.closed = [this, vm](const std::string &reason) {
@@ -135,21 +135,21 @@ void VmFleet::attach(const std::string &vm, base::UniqueFd fd)
         if (!cleanup_)
             cleanup_ = wl_event_loop_add_idle(loop_, on_idle_cleanup, this);
     };
-    entry.client =
-        std::make_unique<vmview::DisplayClient>(loop_, std::move(fd), vm, std::move(handlers));
-    entry.client->on_keyboard_leds = [this, vm](uint32_t, uint32_t leds) {
+    handlers.keyboard_leds = [this, vm](uint32_t, uint32_t leds) {
         handlers_.keyboard_leds(vm, leds);
     };
-    entry.client->on_ui_info_unsupported = [this, vm](uint32_t console, const std::string &why) {
+    handlers.ui_info_unsupported = [this, vm](uint32_t console, const std::string &why) {
         // Once per console for the session, not again with each new display
         // connection (a restart, a switch back, a reload).
         if (ui_info_refused_.insert({vm, console}).second)
             base::log_info("VM %s: console %u keeps its size (%s): scaling applies", vm.c_str(),
                            console, why.c_str());
     };
-    entry.client->on_pointer_mode = [this](uint32_t, bool) {
+    handlers.pointer_mode = [this](uint32_t, bool) {
         handlers_.pointer_mode_changed();
     };
+    entry.client =
+        std::make_unique<vmview::DisplayClient>(loop_, std::move(fd), vm, std::move(handlers));
     handlers_.changed();
 }
 

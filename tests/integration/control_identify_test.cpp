@@ -9,15 +9,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "compositor/input_devices.hpp"
+#include "compositor/wlr_compat.hpp"
 #include "session/control_commands.hpp"
 #include "session/control_server.hpp"
-#include "compositor/input_devices.hpp"
-#include "tests/support/vm_side.hpp"
-#include "compositor/wlr_compat.hpp"
 #include "tests/support/control_client.hpp"
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/headless_input.hpp"
 #include "tests/support/in_process.hpp"
+#include "tests/support/vm_side.hpp"
 
 namespace phyllome::test {
 namespace {

@@ -12,11 +12,11 @@
 #include "base/listener.hpp"
 #include "compositor/output.hpp"
 #include "compositor/status_card.hpp"
-#include "tests/support/vm_side.hpp"
+#include "input/placement.hpp"
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/in_process.hpp"
+#include "tests/support/vm_side.hpp"
 #include "vmview/pixel_format.hpp"
-#include "input/placement.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -66,8 +66,8 @@ protected:
         settings.headless = {{kOutputWidth, kOutputHeight}};
         VmSide::hook(settings, side_);
         session_ = std::make_unique<InProcessSession>(std::move(settings));
-        side_ = std::make_unique<VmSide>(
-            session_->server(), [this]() -> const config::Config & { return config_; });
+        side_ = std::make_unique<VmSide>(session_->server(),
+                                         [this]() -> const config::Config & { return config_; });
         fake_source_ = wl_event_loop_add_fd(session_->server().event_loop(), fake_->stdout_fd(),
                                             WL_EVENT_READABLE, on_fake_output, this);
         side_->fleet.attach("test", base::UniqueFd(fake_->take_client_fd()));
@@ -116,7 +116,7 @@ protected:
     static base::Rect frame_rect(int width, int height)
     {
         return input::place_frame(static_cast<uint32_t>(width), static_cast<uint32_t>(height),
-                                   kOutputWidth, kOutputHeight, config::Scaling::None)
+                                  kOutputWidth, kOutputHeight, config::Scaling::None)
             .dest;
     }
 
@@ -484,8 +484,8 @@ struct SingleVm {
         settings.headless = {{kOutputWidth, kOutputHeight}};
         VmSide::hook(settings, side);
         session = std::make_unique<InProcessSession>(std::move(settings));
-        side = std::make_unique<VmSide>(
-            session->server(), [this]() -> const config::Config & { return config; });
+        side = std::make_unique<VmSide>(session->server(),
+                                        [this]() -> const config::Config & { return config; });
         side->fleet.attach(vm.name, base::UniqueFd(fake.take_client_fd()));
     }
     ~SingleVm() { side.reset(); }

@@ -11,11 +11,11 @@
 #include "compositor/input_devices.hpp"
 #include "compositor/output.hpp"
 #include "compositor/status_card.hpp"
-#include "tests/support/vm_side.hpp"
 #include "compositor/wlr_compat.hpp"
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/headless_input.hpp"
 #include "tests/support/in_process.hpp"
+#include "tests/support/vm_side.hpp"
 
 namespace phyllome::test {
 namespace {

@@ -11,11 +11,11 @@
 #include <gtest/gtest.h>
 
 #include "compositor/input_devices.hpp"
-#include "tests/support/vm_side.hpp"
 #include "compositor/wlr_compat.hpp"
 #include "tests/support/guest.hpp"
 #include "tests/support/headless_input.hpp"
 #include "tests/support/in_process.hpp"
+#include "tests/support/vm_side.hpp"
 
 namespace phyllome::test {
 namespace {

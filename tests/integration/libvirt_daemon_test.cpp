@@ -18,14 +18,14 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include "session/control_status.hpp"
+#include "base/off_loop.hpp"
 #include "compositor/input_devices.hpp"
-#include "tests/support/vm_side.hpp"
+#include "session/control_status.hpp"
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/in_process.hpp"
 #include "tests/support/notify.hpp"
 #include "tests/support/process.hpp"
-#include "base/off_loop.hpp"
+#include "tests/support/vm_side.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -246,7 +246,8 @@ protected:
     // What `phyllomectl status` says of VM "test".
     std::string status_of_test()
     {
-        const json status = status_json(config_, side_->seats, side_->fleet, session_->server(), side_->input);
+        const json status =
+            status_json(config_, side_->seats, side_->fleet, session_->server(), side_->input);
         for (const json &vm : status["vms"])
             if (vm.value("name", "") == "test")
                 return vm.value("state", "");

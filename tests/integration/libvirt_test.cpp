@@ -12,13 +12,13 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "base/off_loop.hpp"
 #include "compositor/output.hpp"
 #include "compositor/status_card.hpp"
-#include "tests/support/vm_side.hpp"
+#include "input/placement.hpp"
 #include "tests/support/in_process.hpp"
 #include "tests/support/process.hpp"
-#include "base/off_loop.hpp"
-#include "input/placement.hpp"
+#include "tests/support/vm_side.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -115,8 +115,8 @@ protected:
             settings.headless.push_back({kWidth, kHeight});
         VmSide::hook(settings, side_);
         session_ = std::make_unique<InProcessSession>(std::move(settings));
-        side_ = std::make_unique<VmSide>(
-            session_->server(), [this]() -> const config::Config & { return config_; });
+        side_ = std::make_unique<VmSide>(session_->server(),
+                                         [this]() -> const config::Config & { return config_; });
         side_->seats.follow_vms();
         off_ = std::make_unique<base::OffLoop>(session_->server().event_loop());
         ASSERT_TRUE(session_->dispatch_until([&] { return session_->ready() && conn(); },
@@ -235,8 +235,8 @@ protected:
     void expect_same_as_screenshot(const std::string &output, const Image &shot)
     {
         const auto dest = input::place_frame(static_cast<uint32_t>(shot.width),
-                                              static_cast<uint32_t>(shot.height), kWidth, kHeight,
-                                              config::Scaling::None)
+                                             static_cast<uint32_t>(shot.height), kWidth, kHeight,
+                                             config::Scaling::None)
                               .dest;
         int differing = -1;
         session_->capture_until(output, [&](const Image &image) {

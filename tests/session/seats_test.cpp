@@ -18,8 +18,7 @@ namespace {
 class RecordingCompositor final : public Seats::Compositor {
 public:
     std::vector<std::string> outputs() const override { return names; }
-    void show_console(const std::string &output, vmview::Console *console,
-                      config::Scaling) override
+    void show_console(const std::string &output, vmview::Console *console, config::Scaling) override
     {
         shown[output] = console;
     }
@@ -44,7 +43,10 @@ public:
     {
         return std::find(released.begin(), released.end(), seat) == released.end();
     }
-    void set_keyboard_leds(const std::string &seat, uint32_t leds) override { this->leds[seat] = leds; }
+    void set_keyboard_leds(const std::string &seat, uint32_t leds) override
+    {
+        this->leds[seat] = leds;
+    }
     void change_vt(unsigned vt) override { vts.push_back(vt); }
 
     struct Route {
@@ -100,8 +102,8 @@ protected:
     Seats &seats()
     {
         if (!seats_)
-            seats_ = std::make_unique<Seats>(compositor_, *fleet_,
-                                             [this]() -> const config::Config & { return config_; });
+            seats_ = std::make_unique<Seats>(
+                compositor_, *fleet_, [this]() -> const config::Config & { return config_; });
         return *seats_;
     }
 
@@ -112,7 +114,9 @@ protected:
         loop_, VmFleet::Handlers{.changed = [] {},
                                  .input_closing = [](const input::VmInput &) {},
                                  .keyboard_leds = [](const std::string &, uint32_t) {},
-                                 .pointer_mode_changed = [] {}});
+                                 .pointer_mode_changed =
+                                     [] {
+                                     }});
     std::unique_ptr<Seats> seats_;
 };
 
@@ -132,8 +136,7 @@ TEST_F(SeatsTest, AssignRoutesEverySeatOverItsOutputs)
     ASSERT_EQ(compositor_.routes.size(), 3u);
     EXPECT_EQ(compositor_.routes["left"].outputs, (std::vector<std::string>{"DP-1", "DP-2"}));
     EXPECT_EQ(compositor_.routes["left"].heads, 2u);
-    EXPECT_EQ(compositor_.routes["right"].outputs,
-              (std::vector<std::string>{"HDMI-A-1", "eDP-1"}));
+    EXPECT_EQ(compositor_.routes["right"].outputs, (std::vector<std::string>{"HDMI-A-1", "eDP-1"}));
     // No display connected: no VM gets input, every output shows its card.
     for (const auto &[seat, route] : compositor_.routes)
         EXPECT_EQ(route.vm, nullptr) << seat;

@@ -19,8 +19,8 @@ VmSide::VmSide(Server &server_, std::function<const config::Config &()> config)
             }),
       input(server, config(),
             {
-                .host_command = [this](const std::string &seat,
-                                       input::HostCommand command) { seats.run(seat, command); },
+                .command = [this](const std::string &seat,
+                                  input::HostCommand command) { seats.run(seat, command); },
                 .grab_changed = [this](const std::string &seat,
                                        bool grabbed) { seats.input_grab_changed(seat, grabbed); },
             }),
