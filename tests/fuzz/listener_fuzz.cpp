@@ -119,11 +119,11 @@ private:
 class Observer final : public ConsoleObserver {
 public:
     void frame_replaced(Console &) override { replaced++; }
-    void frame_damaged(Console &console, std::span<const base::Rect> damage) override
+    void frame_damaged(Console &console, std::span<const phyllome::base::Rect> damage) override
     {
         const Frame &frame = console.frame();
         check(frame.kind != Frame::Kind::None);
-        for (const base::Rect &r : damage) {
+        for (const phyllome::base::Rect &r : damage) {
             check(!r.empty());
             // CPU frames are damaged inside what is shown; DMA-BUF damage
             // is in the whole buffer's coordinates, which the view clips.
