@@ -1,6 +1,6 @@
 // Input latency inside the session: from a physical event entering the real
 // InputRouter to the D-Bus message written on the VM's socket by the real
-// DisplayClient (through ConsoleInput, the compositor's VmInput). The peer is
+// DisplayClient (through vmview::ConsoleInput, the router's VmInput). The peer is
 // fake-qemu (QEMU 9.2's behaviour), path in $FAKE_QEMU, which reads and
 // records every call; at the end of each run its record must hold every event
 // sent.
@@ -30,12 +30,12 @@
 
 #include <xkbcommon/xkbcommon-keysyms.h>
 
-#include "vmview/console_input.hpp"
 #include "config/config.hpp"
 #include "config/device_rule.hpp"
-#include "input/router.hpp"
-#include "vmview/display_client.hpp"
 #include "input/placement.hpp"
+#include "input/router.hpp"
+#include "vmview/console_input.hpp"
+#include "vmview/display_client.hpp"
 
 namespace phyllome::bench {
 namespace {
@@ -155,14 +155,13 @@ public:
         while (!client_->mouse_absolute(0))
             wl_event_loop_dispatch(loop_, -1);
 
-        vm_ = std::make_unique<ConsoleInput>(*client_, 0);
+        vm_ = std::make_unique<vmview::ConsoleInput>(*client_, 0);
         config::DeviceIdentity identity;
         identity.name = "bench keyboard and mouse";
         router_.add_device(kDevice, identity);
         router_.set_seat_vm("seat0", vm_.get());
         input::Head head;
-        head.placement =
-            input::place_frame(kWidth, kHeight, kWidth, kHeight, config::Scaling::Fit);
+        head.placement = input::place_frame(kWidth, kHeight, kWidth, kHeight, config::Scaling::Fit);
         router_.set_seat_heads("seat0", {head});
     }
     ~Rig()
@@ -209,7 +208,7 @@ private:
     std::unique_ptr<FakeQemu> fake_;
     wl_event_source *fake_source_ = nullptr;
     std::unique_ptr<vmview::DisplayClient> client_;
-    std::unique_ptr<ConsoleInput> vm_;
+    std::unique_ptr<vmview::ConsoleInput> vm_;
     input::InputRouter router_;
     bool console_added_ = false;
     std::optional<std::string> answer_;

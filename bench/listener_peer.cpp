@@ -34,7 +34,8 @@ ListenerPeer::ListenerPeer(uint32_t width, uint32_t height)
     vmview::Console::Info info;
     info.width = width;
     info.height = height;
-    console_ = std::make_unique<vmview::Console>(loop_, info, "bench", base::UniqueFd(pair[0]));
+    console_ = std::make_unique<vmview::Console>(loop_, info, "bench", base::UniqueFd(pair[0]),
+                                                 vmview::Console::Handlers{});
     if (!console_->connected())
         throw std::runtime_error("the console did not connect");
     console_->set_observer(this);

@@ -25,9 +25,9 @@
 #include "bench/percentiles.hpp"
 
 #include "compositor/output.hpp"
-#include "session/vm_displays.hpp"
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/in_process.hpp"
+#include "tests/support/vm_side.hpp"
 
 namespace phyllome::bench {
 namespace {
@@ -51,16 +51,13 @@ public:
         config_.seats = {seat};
         Server::Settings settings;
         settings.headless = {{kWidth, kHeight}};
-        settings.on_outputs_changed = [this] {
-            if (displays_)
-                displays_->assign();
-        };
+        test::VmSide::hook(settings, side_);
         session_ = std::make_unique<test::InProcessSession>(std::move(settings));
-        displays_ = std::make_unique<VmDisplays>(
+        side_ = std::make_unique<test::VmSide>(
             session_->server(), [this]() -> const config::Config & { return config_; });
-        displays_->attach(vm.name, base::UniqueFd(fake_.take_client_fd()));
+        side_->fleet.attach(vm.name, base::UniqueFd(fake_.take_client_fd()));
     }
-    ~Rig() { displays_.reset(); }
+    ~Rig() { side_.reset(); }
 
     // Up and showing a first frame of the guest's size; "" or what failed.
     std::string start(const std::string &first_frame)
@@ -115,7 +112,7 @@ private:
     config::Config config_;
     test::FakeQemu fake_;
     std::unique_ptr<test::InProcessSession> session_;
-    std::unique_ptr<VmDisplays> displays_;
+    std::unique_ptr<test::VmSide> side_;
 };
 
 // `first` sets the guest's surface up; `update` (with {} for a colour) is

@@ -10,7 +10,8 @@
 namespace phyllome {
 
 ConsoleView::ConsoleView(vmview::Console &console, wlr_output *output, wlr_scene *scene,
-                         wlr_scene_tree *parent, config::Scaling scaling, bool pixman_renderer)
+                         wlr_scene_tree *parent, config::Scaling scaling, bool pixman_renderer,
+                         Handlers handlers)
     : console_(console), output_(output), scene_(scene), scaling_(scaling),
       pixman_renderer_(pixman_renderer)
 {
@@ -22,6 +23,7 @@ ConsoleView::ConsoleView(vmview::Console &console, wlr_output *output, wlr_scene
     console_.set_observer(this);
     rebuild_node();
     cursor_changed(console_);
+    handlers_ = std::move(handlers);
 }
 
 ConsoleView::~ConsoleView()
@@ -75,8 +77,8 @@ void ConsoleView::rebuild_node()
         frame_node_ = nullptr;
         for (wlr_scene_rect *bar : letterbox_)
             wlr_scene_node_set_enabled(&bar->node, false);
-        if (was_showing && on_showing_changed)
-            on_showing_changed();
+        if (was_showing && handlers_.showing_changed)
+            handlers_.showing_changed();
         return;
     }
     compat::scene_buffer_show(&frame_node_, compat::scene_tree_parent(tree_), frame_buffer_);
@@ -89,10 +91,10 @@ void ConsoleView::rebuild_node()
     }
     mark_damaged();
     place();
-    if (!was_showing && on_showing_changed)
-        on_showing_changed();
-    else if (on_placed)
-        on_placed();
+    if (!was_showing && handlers_.showing_changed)
+        handlers_.showing_changed();
+    else if (handlers_.placed)
+        handlers_.placed();
 }
 
 void ConsoleView::place()

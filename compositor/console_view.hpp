@@ -10,25 +10,29 @@
 #include "compositor/cpu_scaler.hpp"
 #include "compositor/wlr.hpp"
 #include "config/config.hpp"
-#include "vmview/console.hpp"
 #include "input/placement.hpp"
+#include "vmview/console.hpp"
 
 namespace phyllome {
 
 class ConsoleView final : public vmview::ConsoleObserver {
 public:
+    struct Handlers {
+        // showing() changed, so the output can swap card and frame.
+        std::function<void()> showing_changed;
+        // A new frame was placed (its size may have changed).
+        std::function<void()> placed;
+    };
     // Builds its nodes under `parent`; `output` is where they are shown.
+    // The handlers are called from the first change after construction.
     ConsoleView(vmview::Console &console, wlr_output *output, wlr_scene *scene,
-                wlr_scene_tree *parent, config::Scaling scaling, bool pixman_renderer);
+                wlr_scene_tree *parent, config::Scaling scaling, bool pixman_renderer,
+                Handlers handlers);
     ~ConsoleView() override;
     ConsoleView(const ConsoleView &) = delete;
     ConsoleView &operator=(const ConsoleView &) = delete;
 
     vmview::Console &console() const { return console_; }
-    // Called when showing() changes, so the output can swap card and frame.
-    std::function<void()> on_showing_changed;
-    // Called after a new frame was placed (its size may have changed).
-    std::function<void()> on_placed;
     // Whether the console has a frame to show (else the status card shows).
     bool showing() const { return frame_node_ != nullptr; }
     const input::Placement &placement() const { return placement_; }
@@ -70,6 +74,7 @@ private:
     wlr_scene_tree *tree_;
     config::Scaling scaling_;
     const bool pixman_renderer_;
+    Handlers handlers_;
     int output_width_ = 0, output_height_ = 0;
 
     // Black bars (above, below, left, right) around a frame that does not

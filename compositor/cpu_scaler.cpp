@@ -37,8 +37,8 @@ uint32_t ScaledMemory::drm_format() const
 }
 
 base::Rect scale_frame(const PixelView &source, const vmview::Frame &frame,
-                         const input::Placement &placement, bool flip, const base::Rect &damage,
-                         ScaledMemory &target)
+                       const input::Placement &placement, bool flip, const base::Rect &damage,
+                       ScaledMemory &target)
 {
     const pixman_format_code_t format = pixman_format_of(source.drm_format);
     const base::Rect &src = placement.source;

@@ -9,9 +9,9 @@
 #include <memory>
 #include <vector>
 
+#include "input/placement.hpp"
 #include "vmview/frame.hpp"
 #include "vmview/frame_checks.hpp"
-#include "input/placement.hpp"
 
 namespace phyllome {
 
@@ -50,7 +50,7 @@ struct PixelView {
 // returns the destination-relative rectangle redrawn. `flip`: the source is
 // stored bottom row first. Nothing is drawn for formats pixman cannot read.
 base::Rect scale_frame(const PixelView &source, const vmview::Frame &frame,
-                         const input::Placement &placement, bool flip, const base::Rect &damage,
-                         ScaledMemory &target);
+                       const input::Placement &placement, bool flip, const base::Rect &damage,
+                       ScaledMemory &target);
 
 } // namespace phyllome

@@ -82,8 +82,10 @@ uint32_t wlr_leds(uint32_t qemu_leds)
 
 } // namespace
 
-InputDevices::InputDevices(Server &server, const config::Config &config)
-    : server_(server), router_(config), xkb_(xkb_context_new(XKB_CONTEXT_NO_FLAGS))
+InputDevices::InputDevices(Server &server, const config::Config &config,
+                           input::InputRouter::Handlers handlers)
+    : server_(server), router_(config, std::move(handlers)),
+      xkb_(xkb_context_new(XKB_CONTEXT_NO_FLAGS))
 {
     new_input_.connect(&server_.backend()->events.new_input,
                        [this](void *data) { add(static_cast<wlr_input_device *>(data)); });

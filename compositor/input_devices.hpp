@@ -22,12 +22,17 @@ class Server;
 
 class InputDevices {
 public:
-    InputDevices(Server &server, const config::Config &config);
+    // The handlers are the router's: a seat's host keys gave a command, a
+    // seat's input was released or grabbed again. Neither is called from
+    // the destructor.
+    InputDevices(Server &server, const config::Config &config,
+                 input::InputRouter::Handlers handlers);
     ~InputDevices();
     InputDevices(const InputDevices &) = delete;
     InputDevices &operator=(const InputDevices &) = delete;
 
     input::InputRouter &router() { return router_; }
+    const input::InputRouter &router() const { return router_; }
 
     // What a seat shows, from the display side: its VM's sink (keys go
     // there), and per output of the seat, in order, the frame's placement

@@ -1,6 +1,7 @@
 #include "compositor/output.hpp"
 
 #include <cmath>
+#include <utility>
 
 #include "compositor/image_buffer.hpp"
 #include "compositor/server.hpp"
@@ -78,14 +79,24 @@ void Output::update()
     check_placement();
 }
 
+Output::SeenSize Output::seen_size() const
+{
+    SeenSize size;
+    wlr_output_transformed_resolution(output_, &size.width, &size.height);
+    size.width_mm = output_->phys_width;
+    size.height_mm = output_->phys_height;
+    if (output_->transform % 2 == 1) // 90 or 270 degrees, flipped or not
+        std::swap(size.width_mm, size.height_mm);
+    return size;
+}
+
 void Output::check_placement()
 {
     const input::Placement placement = console_placement();
     if (placement == reported_placement_)
         return;
     reported_placement_ = placement;
-    if (on_placement_changed)
-        on_placement_changed();
+    server_.console_placement_changed();
 }
 
 void Output::update_scene()
@@ -147,15 +158,14 @@ void Output::show_console(vmview::Console *console, config::Scaling scaling)
     if (console) {
         wlr_log(WLR_INFO, "Output %s shows VM console %u (%s)", output_->name, console->info().id,
                 console->info().label.c_str());
-        console_view_ =
-            std::make_unique<ConsoleView>(*console, output_, server_.scene(), tree_, scaling,
-                                          wlr_renderer_is_pixman(server_.renderer()));
-        console_view_->on_showing_changed = [this] {
-            update();
-        };
-        console_view_->on_placed = [this] {
-            check_placement();
-        };
+        console_view_ = std::make_unique<ConsoleView>(
+            *console, output_, server_.scene(), tree_, scaling,
+            wlr_renderer_is_pixman(server_.renderer()),
+            ConsoleView::Handlers{.showing_changed = [this] { update(); },
+                                  .placed =
+                                      [this] {
+                                          check_placement();
+                                      }});
     }
     update();
 }

@@ -43,9 +43,13 @@ public:
     // says that the seat's input is released and how to grab it again.
     void show_input_hint(const std::optional<StatusCardText> &text);
 
-    // Called (from inside frame handling: defer real work) when
-    // console_placement() changes.
-    std::function<void()> on_placement_changed;
+    // The output's size as the person sees it: pixels, rotated as the
+    // output is, whatever its scale, and millimetres rotated the same way.
+    struct SeenSize {
+        int width = 0, height = 0;
+        int width_mm = 0, height_mm = 0;
+    };
+    SeenSize seen_size() const;
     // Where the console's frame is on this output, in output pixels (the
     // mode's, rotated as the output is; empty when none shows).
     input::Placement console_placement() const

@@ -112,6 +112,8 @@ void Server::start()
 
 Server::~Server()
 {
+    // Whoever the settings call back may be gone already.
+    settings_ = {};
     if (display_)
         wl_display_destroy_clients(display_);
     session_active_.disconnect(); // the backend owns the session
@@ -203,6 +205,18 @@ void Server::outputs_changed()
         output_management_->publish();
     if (settings_.on_outputs_changed)
         settings_.on_outputs_changed();
+}
+
+void Server::console_placement_changed()
+{
+    if (settings_.on_console_placement_changed)
+        settings_.on_console_placement_changed();
+}
+
+void Server::change_vt(unsigned vt)
+{
+    if (session_)
+        wlr_session_change_vt(session_, vt);
 }
 
 void Server::output_shown_frame(Output &)

@@ -29,14 +29,18 @@ public:
         std::function<void()> on_outputs_changed;
         // Called once, when every output has shown its first frame.
         std::function<void(const std::string &socket)> on_ready;
+        // Called (from inside frame handling: defer real work) when the
+        // place of a console's frame on an output changed.
+        std::function<void()> on_console_placement_changed;
     };
 
     // Sets everything up; start() then starts the backend, once whoever
     // listens to its new outputs and input devices is in place. Throws
     // std::runtime_error with a one-line message when something cannot be
-    // had.
+    // had. No setting is called before start().
     explicit Server(Settings settings);
     void start();
+    // Calls no setting.
     ~Server();
     Server(const Server &) = delete;
     Server &operator=(const Server &) = delete;
@@ -60,11 +64,15 @@ public:
 
     // Asks card_text again for every output and redraws what changed.
     void refresh_cards();
+    // Switches to virtual terminal `vt` (DRM backend only; nothing
+    // otherwise).
+    void change_vt(unsigned vt);
 
     // Called by outputs.
     StatusCardText card_text_for(const Output &output) const;
     void output_shown_frame(Output &output);
     void outputs_changed();
+    void console_placement_changed();
     void remove_output(Output &output);
 
 private:

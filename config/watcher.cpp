@@ -39,13 +39,11 @@ ConfigWatcher::ConfigWatcher(const fs::path &file) : file_(fs::absolute(file))
         throw std::system_error(errno, std::generic_category(),
                                 "cannot watch " + file_.string() + ": inotify_init1");
     }
-    try {
-        add_watch(file_);
-        watch_target_chain();
-    } catch (...) {
+    if (auto error = add_watch(file_)) {
         ::close(fd_);
-        throw;
+        throw *error;
     }
+    watch_target_chain();
 }
 
 ConfigWatcher::~ConfigWatcher()
@@ -54,7 +52,7 @@ ConfigWatcher::~ConfigWatcher()
         ::close(fd_);
 }
 
-void ConfigWatcher::add_watch(const fs::path &file)
+std::optional<std::system_error> ConfigWatcher::add_watch(const fs::path &file)
 {
     const fs::path dir = directory_of(file);
     const int wd = ::inotify_add_watch(fd_, dir.c_str(), kDirectoryEvents | IN_ONLYDIR);
@@ -68,13 +66,14 @@ void ConfigWatcher::add_watch(const fs::path &file)
         } else {
             why += "inotify_add_watch on " + dir.string();
         }
-        throw std::system_error(error, std::generic_category(), why);
+        return std::system_error(error, std::generic_category(), why);
     }
     const std::string name = file.filename().string();
     const bool known = std::any_of(watches_.begin(), watches_.end(),
                                    [&](const Watch &w) { return w.wd == wd && w.name == name; });
     if (!known)
         watches_.push_back(Watch{wd, dir, name});
+    return std::nullopt;
 }
 
 // A symlinked file (dotfiles) changes where its target lives, so watch each
@@ -92,11 +91,8 @@ void ConfigWatcher::watch_target_chain()
             return;
         if (target.is_relative())
             target = directory_of(current) / target;
-        try {
-            add_watch(target);
-        } catch (const std::system_error &) {
+        if (add_watch(target))
             return;
-        }
         current = target;
     }
 }

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace phyllome::config {
@@ -44,7 +46,8 @@ private:
     };
 
     void watch_target_chain();
-    void add_watch(const std::filesystem::path &file);
+    // Why `file` cannot be watched; nullopt once it is.
+    std::optional<std::system_error> add_watch(const std::filesystem::path &file);
     bool is_relevant(int wd, const std::string &name, unsigned mask) const;
 
     std::filesystem::path file_;

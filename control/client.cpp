@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <stdexcept>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -19,33 +18,34 @@ struct Socket {
     }
 };
 
-std::runtime_error failure(const std::string &what)
+RequestFailure failure(const std::string &what)
 {
-    return std::runtime_error(what + ": " + std::strerror(errno));
+    return {what + ": " + std::strerror(errno)};
 }
 
 } // namespace
 
-std::string send_request(const std::string &path, const std::string &line)
+std::variant<std::string, RequestFailure> send_request(const std::string &path,
+                                                       const std::string &line)
 {
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     if (path.size() >= sizeof address.sun_path)
-        throw std::runtime_error("socket path too long: " + path);
+        return RequestFailure{"socket path too long: " + path};
     std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
 
     Socket sock;
     if (sock.fd < 0)
-        throw failure("socket");
+        return failure("socket");
     if (connect(sock.fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0)
-        throw failure("cannot connect to the session at " + path);
+        return failure("cannot connect to the session at " + path);
 
     for (std::size_t sent = 0; sent < line.size();) {
         const ssize_t n = send(sock.fd, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            throw failure("cannot send the request");
+            return failure("cannot send the request");
         sent += static_cast<std::size_t>(n);
     }
 
@@ -56,9 +56,9 @@ std::string send_request(const std::string &path, const std::string &line)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            throw failure("cannot read the reply");
+            return failure("cannot read the reply");
         if (n == 0)
-            throw std::runtime_error("the session closed the connection without replying");
+            return RequestFailure{"the session closed the connection without replying"};
         reply.append(buffer, static_cast<std::size_t>(n));
     }
     return reply.substr(0, reply.find('\n'));

@@ -2,11 +2,18 @@
 #pragma once
 
 #include <string>
+#include <variant>
 
 namespace phyllome::control {
 
+// Why a request got no reply, in one line.
+struct RequestFailure {
+    std::string message;
+};
+
 // Connects to `path`, sends `line` (newline included) and returns the reply
-// line without its newline. Throws std::runtime_error with a one-line reason.
-std::string send_request(const std::string &path, const std::string &line);
+// line without its newline.
+std::variant<std::string, RequestFailure> send_request(const std::string &path,
+                                                       const std::string &line);
 
 } // namespace phyllome::control

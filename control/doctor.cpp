@@ -19,13 +19,10 @@ namespace {
 // A VM of an embedded root the running session holds, through its socket.
 libvirt::Check check_vm_through_session(const std::string &socket, const std::string &name)
 {
-    nlohmann::json reply;
-    try {
-        reply = nlohmann::json::parse(send_request(socket, to_line(to_json(VmXmlRequest{name}))),
-                                      nullptr, false);
-    } catch (const std::exception &error) {
-        return {"VM " + name, false, std::string("asking the session: ") + error.what(), ""};
-    }
+    const auto line = send_request(socket, to_line(to_json(VmXmlRequest{name})));
+    if (const auto *failure = std::get_if<RequestFailure>(&line))
+        return {"VM " + name, false, "asking the session: " + failure->message, ""};
+    const auto reply = nlohmann::json::parse(std::get<std::string>(line), nullptr, false);
     if (reply.is_object() && reply.value("ok", false) && reply.contains("xml") &&
         reply["xml"].is_string())
         return libvirt::check_vm_xml(name, reply["xml"].get<std::string>());

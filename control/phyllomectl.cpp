@@ -122,22 +122,24 @@ int main(int argc, char **argv)
         return fail(error->message, kExitRefused);
 
     const std::string &path = std::get<std::string>(socket);
-    nlohmann::json reply;
-    try {
-        if (std::holds_alternative<IdentifyRequest>(options.request)) {
-            // identify waits for a press: say what to do, unless no device
-            // could ever give one (the session refuses at once then).
-            const auto devices =
-                nlohmann::json::parse(send_request(path, to_line(to_json(DevicesRequest{}))));
-            const auto list = devices.find("devices");
-            if (list == devices.end() || !list->is_array() || !list->empty())
-                std::cerr << "Press a key or click on the device to identify (Ctrl+C to give "
-                             "up)...\n";
-        }
-        reply = nlohmann::json::parse(send_request(path, request_line));
-    } catch (const std::exception &error) {
-        return fail(error.what(), kExitRefused);
+    if (std::holds_alternative<IdentifyRequest>(options.request)) {
+        // identify waits for a press: say what to do, unless no device
+        // could ever give one (the session refuses at once then).
+        const auto line = send_request(path, to_line(to_json(DevicesRequest{})));
+        if (const auto *failure = std::get_if<RequestFailure>(&line))
+            return fail(failure->message, kExitRefused);
+        const auto devices = nlohmann::json::parse(std::get<std::string>(line), nullptr, false);
+        const auto list = devices.is_object() ? devices.find("devices") : devices.end();
+        if (list == devices.end() || !list->is_array() || !list->empty())
+            std::cerr << "Press a key or click on the device to identify (Ctrl+C to give "
+                         "up)...\n";
     }
+    const auto line = send_request(path, request_line);
+    if (const auto *failure = std::get_if<RequestFailure>(&line))
+        return fail(failure->message, kExitRefused);
+    const nlohmann::json reply = nlohmann::json::parse(std::get<std::string>(line), nullptr, false);
+    if (reply.is_discarded())
+        return fail("the session's reply is not JSON", kExitRefused);
     const bool ok = reply.is_object() && reply.value("ok", false) == true;
     if (options.json) {
         std::cout << reply.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";

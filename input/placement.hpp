@@ -7,8 +7,8 @@
 #include <optional>
 #include <utility>
 
-#include "config/config.hpp"
 #include "base/rect.hpp"
+#include "config/config.hpp"
 
 namespace phyllome::input {
 

@@ -61,7 +61,8 @@ bool InputRouter::Seat::binds(const VmInput *sink) const
                                      [sink](const Head &h) { return h.console == sink; });
 }
 
-InputRouter::InputRouter(const config::Config &config) : config_(config)
+InputRouter::InputRouter(const config::Config &config, Handlers handlers)
+    : config_(config), handlers_(std::move(handlers))
 {
     for (const config::Seat &s : config_.seats)
         seats_.push_back(std::make_unique<Seat>(s.name, config_));
@@ -260,8 +261,8 @@ void InputRouter::set_grabbed(Seat &seat, bool grabbed)
     // still down go to it again before the next key once grabbed.
     seat.host.guest_changed();
     seat.grabbed = grabbed;
-    if (on_grab_)
-        on_grab_(seat.name, grabbed);
+    if (handlers_.grab_changed)
+        handlers_.grab_changed(seat.name, grabbed);
 }
 
 bool InputRouter::set_seat_grabbed(std::string_view seat_name, bool grabbed)
@@ -314,10 +315,10 @@ void InputRouter::key(DeviceId device, std::uint32_t evdev, std::uint32_t keysym
         set_grabbed(seat, !seat.grabbed); // input state: the router's own command
         return;
     }
-    if (result.command && on_command_) {
+    if (result.command && handlers_.command) {
         // The handler may reload or switch VMs: touch nothing after it.
         const std::string name = seat.name;
-        on_command_(name, *result.command);
+        handlers_.command(name, *result.command);
     }
 }
 

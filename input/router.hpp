@@ -30,9 +30,9 @@
 #include "config/device_rule.hpp"
 #include "input/held.hpp"
 #include "input/host_keys.hpp"
+#include "input/placement.hpp"
 #include "input/scroll.hpp"
 #include "input/vm_input.hpp"
-#include "input/placement.hpp"
 
 namespace phyllome::input {
 
@@ -47,7 +47,7 @@ std::uint32_t tablet_to_pointer_button(std::uint32_t evdev_button);
 // One output of a seat, in the seat's output order.
 struct Head {
     Placement placement;        // the frame on it, from place_frame; empty: none shown
-    VmInput *console = nullptr;     // the console shown there; null: the seat's VM sink
+    VmInput *console = nullptr; // the console shown there; null: the seat's VM sink
 };
 
 class InputRouter {
@@ -59,12 +59,14 @@ public:
     // set_seat_grabbed). It must not call back into the router.
     using GrabHandler = std::function<void(const std::string &seat, bool grabbed)>;
 
-    explicit InputRouter(const config::Config &config);
+    struct Handlers {
+        CommandHandler command;
+        GrabHandler grab_changed;
+    };
+
+    explicit InputRouter(const config::Config &config, Handlers handlers = {});
     InputRouter(const InputRouter &) = delete;
     InputRouter &operator=(const InputRouter &) = delete;
-
-    void set_command_handler(CommandHandler handler) { on_command_ = std::move(handler); }
-    void set_grab_handler(GrabHandler handler) { on_grab_ = std::move(handler); }
 
     // A device appeared; returns its seat (nullopt: its events are dropped).
     // An id already present is treated as an unplug and a new plug.
@@ -194,8 +196,7 @@ private:
     std::vector<std::unique_ptr<Seat>> seats_; // config_.seats order
     std::unordered_map<DeviceId, Device> devices_;
     HeldInput held_;
-    CommandHandler on_command_;
-    GrabHandler on_grab_;
+    Handlers handlers_;
 };
 
 } // namespace phyllome::input

@@ -7,8 +7,9 @@
 #include "control/reply.hpp"
 #include "libvirt/vm_model.hpp"
 #include "session/control_status.hpp"
+#include "session/seats.hpp"
 #include "session/vm_admin_replies.hpp"
-#include "session/vm_displays.hpp"
+#include "session/vm_fleet.hpp"
 
 namespace phyllome {
 namespace {
@@ -45,13 +46,15 @@ std::vector<std::string> session_uris(const config::Config &config, const std::s
 
 } // namespace
 
-ControlCommands::ControlCommands(std::function<const config::Config &()> config,
-                                 VmDisplays &displays, InputDevices &input,
-                                 std::function<ReloadOutcome()> reload)
-    : config_(std::move(config)), displays_(displays), input_(input), reload_(std::move(reload)),
-      admin_(displays.event_loop(), [&displays](const std::string &uri) {
-          displays.prepare_libvirt();
-          return displays.libvirt(uri);
+ControlCommands::ControlCommands(std::function<const config::Config &()> config, Seats &seats,
+                                 VmFleet &fleet, const Server &server, InputDevices &input,
+                                 std::function<ReloadOutcome()> reload,
+                                 std::function<void(nlohmann::json &status)> status_extra)
+    : config_(std::move(config)), seats_(seats), fleet_(fleet), server_(server), input_(input),
+      reload_(std::move(reload)), status_extra_(std::move(status_extra)),
+      admin_(fleet.event_loop(), [&fleet](const std::string &uri) {
+          fleet.prepare_libvirt();
+          return fleet.libvirt(uri);
       })
 {
 }
@@ -79,14 +82,14 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
 {
     using nlohmann::json;
     if (std::holds_alternative<control::StatusRequest>(request)) {
-        json status = status_json(config_(), displays_, input_);
+        json status = status_json(config_(), seats_, fleet_, server_, input_);
         if (status_extra_)
             status_extra_(status);
         reply(control::ok(status));
     } else if (std::holds_alternative<control::DevicesRequest>(request)) {
         reply(control::ok(devices_json(config_(), input_)));
     } else if (const auto *r = std::get_if<control::SwitchRequest>(&request)) {
-        const std::string error = displays_.show_vm(r->seat, r->vm);
+        const std::string error = seats_.show_vm(r->seat, r->vm);
         reply(error.empty() ? control::ok({{"seat", r->seat}, {"vm", r->vm}})
                             : control::error(error));
     } else if (std::holds_alternative<control::ReloadRequest>(request)) {
@@ -94,7 +97,7 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
         reply(outcome.applied ? control::ok({{"status", outcome.status}})
                               : control::error(outcome.status));
     } else if (const auto *r = std::get_if<control::VmRequest>(&request);
-               r && !displays_.link(r->name) && !displays_.manual(r->name)) {
+               r && !fleet_.link(r->name) && !fleet_.manual(r->name)) {
         // A VM no seat shows (one a switch left running, say): found on the
         // session's connections.
         admin_.act(session_uris(config_(), r->name), r->name, link_action(r->action),
@@ -102,7 +105,7 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
                        reply(acted_reply(name, action, result));
                    });
     } else if (const auto *r = std::get_if<control::VmRequest>(&request)) {
-        displays_.vm_action(
+        seats_.vm_action(
             r->name, link_action(r->action),
             [reply, name = r->name, action = r->action](const std::string &error) {
                 reply(error.empty()
@@ -146,13 +149,6 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
 nlohmann::json ControlCommands::with_seats(const libvirt::VmList &listed) const
 {
     const config::Config &config = config_();
-    auto seats_showing = [&config, this](const std::string &name) {
-        nlohmann::json seats = nlohmann::json::array();
-        for (const config::Seat &seat : config.seats)
-            if (displays_.shown_vm(seat) == name)
-                seats.push_back(seat.name);
-        return seats;
-    };
     const std::vector<std::string> uris = session_uris(config);
     std::set<std::string> listed_names, reachable(uris.begin(), uris.end());
     nlohmann::json unreachable = nlohmann::json::array();
@@ -165,11 +161,12 @@ nlohmann::json ControlCommands::with_seats(const libvirt::VmList &listed) const
         // A listed domain is the file's VM when the name and the URI agree.
         const config::Vm *named = config.find_vm(vm.name);
         const bool in_file = named && config::effective_uri(config, *named) == vm.uri;
-        vms.push_back({{"name", vm.name},
-                       {"uri", vm.uri},
-                       {"state", vm.state},
-                       {"seats", in_file ? seats_showing(vm.name) : nlohmann::json::array()},
-                       {"in_session_file", in_file}});
+        vms.push_back(
+            {{"name", vm.name},
+             {"uri", vm.uri},
+             {"state", vm.state},
+             {"seats", in_file ? seats_.seats_showing(vm.name) : std::vector<std::string>{}},
+             {"in_session_file", in_file}});
         if (in_file)
             listed_names.insert(vm.name);
     }
@@ -181,7 +178,7 @@ nlohmann::json ControlCommands::with_seats(const libvirt::VmList &listed) const
         vms.push_back({{"name", vm.name},
                        {"uri", uri},
                        {"state", "not defined"},
-                       {"seats", seats_showing(vm.name)},
+                       {"seats", seats_.seats_showing(vm.name)},
                        {"in_session_file", true}});
     }
     return {{"vms", vms}, {"unreachable", unreachable}};

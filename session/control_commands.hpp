@@ -14,7 +14,9 @@
 
 namespace phyllome {
 
-class VmDisplays;
+class Seats;
+class Server;
+class VmFleet;
 
 class ControlCommands {
 public:
@@ -22,9 +24,13 @@ public:
         bool applied = false;
         std::string status;
     };
-    // `reload` takes the same path as SIGHUP.
-    ControlCommands(std::function<const config::Config &()> config, VmDisplays &displays,
-                    InputDevices &input, std::function<ReloadOutcome()> reload);
+    // `reload` takes the same path as SIGHUP. `status_extra` adds to a
+    // status what this class does not know: the session file (its "config"
+    // member) and every output ("outputs").
+    ControlCommands(std::function<const config::Config &()> config, Seats &seats, VmFleet &fleet,
+                    const Server &server, InputDevices &input,
+                    std::function<ReloadOutcome()> reload,
+                    std::function<void(nlohmann::json &status)> status_extra);
     // Stops catching input for identify.
     ~ControlCommands();
     ControlCommands(const ControlCommands &) = delete;
@@ -37,13 +43,6 @@ public:
     // Handlers for a ControlServer that sends its requests here.
     ControlServer::Handlers handlers();
 
-    // Adds to `status` what this class does not know: the session file
-    // (its "config" member) and every output ("outputs").
-    void set_status_extra(std::function<void(nlohmann::json &status)> extra)
-    {
-        status_extra_ = std::move(extra);
-    }
-
 private:
     void identify(ControlServer::ClientId client, ControlServer::Reply reply);
     void caught(const InputDevices::DeviceInfo &device);
@@ -53,7 +52,9 @@ private:
     nlohmann::json with_seats(const libvirt::VmList &listed) const;
 
     std::function<const config::Config &()> config_;
-    VmDisplays &displays_;
+    Seats &seats_;
+    VmFleet &fleet_;
+    const Server &server_;
     InputDevices &input_;
     std::function<ReloadOutcome()> reload_;
     std::function<void(nlohmann::json &status)> status_extra_;

@@ -2,9 +2,10 @@
 
 #include "compositor/input_devices.hpp"
 #include "compositor/output.hpp"
-#include "session/session_config.hpp"
-#include "session/vm_displays.hpp"
+#include "compositor/server.hpp"
 #include "control/devices.hpp"
+#include "session/seats.hpp"
+#include "session/session_config.hpp"
 
 namespace phyllome {
 namespace {
@@ -49,13 +50,15 @@ json output_json(const Output &output)
     return result;
 }
 
-json seat_json(const config::Seat &seat, const VmDisplays &displays,
-               const std::vector<InputDevices::DeviceInfo> &devices)
+json seat_json(const config::Seat &seat, const Seats &seats, const VmFleet &fleet,
+               const Server &server, const std::vector<InputDevices::DeviceInfo> &devices)
 {
-    const auto vm = displays.shown_vm(seat);
+    const auto vm = seats.shown_vm(seat);
     json outputs = json::array();
-    for (const Output *output : displays.outputs_of(seat))
-        outputs.push_back(output_json(*output));
+    for (const std::string &name : seats.outputs_of(seat))
+        for (const auto &output : server.outputs())
+            if (output->name() == name)
+                outputs.push_back(output_json(*output));
     json names = json::array();
     for (const auto &device : devices)
         if (device.seat == seat.name)
@@ -63,7 +66,7 @@ json seat_json(const config::Seat &seat, const VmDisplays &displays,
     return {
         {"name", seat.name},
         {"vm", vm ? json(*vm) : json()},
-        {"state", vm ? json(displays.state_of(*vm)) : json()},
+        {"state", vm ? json(fleet.state_of(*vm)) : json()},
         {"outputs", std::move(outputs)},
         {"devices", std::move(names)},
     };
@@ -71,26 +74,22 @@ json seat_json(const config::Seat &seat, const VmDisplays &displays,
 
 } // namespace
 
-json status_json(const config::Config &config, const VmDisplays &displays,
-                 const InputDevices &input)
+json status_json(const config::Config &config, const Seats &seats, const VmFleet &fleet,
+                 const Server &server, const InputDevices &input)
 {
     const auto devices = input.devices();
-    json seats = json::array();
+    json seats_json = json::array();
     for (const config::Seat &seat : config.seats)
-        seats.push_back(seat_json(seat, displays, devices));
+        seats_json.push_back(seat_json(seat, seats, fleet, server, devices));
     json vms = json::array();
     for (const config::Vm &vm : config.vms) {
-        json shown_on = json::array();
-        for (const config::Seat &seat : config.seats)
-            if (displays.shown_vm(seat) == vm.name)
-                shown_on.push_back(seat.name);
         vms.push_back({
             {"name", vm.name},
-            {"state", displays.state_of(vm.name)},
-            {"shown_on", std::move(shown_on)},
+            {"state", fleet.state_of(vm.name)},
+            {"shown_on", seats.seats_showing(vm.name)},
         });
     }
-    return {{"seats", std::move(seats)}, {"vms", std::move(vms)}};
+    return {{"seats", std::move(seats_json)}, {"vms", std::move(vms)}};
 }
 
 json config_json(const SessionConfig &session_config, const std::vector<std::string> &outputs)

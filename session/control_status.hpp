@@ -11,14 +11,16 @@
 
 namespace phyllome {
 
-class VmDisplays;
+class Seats;
+class VmFleet;
+class Server;
 class InputDevices;
 class SessionConfig;
 
 // Seats (outputs with the console each shows and its frame counters,
 // devices, the VM shown and its state) and VMs (state, seats showing them).
-nlohmann::json status_json(const config::Config &config, const VmDisplays &displays,
-                           const InputDevices &input);
+nlohmann::json status_json(const config::Config &config, const Seats &seats, const VmFleet &fleet,
+                           const Server &server, const InputDevices &input);
 
 // The session file: its path, which configuration is in force, why the file
 // is not (errors) and its warnings, outputs checked against `outputs`.

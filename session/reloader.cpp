@@ -6,16 +6,16 @@
 #include "base/log.hpp"
 #include "compositor/input_devices.hpp"
 #include "compositor/output.hpp"
-#include "session/readiness.hpp"
 #include "compositor/server.hpp"
+#include "session/readiness.hpp"
+#include "session/seats.hpp"
 #include "session/session_config.hpp"
-#include "session/vm_displays.hpp"
 
 namespace phyllome {
 
 Reloader::Reloader(Server &server, SessionConfig &session_config, Readiness &readiness,
-                   VmDisplays &displays, InputDevices &input)
-    : server_(server), session_config_(session_config), readiness_(readiness), displays_(displays),
+                   Seats &seats, InputDevices &input)
+    : server_(server), session_config_(session_config), readiness_(readiness), seats_(seats),
       input_(input)
 {
     wl_event_loop *loop = server.event_loop();
@@ -79,8 +79,8 @@ Reloader::Outcome Reloader::reload()
     // Devices that change seat release what they hold first; outputs
     // whose card text and console are unchanged are not touched.
     input_.reload(session_config_.config());
-    displays_.sync_libvirt();
-    displays_.assign();
+    seats_.follow_vms();
+    seats_.assign();
     server_.refresh_cards();
     session_config_.log_output_warnings(output_names(server_));
     const auto warnings = session_config_.warnings(output_names(server_)).size();

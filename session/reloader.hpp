@@ -16,7 +16,7 @@ namespace phyllome {
 class Server;
 class SessionConfig;
 class Readiness;
-class VmDisplays;
+class Seats;
 class InputDevices;
 
 // The names of the outputs that exist now.
@@ -24,8 +24,8 @@ std::vector<std::string> output_names(const Server &server);
 
 class Reloader {
 public:
-    Reloader(Server &server, SessionConfig &session_config, Readiness &readiness,
-             VmDisplays &displays, InputDevices &input);
+    Reloader(Server &server, SessionConfig &session_config, Readiness &readiness, Seats &seats,
+             InputDevices &input);
     ~Reloader();
     Reloader(const Reloader &) = delete;
     Reloader &operator=(const Reloader &) = delete;
@@ -43,7 +43,7 @@ private:
     Server &server_;
     SessionConfig &session_config_;
     Readiness &readiness_;
-    VmDisplays &displays_;
+    Seats &seats_;
     InputDevices &input_;
     std::unique_ptr<config::ConfigWatcher> watcher_;
     wl_event_source *watch_source_ = nullptr;

@@ -5,22 +5,10 @@
 #include <system_error>
 
 #include "base/log.hpp"
+#include "config/assignment.hpp"
 
 namespace phyllome {
 namespace {
-
-const config::Seat *seat_of_output(const config::Config &config, const std::string &output)
-{
-    // An output named by a seat belongs to it; the rest go to the seat that
-    // takes every other output, if there is one.
-    for (const config::Seat &seat : config.seats)
-        if (std::find(seat.outputs.begin(), seat.outputs.end(), output) != seat.outputs.end())
-            return &seat;
-    for (const config::Seat &seat : config.seats)
-        if (seat.all_outputs)
-            return &seat;
-    return nullptr;
-}
 
 std::string short_problem(const config::Diagnostic &diagnostic, std::size_t count)
 {
@@ -41,7 +29,8 @@ StatusCardText card_text_for_output(
 {
     StatusCardText text;
     text.output = output;
-    const config::Seat *seat = seat_of_output(config, output);
+    const auto index = config::seat_for_output(config, output);
+    const config::Seat *seat = index ? &config.seats[*index] : nullptr;
     if (!seat) {
         text.vm = "Unused screen";
         text.state = "No seat in the session file names " + output;

@@ -111,8 +111,10 @@ const sd_bus_vtable Console::kDmabuf2Vtable[] = {
     SD_BUS_VTABLE_END,
 };
 
-Console::Console(wl_event_loop *loop, Info info, std::string vm_name, base::UniqueFd listener_fd)
-    : loop_(loop), info_(std::move(info)), vm_name_(std::move(vm_name))
+Console::Console(wl_event_loop *loop, Info info, std::string vm_name, base::UniqueFd listener_fd,
+                 Handlers handlers)
+    : loop_(loop), info_(std::move(info)), vm_name_(std::move(vm_name)),
+      handlers_(std::move(handlers))
 {
     ack_timer_ = wl_event_loop_add_timer(loop_, on_ack_timeout, this);
     int r = sd_bus_new(&bus_);
@@ -146,8 +148,8 @@ Console::Console(wl_event_loop *loop, Info info, std::string vm_name, base::Uniq
         frame_ = Frame{};
         if (observer_)
             observer_->frame_replaced(*this);
-        if (on_disconnected)
-            on_disconnected();
+        if (handlers_.disconnected)
+            handlers_.disconnected();
     });
 }
 
@@ -219,8 +221,8 @@ void Console::show_shadow_buffer(bool replaced)
     }
     if (shadow_.size_check_needed()) {
         shadow_.size_checked();
-        if (on_size_check)
-            on_size_check();
+        if (handlers_.size_check)
+            handlers_.size_check();
     }
 }
 

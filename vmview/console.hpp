@@ -54,7 +54,15 @@ public:
 
     // `listener_fd` is our end of the socketpair whose other end went to
     // QEMU with RegisterListener; QEMU is the authentication server on it.
-    Console(wl_event_loop *loop, Info info, std::string vm_name, base::UniqueFd listener_fd);
+    struct Handlers {
+        // The resize guard needs Width and Height read again from the main
+        // connection (the owner's).
+        std::function<void()> size_check;
+        // The listener connection ended.
+        std::function<void()> disconnected;
+    };
+    Console(wl_event_loop *loop, Info info, std::string vm_name, base::UniqueFd listener_fd,
+            Handlers handlers);
     ~Console();
     Console(const Console &) = delete;
     Console &operator=(const Console &) = delete;
@@ -75,12 +83,6 @@ public:
     // Console.Width/Height as QEMU reports them (the resize guard's answer,
     // or PropertiesChanged).
     void set_console_size(uint32_t width, uint32_t height);
-
-    // Set by the owner: asked when the resize guard needs Width and Height
-    // read again from the main connection.
-    std::function<void()> on_size_check;
-    // Called when the listener connection ends.
-    std::function<void()> on_disconnected;
 
 private:
     static const sd_bus_vtable kListenerVtable[];
@@ -113,6 +115,7 @@ private:
     wl_event_loop *loop_;
     Info info_;
     std::string vm_name_;
+    Handlers handlers_;
     sd_bus *bus_ = nullptr;
     std::unique_ptr<BusSource> source_;
     bool connected_ = true;

@@ -30,7 +30,7 @@ std::uint8_t *allocate_zeroed(std::size_t size)
 base::Rect rect(std::uint32_t x, std::uint32_t y, std::uint32_t width, std::uint32_t height)
 {
     return base::Rect{static_cast<std::int32_t>(x), static_cast<std::int32_t>(y),
-                static_cast<std::int32_t>(width), static_cast<std::int32_t>(height)};
+                      static_cast<std::int32_t>(width), static_cast<std::int32_t>(height)};
 }
 
 bool contains(const base::Rect &outer, const base::Rect &inner)

@@ -5,11 +5,11 @@
 #include "input/vm_input.hpp"
 #include "vmview/display_client.hpp"
 
-namespace phyllome {
+namespace phyllome::vmview {
 
 class ConsoleInput final : public input::VmInput {
 public:
-    ConsoleInput(vmview::DisplayClient &client, uint32_t console_id)
+    ConsoleInput(DisplayClient &client, uint32_t console_id)
         : client_(client), console_id_(console_id)
     {
     }
@@ -32,8 +32,8 @@ public:
     uint32_t console_id() const { return console_id_; }
 
 private:
-    vmview::DisplayClient &client_;
+    DisplayClient &client_;
     uint32_t console_id_;
 };
 
-} // namespace phyllome
+} // namespace phyllome::vmview

@@ -227,12 +227,18 @@ void DisplayClient::register_listener(Console::Info info)
     theirs.reset(); // the message holds its own copy
     source_->update();
 
-    auto console = std::make_unique<Console>(loop_, std::move(info), vm_name_, std::move(ours));
-    Console &added = *console;
-    added.on_size_check = [this, id] {
+    Console::Handlers console_handlers;
+    console_handlers.size_check = [this, id] {
         if (Console *c = find_console(id))
             refresh_console_size(*c);
     };
+    console_handlers.disconnected = [this, id] {
+        if (Console *c = find_console(id); c && handlers_.console_disconnected)
+            handlers_.console_disconnected(*c);
+    };
+    auto console = std::make_unique<Console>(loop_, std::move(info), vm_name_, std::move(ours),
+                                             std::move(console_handlers));
+    Console &added = *console;
     consoles_.push_back(std::move(console));
     read_input_properties(id);
     if (handlers_.console_added)
@@ -329,8 +335,8 @@ void DisplayClient::set_ui_info(uint32_t console_id, uint32_t width, uint32_t he
             if (sd_bus_message_is_method_error(reply, "org.qemu.Display1.Error.Unsupported"))
                 self->ui_info_unsupported_.insert(call->id);
             const std::string why = error && error->message ? error->message : "refused";
-            if (self->on_ui_info_unsupported)
-                self->on_ui_info_unsupported(call->id, why);
+            if (self->handlers_.ui_info_unsupported)
+                self->handlers_.ui_info_unsupported(call->id, why);
             else
                 base::log_info("VM %s: console %u keeps its size (%s): scaling applies",
                                self->vm_name_.c_str(), call->id, why.c_str());
@@ -359,8 +365,8 @@ void DisplayClient::apply_input_properties(uint32_t console_id, sd_bus_message *
             return read_u32(value, state.leds);
         return 0;
     });
-    if (state.leds != leds_before && on_keyboard_leds)
-        on_keyboard_leds(console_id, state.leds);
+    if (state.leds != leds_before && handlers_.keyboard_leds)
+        handlers_.keyboard_leds(console_id, state.leds);
     if (absolute)
         set_mouse_absolute(console_id, *absolute);
 }
@@ -373,8 +379,8 @@ void DisplayClient::set_mouse_absolute(uint32_t console_id, bool absolute)
     state.absolute = absolute;
     base::log_info("VM %s: console %u: the guest's pointer is %s", vm_name_.c_str(), console_id,
                    absolute ? "absolute" : "relative");
-    if (on_pointer_mode)
-        on_pointer_mode(console_id, absolute);
+    if (handlers_.pointer_mode)
+        handlers_.pointer_mode(console_id, absolute);
 }
 
 void DisplayClient::read_input_properties(uint32_t console_id)

@@ -25,9 +25,19 @@ public:
     struct Handlers {
         // A console's listener is registered; frames follow.
         std::function<void(Console &console)> console_added;
+        // A console's listener connection ended.
+        std::function<void(Console &console)> console_disconnected;
         // The connection to QEMU ended (QEMU quit, the VM stopped, a
         // protocol error); the client is unusable afterwards.
         std::function<void(const std::string &reason)> closed;
+        // SetUIInfo refused, with QEMU's reason (see set_ui_info).
+        std::function<void(uint32_t console_id, const std::string &why)> ui_info_unsupported;
+        // The guest's pointer changed form (QEMU said so, or refused a
+        // motion in the old form, which is then lost): the caller sends the
+        // position again so that the guest's cursor is where the seat's is.
+        std::function<void(uint32_t console_id, bool absolute)> pointer_mode;
+        // The guest's keyboard LEDs changed (see keyboard_leds()).
+        std::function<void(uint32_t console_id, uint32_t leds)> keyboard_leds;
     };
 
     DisplayClient(wl_event_loop *loop, base::UniqueFd fd, std::string vm_name, Handlers handlers);
@@ -42,12 +52,10 @@ public:
     // Asks the guest to take this size for a console (Console.SetUIInfo):
     // the output's resolution and physical size. A repeat of the last
     // request is not sent. Devices without the hook (standard VGA) refuse;
-    // `on_ui_info_unsupported` is then told, that console is not asked again
+    // the ui_info_unsupported handler is then told, that console is not asked again
     // on this connection, and the scaling setting applies.
     void set_ui_info(uint32_t console_id, uint32_t width, uint32_t height, uint16_t width_mm,
                      uint16_t height_mm);
-    // SetUIInfo refused, with QEMU's reason; unset: logged here.
-    std::function<void(uint32_t console_id, const std::string &why)> on_ui_info_unsupported;
 
     // Input for a console, in order, on the main connection. Keys are
     // qnum codes; buttons are QEMU's (left 0, middle 1, right 2, wheel up 3,
@@ -63,17 +71,12 @@ public:
     void motion_absolute(uint32_t console_id, uint32_t x, uint32_t y);
     void motion_relative(uint32_t console_id, int32_t dx, int32_t dy);
     bool mouse_absolute(uint32_t console_id) const;
-    // The guest's pointer changed form (QEMU said so, or refused a motion in
-    // the old form, which is then lost): the caller sends the position
-    // again so that the guest's cursor is where the seat's is.
-    std::function<void(uint32_t console_id, bool absolute)> on_pointer_mode;
 
     // Asynchronous calls still waiting for QEMU's answer; each holds a
     // little memory until answered or the connection closes.
     std::size_t calls_in_flight() const { return *calls_in_flight_; }
     // The guest's keyboard LEDs (Keyboard.Modifiers: scroll 1, num 2, caps 4).
     uint32_t keyboard_leds(uint32_t console_id) const;
-    std::function<void(uint32_t console_id, uint32_t leds)> on_keyboard_leds;
 
 private:
     void fail(const std::string &reason);

@@ -119,11 +119,11 @@ private:
 class Observer final : public ConsoleObserver {
 public:
     void frame_replaced(Console &) override { replaced++; }
-    void frame_damaged(Console &console, std::span<const base::Rect> damage) override
+    void frame_damaged(Console &console, std::span<const phyllome::base::Rect> damage) override
     {
         const Frame &frame = console.frame();
         check(frame.kind != Frame::Kind::None);
-        for (const base::Rect &r : damage) {
+        for (const phyllome::base::Rect &r : damage) {
             check(!r.empty());
             // CPU frames are damaged inside what is shown; DMA-BUF damage
             // is in the whole buffer's coordinates, which the view clips.
@@ -240,11 +240,13 @@ public:
         Console::Info info;
         info.width = 640;
         info.height = 480;
-        console_ = std::make_unique<Console>(loop_, info, "fuzz", phyllome::base::UniqueFd(sv[0]));
-        console_->set_observer(&observer_);
-        console_->on_size_check = [this] {
+        Console::Handlers handlers;
+        handlers.size_check = [this] {
             size_check_asked_ = true;
         };
+        console_ = std::make_unique<Console>(loop_, info, "fuzz", phyllome::base::UniqueFd(sv[0]),
+                                             std::move(handlers));
+        console_->set_observer(&observer_);
         // A fixed server id: the same input runs the same way every time.
         const sd_id128_t id = {{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}};
         if (sd_bus_new(&peer_) < 0 || sd_bus_set_fd(peer_, sv[1], sv[1]) < 0) {

@@ -202,7 +202,14 @@ struct Device {
 
 class Property {
 public:
-    Property() : router_(config::default_config())
+    Property()
+        : router_(
+              config::default_config(),
+              {.command = [this](const std::string &seat, HostCommand c) { on_command(seat, c); },
+               .grab_changed =
+                   [this](const std::string &seat, bool grabbed) {
+                       on_grab(seat, grabbed);
+                   }})
     {
         for (int i = 0; i < kVms; ++i)
             vms_.push_back(std::make_unique<Vm>(world_, i));
@@ -210,15 +217,6 @@ public:
             devices_[i].identity.name = "dev" + std::to_string(i);
             devices_[i].keyboard = i < kKeyboards;
         }
-        router_.set_command_handler(
-            [this](const std::string &seat, HostCommand c) { on_command(seat, c); });
-        router_.set_grab_handler([this](const std::string &seat, bool grabbed) {
-            ++counts_[grabbed ? "grab" : "release input"];
-            if (world_.sender != seat)
-                world_.fail("input of seat " + seat + " grabbed or released from " + world_.sender);
-            grabbed ? (void)world_.released_seats.erase(seat)
-                    : (void)world_.released_seats.insert(seat);
-        });
         reload();
         for (int i = 0; i < kDevices; ++i)
             plug(i);
@@ -488,6 +486,15 @@ private:
 
     // Host commands arrive inside router_.key(); switching from here
     // re-enters the router, as the compositor will.
+    void on_grab(const std::string &seat, bool grabbed)
+    {
+        ++counts_[grabbed ? "grab" : "release input"];
+        if (world_.sender != seat)
+            world_.fail("input of seat " + seat + " grabbed or released from " + world_.sender);
+        grabbed ? (void)world_.released_seats.erase(seat)
+                : (void)world_.released_seats.insert(seat);
+    }
+
     void on_command(const std::string &seat, HostCommand c)
     {
         ++counts_["command"];

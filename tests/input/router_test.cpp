@@ -55,7 +55,21 @@ config::DeviceIdentity named(const char *name)
 }
 
 struct Routing : ::testing::Test {
-    Routing() : router(two_seats())
+    // The router's handlers call these, which a test sets as it needs.
+    InputRouter::CommandHandler on_command;
+    InputRouter::GrabHandler on_grab;
+
+    Routing()
+        : router(two_seats(), {.command =
+                                   [this](const std::string &seat, HostCommand command) {
+                                       if (on_command)
+                                           on_command(seat, command);
+                                   },
+                               .grab_changed =
+                                   [this](const std::string &seat, bool grabbed) {
+                                       if (on_grab)
+                                           on_grab(seat, grabbed);
+                                   }})
     {
         router.add_device(kLeftKbd, named("left keyboard"));
         router.add_device(kLeftMouse, named("left mouse"));
@@ -268,7 +282,7 @@ TEST_F(Routing, RemoveVmReleasesAndUnbinds)
 // Absolute pointing
 
 input::Placement place(std::uint32_t fw, std::uint32_t fh, std::int32_t ow, std::int32_t oh,
-                        Scaling scaling)
+                       Scaling scaling)
 {
     return input::place_frame(fw, fh, ow, oh, scaling);
 }
@@ -487,8 +501,7 @@ TEST_F(Routing, ReleaseInputChordLetsGoAndStopsInputUntilAClick)
     router.set_seat_vm("right", &b);
     router.set_seat_heads("left", {Head{place(640, 480, 640, 480, Scaling::Fit), nullptr}});
     std::vector<std::pair<std::string, bool>> grabs;
-    router.set_grab_handler(
-        [&](const std::string &seat, bool grabbed) { grabs.emplace_back(seat, grabbed); });
+    on_grab = ([&](const std::string &seat, bool grabbed) { grabs.emplace_back(seat, grabbed); });
     router.key(kLeftKbd, KEY_W, XKB_KEY_w, true, 0); // held in the guest
     router.button(kLeftMouse, BTN_RIGHT, true);
     a.take();
@@ -536,7 +549,7 @@ TEST_F(Routing, ReleaseInputChordAgainGrabsAndHostCommandsStillRun)
 {
     router.set_seat_vm("left", &a);
     std::vector<HostCommand> commands;
-    router.set_command_handler([&](const std::string &, HostCommand c) { commands.push_back(c); });
+    on_command = ([&](const std::string &, HostCommand c) { commands.push_back(c); });
     ASSERT_TRUE(router.set_seat_grabbed("left", false));
     EXPECT_FALSE(router.set_seat_grabbed("nowhere", false));
     press_host(router, kLeftKbd);
@@ -559,7 +572,7 @@ TEST_F(Routing, HostCommandIsSwallowedAndMaySwitchTheVm)
     router.set_seat_vm("left", &a);
     router.set_seat_vm("right", &c);
     std::vector<std::pair<std::string, HostCommand>> seen;
-    router.set_command_handler([&](const std::string &seat, HostCommand command) {
+    on_command = ([&](const std::string &seat, HostCommand command) {
         seen.emplace_back(seat, command);
         router.set_seat_vm(seat, &b); // the handler switches, re-entering
     });
@@ -585,7 +598,7 @@ TEST_F(Routing, HostFunctionKeyAndGuestFunctionKey)
 {
     router.set_seat_vm("left", &a);
     std::vector<HostCommand> seen;
-    router.set_command_handler([&](const std::string &, HostCommand c) { seen.push_back(c); });
+    on_command = ([&](const std::string &, HostCommand c) { seen.push_back(c); });
     const std::uint32_t ctrl_alt = config::kModCtrl | config::kModAlt;
     router.key(kLeftKbd, KEY_LEFTCTRL, XKB_KEY_Control_L, true, 0);
     router.key(kLeftKbd, KEY_LEFTALT, XKB_KEY_Alt_L, true, config::kModCtrl);
@@ -606,8 +619,8 @@ TEST_F(Routing, ChordAcrossTwoKeyboardsOfOneSeatButNotAcrossSeats)
     router.set_seat_vm("left", &a);
     router.set_seat_vm("right", &b);
     std::vector<std::pair<std::string, HostCommand>> seen;
-    router.set_command_handler(
-        [&](const std::string &seat, HostCommand command) { seen.emplace_back(seat, command); });
+    on_command =
+        ([&](const std::string &seat, HostCommand command) { seen.emplace_back(seat, command); });
     // Ctrl+Alt on one keyboard, Super and Right on the other: each keyboard
     // reports only its own modifiers.
     router.key(kLeftKbd, KEY_LEFTCTRL, XKB_KEY_Control_L, true, 0);

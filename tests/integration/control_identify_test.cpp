@@ -9,15 +9,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "compositor/input_devices.hpp"
+#include "compositor/wlr_compat.hpp"
 #include "session/control_commands.hpp"
 #include "session/control_server.hpp"
-#include "compositor/input_devices.hpp"
-#include "session/vm_displays.hpp"
-#include "compositor/wlr_compat.hpp"
 #include "tests/support/control_client.hpp"
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/headless_input.hpp"
 #include "tests/support/in_process.hpp"
+#include "tests/support/vm_side.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -43,29 +43,26 @@ protected:
         fake_ = std::make_unique<FakeQemu>("9.2");
         Server::Settings settings;
         settings.headless = {{320, 240}};
-        settings.on_outputs_changed = [this] {
-            if (displays_)
-                displays_->assign();
-        };
+        VmSide::hook(settings, side_);
         session_ = std::make_unique<InProcessSession>(std::move(settings), [this](Server &server) {
             keyboard_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keyboard");
             mouse_ = add_named_device(server, WLR_INPUT_DEVICE_POINTER, "Left mouse");
             add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Stray keyboard");
-            displays_ = std::make_unique<VmDisplays>(
+            side_ = std::make_unique<VmSide>(
                 server, [this]() -> const config::Config & { return config_; });
-            input_ = std::make_unique<InputDevices>(server, config_);
-            displays_->set_input(input_.get());
         });
-        displays_->attach("a", base::UniqueFd(fake_->take_client_fd()));
+        side_->fleet.attach("a", base::UniqueFd(fake_->take_client_fd()));
         ASSERT_TRUE(session_->dispatch_until([&] { return session_->ready(); }));
         ASSERT_EQ(fake_->command(*session_, "wait-listener").rfind("ok", 0), 0u);
         ASSERT_EQ(fake_->command(*session_, "scanout 64 48 x8r8g8b8 102030").rfind("ok", 0), 0u);
 
         commands_ = std::make_unique<ControlCommands>(
-            [this]() -> const config::Config & { return config_; }, *displays_, *input_,
+            [this]() -> const config::Config & { return config_; }, side_->seats, side_->fleet,
+            session_->server(), side_->input,
             [] {
                 return ControlCommands::ReloadOutcome{false, "no session file here"};
-            });
+            },
+            [](nlohmann::json &) {});
         control_ = std::make_unique<ControlServer>(session_->server().event_loop(),
                                                    session_->runtime_dir() + "/control.sock",
                                                    commands_->handlers());
@@ -75,10 +72,7 @@ protected:
     {
         control_.reset();
         commands_.reset();
-        if (displays_)
-            displays_->set_input(nullptr);
-        input_.reset();
-        displays_.reset();
+        side_.reset();
         session_.reset();
         fake_.reset();
     }
@@ -122,8 +116,7 @@ protected:
     config::Config config_;
     std::unique_ptr<FakeQemu> fake_;
     std::unique_ptr<InProcessSession> session_;
-    std::unique_ptr<VmDisplays> displays_;
-    std::unique_ptr<InputDevices> input_;
+    std::unique_ptr<VmSide> side_;
     std::unique_ptr<ControlCommands> commands_;
     std::unique_ptr<ControlServer> control_;
     wlr_input_device *keyboard_ = nullptr, *mouse_ = nullptr;

@@ -12,11 +12,11 @@
 #include "base/listener.hpp"
 #include "compositor/output.hpp"
 #include "compositor/status_card.hpp"
-#include "session/vm_displays.hpp"
+#include "input/placement.hpp"
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/in_process.hpp"
+#include "tests/support/vm_side.hpp"
 #include "vmview/pixel_format.hpp"
-#include "input/placement.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -64,16 +64,13 @@ protected:
         fake_ = std::make_unique<FakeQemu>(GetParam());
         Server::Settings settings;
         settings.headless = {{kOutputWidth, kOutputHeight}};
-        settings.on_outputs_changed = [this] {
-            if (displays_)
-                displays_->assign();
-        };
+        VmSide::hook(settings, side_);
         session_ = std::make_unique<InProcessSession>(std::move(settings));
-        displays_ = std::make_unique<VmDisplays>(
-            session_->server(), [this]() -> const config::Config & { return config_; });
+        side_ = std::make_unique<VmSide>(session_->server(),
+                                         [this]() -> const config::Config & { return config_; });
         fake_source_ = wl_event_loop_add_fd(session_->server().event_loop(), fake_->stdout_fd(),
                                             WL_EVENT_READABLE, on_fake_output, this);
-        displays_->attach("test", base::UniqueFd(fake_->take_client_fd()));
+        side_->fleet.attach("test", base::UniqueFd(fake_->take_client_fd()));
         ASSERT_TRUE(session_->dispatch_until([&] { return session_->ready(); }));
         const std::string listener = command("wait-listener");
         ASSERT_EQ(listener.rfind("ok", 0), 0u) << listener;
@@ -83,7 +80,7 @@ protected:
     {
         if (fake_source_)
             wl_event_source_remove(fake_source_);
-        displays_.reset();
+        side_.reset();
         session_.reset();
         fake_.reset();
     }
@@ -113,13 +110,13 @@ protected:
         EXPECT_EQ(answer.rfind("ok", 0), 0u) << line << " -> " << answer;
     }
 
-    vmview::Console &console() { return *displays_->client("test")->consoles().front(); }
+    vmview::Console &console() { return *side_->fleet.client("test")->consoles().front(); }
 
     // Where a frame of this size is on the output (native size, centred).
     static base::Rect frame_rect(int width, int height)
     {
         return input::place_frame(static_cast<uint32_t>(width), static_cast<uint32_t>(height),
-                                   kOutputWidth, kOutputHeight, config::Scaling::None)
+                                  kOutputWidth, kOutputHeight, config::Scaling::None)
             .dest;
     }
 
@@ -161,7 +158,7 @@ protected:
     config::Config config_;
     std::unique_ptr<FakeQemu> fake_;
     std::unique_ptr<InProcessSession> session_;
-    std::unique_ptr<VmDisplays> displays_;
+    std::unique_ptr<VmSide> side_;
     wl_event_source *fake_source_ = nullptr;
     std::vector<std::string> lines_;
 };
@@ -433,7 +430,7 @@ TEST_P(Display, MultiPlaneScanoutOnlyWhereQemuHasIt)
 // guest's pointer takes (QEMU 7.2 misreports it: the refusal flips it).
 TEST_P(Display, InputReachesTheConsoleInOrder)
 {
-    vmview::DisplayClient &client = *displays_->client("test");
+    vmview::DisplayClient &client = *side_->fleet.client("test");
     const uint32_t id = console().info().id;
     std::string seen;
     auto wait_events = [&](const std::string &wanted, int attempts = 200) {
@@ -485,16 +482,13 @@ struct SingleVm {
         config.seats = {seat};
         Server::Settings settings;
         settings.headless = {{kOutputWidth, kOutputHeight}};
-        settings.on_outputs_changed = [this] {
-            if (displays)
-                displays->assign();
-        };
+        VmSide::hook(settings, side);
         session = std::make_unique<InProcessSession>(std::move(settings));
-        displays = std::make_unique<VmDisplays>(
-            session->server(), [this]() -> const config::Config & { return config; });
-        displays->attach(vm.name, base::UniqueFd(fake.take_client_fd()));
+        side = std::make_unique<VmSide>(session->server(),
+                                        [this]() -> const config::Config & { return config; });
+        side->fleet.attach(vm.name, base::UniqueFd(fake.take_client_fd()));
     }
-    ~SingleVm() { displays.reset(); }
+    ~SingleVm() { side.reset(); }
 
     bool start()
     {
@@ -506,7 +500,7 @@ struct SingleVm {
     config::Config config;
     FakeQemu fake;
     std::unique_ptr<InProcessSession> session;
-    std::unique_ptr<VmDisplays> displays;
+    std::unique_ptr<VmSide> side;
 };
 
 config::Vm vm_named(const std::string &name, config::Scaling scaling, bool follow_output)
@@ -525,7 +519,7 @@ TEST(FollowOutput, GuestIsAskedForTheOutputsSize)
     SingleVm vm(vm_named("test", config::Scaling::Fit, true), "9.2", "--virtio");
     ASSERT_TRUE(vm.start());
     vm.command("scanout 64 48 x8r8g8b8 102030");
-    vm.displays->assign(); // again: the same size is not asked twice
+    vm.side->seats.assign(); // again: the same size is not asked twice
     const std::string events = vm.command("events");
     EXPECT_NE(events.find("uiinfo:0,0,0,0,320,240"), std::string::npos) << events;
     EXPECT_EQ(events.find("uiinfo:"), events.rfind("uiinfo:")) << events;

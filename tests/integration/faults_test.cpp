@@ -11,11 +11,11 @@
 #include "compositor/input_devices.hpp"
 #include "compositor/output.hpp"
 #include "compositor/status_card.hpp"
-#include "session/vm_displays.hpp"
 #include "compositor/wlr_compat.hpp"
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/headless_input.hpp"
 #include "tests/support/in_process.hpp"
+#include "tests/support/vm_side.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -50,20 +50,15 @@ protected:
         fake_b_ = std::make_unique<FakeQemu>("9.2");
         Server::Settings settings;
         settings.headless = {{320, 240}, {320, 240}};
-        settings.on_outputs_changed = [this] {
-            if (displays_)
-                displays_->assign();
-        };
+        VmSide::hook(settings, side_);
         session_ = std::make_unique<InProcessSession>(std::move(settings), [this](Server &server) {
             keyboard_a_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "A keyboard");
             keyboard_b_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "B keyboard");
-            displays_ = std::make_unique<VmDisplays>(
+            side_ = std::make_unique<VmSide>(
                 server, [this]() -> const config::Config & { return config_; });
-            input_ = std::make_unique<InputDevices>(server, config_);
-            displays_->set_input(input_.get());
         });
-        displays_->attach("a", base::UniqueFd(fake_a_->take_client_fd()));
-        displays_->attach("b", base::UniqueFd(fake_b_->take_client_fd()));
+        side_->fleet.attach("a", base::UniqueFd(fake_a_->take_client_fd()));
+        side_->fleet.attach("b", base::UniqueFd(fake_b_->take_client_fd()));
         ASSERT_TRUE(session_->dispatch_until([&] { return session_->ready(); }));
         ASSERT_EQ(fake_a_->command(*session_, "wait-listener").rfind("ok", 0), 0u);
         ASSERT_EQ(fake_b_->command(*session_, "wait-listener").rfind("ok", 0), 0u);
@@ -77,10 +72,7 @@ protected:
     {
         if (fake_a_)
             kill(fake_a_->pid(), SIGCONT);
-        if (displays_)
-            displays_->set_input(nullptr);
-        input_.reset();
-        displays_.reset();
+        side_.reset();
         session_.reset();
         fake_a_.reset();
         fake_b_.reset();
@@ -111,8 +103,7 @@ protected:
     config::Config config_;
     std::unique_ptr<FakeQemu> fake_a_, fake_b_;
     std::unique_ptr<InProcessSession> session_;
-    std::unique_ptr<VmDisplays> displays_;
-    std::unique_ptr<InputDevices> input_;
+    std::unique_ptr<VmSide> side_;
     wlr_input_device *keyboard_a_ = nullptr, *keyboard_b_ = nullptr;
 };
 
@@ -176,8 +167,8 @@ TEST_F(Faults, QemuKilledWhileItStreamsFrames)
 
     // Seat a shows its status card, saying what happened.
     ASSERT_TRUE(session_->dispatch_until([&] {
-        return displays_->state_of("a") == "Display disconnected";
-    })) << displays_->state_of("a");
+        return side_->fleet.state_of("a") == "Display disconnected";
+    })) << side_->fleet.state_of("a");
     EXPECT_TRUE(shows_card("HEADLESS-1"));
     // Seat b never noticed.
     expect_seat_b_presents(0x102030);
@@ -198,7 +189,7 @@ TEST_F(Faults, QemuKilledWhileItStreamsFrames)
 
     // QEMU a again (libvirt hands the display over once it runs): shown.
     fake_a_ = std::make_unique<FakeQemu>("9.2");
-    displays_->attach("a", base::UniqueFd(fake_a_->take_client_fd()));
+    side_->fleet.attach("a", base::UniqueFd(fake_a_->take_client_fd()));
     ASSERT_EQ(fake_a_->command(*session_, "wait-listener").rfind("ok", 0), 0u);
     ASSERT_EQ(fake_a_->command(*session_, "scanout 64 48 x8r8g8b8 abcdef"), "ok");
     EXPECT_TRUE(shows("HEADLESS-1", 0xabcdef));
@@ -208,11 +199,11 @@ TEST_F(Faults, QemuKilledWhileItStreamsFrames)
 TEST_F(Faults, DmabufShorterThanItsDeclaredSizeIsRefused)
 {
     const uint64_t rejected =
-        displays_->client("a")->consoles().front()->counters().messages_rejected;
+        side_->fleet.client("a")->consoles().front()->counters().messages_rejected;
     // 64x48 XR24 with a 256-byte stride needs 12288 bytes; the fd has 100.
     const std::string answer = fake_a_->command(*session_, "bad-dmabuf 64 48 256 XR24 100");
     EXPECT_EQ(answer.rfind("error org.qemu.Display1.Error.Invalid", 0), 0u) << answer;
-    EXPECT_EQ(displays_->client("a")->consoles().front()->counters().messages_rejected,
+    EXPECT_EQ(side_->fleet.client("a")->consoles().front()->counters().messages_rejected,
               rejected + 1);
     // A shorter one still, an empty one, and one short by a single byte.
     for (const char *line : {"bad-dmabuf 64 48 256 XR24 0", "bad-dmabuf 64 48 256 XR24 12287",
@@ -241,7 +232,7 @@ TEST_F(Faults, GuestResizingAThousandTimesInARow)
     ASSERT_EQ(fake_a_->command(*session_, "scanout 64 48 x8r8g8b8 abcdef"), "ok");
     EXPECT_TRUE(shows("HEADLESS-1", 0xabcdef));
     EXPECT_TRUE(shows("HEADLESS-2", kColourB));
-    EXPECT_EQ(displays_->client("a")->consoles().front()->counters().messages_rejected, 0u);
+    EXPECT_EQ(side_->fleet.client("a")->consoles().front()->counters().messages_rejected, 0u);
 }
 
 } // namespace

@@ -11,11 +11,11 @@
 #include <gtest/gtest.h>
 
 #include "compositor/input_devices.hpp"
-#include "session/vm_displays.hpp"
 #include "compositor/wlr_compat.hpp"
 #include "tests/support/guest.hpp"
 #include "tests/support/headless_input.hpp"
 #include "tests/support/in_process.hpp"
+#include "tests/support/vm_side.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -36,8 +36,7 @@ struct Guests {
     std::string dir;
     config::Config config;
     std::unique_ptr<InProcessSession> session;
-    std::unique_ptr<VmDisplays> displays;
-    std::unique_ptr<InputDevices> input;
+    std::unique_ptr<VmSide> side;
     std::unique_ptr<GuestVm> vm_a, vm_b;
     wlr_input_device *keyboard_a = nullptr, *keyboard_b = nullptr;
     wlr_input_device *mouse_a = nullptr, *mouse_b = nullptr;
@@ -45,10 +44,7 @@ struct Guests {
 
     ~Guests()
     {
-        if (displays)
-            displays->set_input(nullptr);
-        input.reset();
-        displays.reset();
+        side.reset();
         vm_a.reset();
         vm_b.reset();
         session.reset();
@@ -123,25 +119,20 @@ protected:
 
         Server::Settings settings;
         settings.headless = {{720, 400}, {720, 400}};
-        settings.on_outputs_changed = [] {
-            if (guests_->displays)
-                guests_->displays->assign();
-        };
+        VmSide::hook(settings, g.side);
         g.session = std::make_unique<InProcessSession>(std::move(settings), [](Server &server) {
             Guests &g = *guests_;
             g.keyboard_a = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "A keyboard");
             g.keyboard_b = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "B keyboard");
             g.mouse_a = add_named_device(server, WLR_INPUT_DEVICE_POINTER, "A mouse");
             g.mouse_b = add_named_device(server, WLR_INPUT_DEVICE_POINTER, "B mouse");
-            g.displays = std::make_unique<VmDisplays>(
+            g.side = std::make_unique<VmSide>(
                 server, []() -> const config::Config & { return guests_->config; });
-            g.input = std::make_unique<InputDevices>(server, g.config);
-            g.displays->set_input(g.input.get());
         });
         g.vm_a->watch_on(g.session->server().event_loop());
         g.vm_b->watch_on(g.session->server().event_loop());
-        g.displays->attach("a", base::UniqueFd(g.vm_a->qmp().attach_dbus_display()));
-        g.displays->attach("b", base::UniqueFd(g.vm_b->qmp().attach_dbus_display()));
+        g.side->fleet.attach("a", base::UniqueFd(g.vm_a->qmp().attach_dbus_display()));
+        g.side->fleet.attach("b", base::UniqueFd(g.vm_b->qmp().attach_dbus_display()));
 
         // Both printers have opened every input device of their guest.
         auto booted = [](const GuestVm &vm, bool tablet) {

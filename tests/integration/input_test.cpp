@@ -12,11 +12,11 @@
 #include "compositor/input_devices.hpp"
 #include "compositor/output.hpp"
 #include "compositor/status_card.hpp"
-#include "session/vm_displays.hpp"
 #include "compositor/wlr_compat.hpp"
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/headless_input.hpp"
 #include "tests/support/in_process.hpp"
+#include "tests/support/vm_side.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -47,10 +47,7 @@ protected:
         fake_b_ = std::make_unique<FakeQemu>("9.2");
         Server::Settings settings;
         settings.headless = {{320, 240}, {320, 240}};
-        settings.on_outputs_changed = [this] {
-            if (displays_)
-                displays_->assign();
-        };
+        VmSide::hook(settings, side_);
         session_ = std::make_unique<InProcessSession>(std::move(settings), [this](Server &server) {
             left_keyboard_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keyboard");
             right_keyboard_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Right keyboard");
@@ -59,19 +56,17 @@ protected:
             left_touch_ = add_named_device(server, WLR_INPUT_DEVICE_TOUCH, "Left touchscreen");
             left_pen_ = add_named_device(server, WLR_INPUT_DEVICE_TABLET_TOOL, "Left tablet");
             stray_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Someone else's keyboard");
-            displays_ = std::make_unique<VmDisplays>(
+            side_ = std::make_unique<VmSide>(
                 server, [this]() -> const config::Config & { return config_; });
-            input_ = std::make_unique<InputDevices>(server, config_);
-            displays_->set_input(input_.get());
         });
-        displays_->attach("a", base::UniqueFd(fake_a_->take_client_fd()));
-        displays_->attach("b", base::UniqueFd(fake_b_->take_client_fd()));
+        side_->fleet.attach("a", base::UniqueFd(fake_a_->take_client_fd()));
+        side_->fleet.attach("b", base::UniqueFd(fake_b_->take_client_fd()));
         ASSERT_TRUE(session_->dispatch_until([&] { return session_->ready(); }));
         for (FakeQemu *fake : {fake_a_.get(), fake_b_.get()}) {
             ASSERT_EQ(fake->command(*session_, "wait-listener").rfind("ok", 0), 0u);
             ASSERT_EQ(fake->command(*session_, "scanout 64 48 x8r8g8b8 102030").rfind("ok", 0), 0u);
         }
-        const auto devices = input_->describe();
+        const auto devices = side_->input.describe();
         for (const char *line :
              {"Left keyboard -> left", "Left keypad -> left", "Right keyboard -> right",
               "Left mouse -> left", "Left touchscreen -> left", "Left tablet -> left",
@@ -81,10 +76,7 @@ protected:
 
     void TearDown() override
     {
-        if (displays_)
-            displays_->set_input(nullptr);
-        input_.reset();
-        displays_.reset();
+        side_.reset();
         session_.reset();
         fake_a_.reset();
         fake_b_.reset();
@@ -157,7 +149,7 @@ protected:
         ASSERT_EQ(fake_a_->command(*session_, absolute ? "mouse-mode abs" : "mouse-mode rel"),
                   "ok");
         ASSERT_TRUE(session_->dispatch_until([&] {
-            const vmview::DisplayClient *client = displays_->client("a");
+            const vmview::DisplayClient *client = side_->fleet.client("a");
             return client && !client->consoles().empty() &&
                    client->mouse_absolute(client->consoles().front()->info().id) == absolute;
         }));
@@ -187,8 +179,7 @@ protected:
     config::Config config_;
     std::unique_ptr<FakeQemu> fake_a_, fake_b_;
     std::unique_ptr<InProcessSession> session_;
-    std::unique_ptr<VmDisplays> displays_;
-    std::unique_ptr<InputDevices> input_;
+    std::unique_ptr<VmSide> side_;
     wlr_input_device *left_keyboard_ = nullptr, *right_keyboard_ = nullptr;
     wlr_input_device *left_keypad_ = nullptr; // a second keyboard on seat left
     wlr_input_device *left_mouse_ = nullptr, *stray_ = nullptr;
@@ -408,7 +399,7 @@ TEST_F(Input, ReleaseInputChordAgainGrabs)
     // Released in round 0 (B goes nowhere), grabbed in round 1 (X arrives).
     const std::string a = received(*fake_a_, "key-release:45");
     EXPECT_EQ(a, "key-press:45 key-release:45 ") << a;
-    EXPECT_TRUE(input_->router().seat_grabbed("left"));
+    EXPECT_TRUE(side_->input.router().seat_grabbed("left"));
 }
 
 TEST_F(Input, ReloadMovesAKeyboardReleasingItsKeysFirst)
@@ -420,7 +411,7 @@ TEST_F(Input, ReloadMovesAKeyboardReleasingItsKeysFirst)
     config_.seats[0].devices = {*config::parse_device_rule("name:Left mouse", error)};
     config_.seats[1].devices = {*config::parse_device_rule("name:Left keyboard", error),
                                 *config::parse_device_rule("name:Right*", error)};
-    input_->reload(config_);
+    side_->input.reload(config_);
     EXPECT_NE(received(*fake_a_, "key-release:30").find("key-release:30"), std::string::npos);
     key(left_keyboard_, KEY_A, false); // its physical release goes nowhere
     tap(left_keyboard_, KEY_B);
@@ -489,7 +480,7 @@ TEST_F(Input, GuestTurningAbsoluteGetsTheSeatsCursorPosition)
     warp(left_mouse_, 0.25, 0.5);
     ASSERT_EQ(fake_a_->command(*session_, "mouse-mode abs"), "ok");
     ASSERT_TRUE(session_->dispatch_until([&] {
-        const vmview::DisplayClient *client = displays_->client("a");
+        const vmview::DisplayClient *client = side_->fleet.client("a");
         return client->mouse_absolute(client->consoles().front()->info().id);
     }));
     const std::string a = received(*fake_a_, "abs:");
@@ -544,7 +535,7 @@ TEST_F(Input, AnsweredCallsFreeWhatTheyHeld)
     for (int i = 0; i < 200; ++i)
         warp(left_mouse_, (i % 100) / 100.0, 0.5);
     EXPECT_NE(received(*fake_a_, "abs:31,23").find("abs:31,23"), std::string::npos);
-    const vmview::DisplayClient *client = displays_->client("a");
+    const vmview::DisplayClient *client = side_->fleet.client("a");
     EXPECT_TRUE(session_->dispatch_until([&] { return client->calls_in_flight() == 0; }))
         << client->calls_in_flight() << " calls still held";
 }

@@ -18,14 +18,14 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include "session/control_status.hpp"
+#include "base/off_loop.hpp"
 #include "compositor/input_devices.hpp"
-#include "session/vm_displays.hpp"
+#include "session/control_status.hpp"
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/in_process.hpp"
 #include "tests/support/notify.hpp"
 #include "tests/support/process.hpp"
-#include "base/off_loop.hpp"
+#include "tests/support/vm_side.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -198,19 +198,14 @@ protected:
         fake_b_ = std::make_unique<FakeQemu>("9.2");
         Server::Settings settings;
         settings.headless = {{320, 240}, {320, 240}};
-        settings.on_outputs_changed = [this] {
-            if (displays_)
-                displays_->assign();
-        };
+        VmSide::hook(settings, side_);
         session_ = std::make_unique<InProcessSession>(std::move(settings), [this](Server &server) {
-            displays_ = std::make_unique<VmDisplays>(
+            side_ = std::make_unique<VmSide>(
                 server, [this]() -> const config::Config & { return config_; });
-            input_ = std::make_unique<InputDevices>(server, config_);
-            displays_->set_input(input_.get());
         });
-        displays_->attach_manual("b", base::UniqueFd(fake_b_->take_client_fd()));
-        displays_->sync_libvirt();
-        displays_->assign();
+        side_->fleet.attach_manual("b", base::UniqueFd(fake_b_->take_client_fd()));
+        side_->seats.follow_vms();
+        side_->seats.assign();
         off_ = std::make_unique<base::OffLoop>(session_->server().event_loop());
         ASSERT_TRUE(session_->dispatch_until([&] { return session_->ready(); }));
         ASSERT_EQ(fake_b_->command(*session_, "wait-listener").rfind("ok", 0), 0u);
@@ -221,10 +216,7 @@ protected:
     void TearDown() override
     {
         off_.reset();
-        if (displays_)
-            displays_->set_input(nullptr);
-        input_.reset();
-        displays_.reset();
+        side_.reset();
         session_.reset();
         fake_b_.reset();
         daemon_.reset();
@@ -244,7 +236,7 @@ protected:
         EXPECT_TRUE(shows("HEADLESS-2", colour)) << "seat b stopped presenting frames";
     }
 
-    libvirt::VmLink::State state() const { return displays_->link("test")->state(); }
+    libvirt::VmLink::State state() const { return side_->fleet.link("test")->state(); }
     bool wait_state(libvirt::VmLink::State wanted)
     {
         return session_->dispatch_until([&] { return state() == wanted; },
@@ -254,7 +246,8 @@ protected:
     // What `phyllomectl status` says of VM "test".
     std::string status_of_test()
     {
-        const json status = status_json(config_, *displays_, *input_);
+        const json status =
+            status_json(config_, side_->seats, side_->fleet, session_->server(), side_->input);
         for (const json &vm : status["vms"])
             if (vm.value("name", "") == "test")
                 return vm.value("state", "");
@@ -288,8 +281,7 @@ protected:
     config::Config config_;
     std::unique_ptr<FakeQemu> fake_b_;
     std::unique_ptr<InProcessSession> session_;
-    std::unique_ptr<VmDisplays> displays_;
-    std::unique_ptr<InputDevices> input_;
+    std::unique_ptr<VmSide> side_;
     std::unique_ptr<base::OffLoop> off_;
 };
 
@@ -297,12 +289,12 @@ TEST_F(LibvirtDaemon, KilledAndRestartedDaemonIsReconnectedWhileTheOtherSeatGoes
 {
     using State = libvirt::VmLink::State;
     // Through the daemon: "test" runs, without a D-Bus display.
-    ASSERT_TRUE(wait_state(State::NoDisplay)) << displays_->state_of("test");
+    ASSERT_TRUE(wait_state(State::NoDisplay)) << side_->fleet.state_of("test");
     EXPECT_NE(status_of_test().find("No D-Bus display"), std::string::npos) << status_of_test();
 
     daemon_->kill_now();
     // The session notices (end of file on its socket) and says so.
-    ASSERT_TRUE(wait_state(State::Unreachable)) << displays_->state_of("test");
+    ASSERT_TRUE(wait_state(State::Unreachable)) << side_->fleet.state_of("test");
     EXPECT_NE(status_of_test().find("libvirt unreachable (" + daemon_->uri() + ")"),
               std::string::npos)
         << status_of_test();
@@ -312,30 +304,30 @@ TEST_F(LibvirtDaemon, KilledAndRestartedDaemonIsReconnectedWhileTheOtherSeatGoes
     // It tries again on its own and fails (nobody listens): the status
     // gives libvirt's reason; seat b is not held up by the attempts.
     ASSERT_TRUE(session_->dispatch_until([&] {
-        return displays_->link("test")->error().find("connection lost") == std::string::npos;
-    })) << displays_->state_of("test");
+        return side_->fleet.link("test")->error().find("connection lost") == std::string::npos;
+    })) << side_->fleet.state_of("test");
     EXPECT_EQ(state(), State::Unreachable);
-    EXPECT_NE(status_of_test().find(displays_->link("test")->error()), std::string::npos)
+    EXPECT_NE(status_of_test().find(side_->fleet.link("test")->error()), std::string::npos)
         << status_of_test();
     EXPECT_NE(status_of_test().find(daemon_->socket()), std::string::npos) << status_of_test();
     expect_seat_b_presents(0x203040);
-    EXPECT_EQ(displays_->libvirt(daemon_->uri()), nullptr);
+    EXPECT_EQ(side_->fleet.libvirt(daemon_->uri()), nullptr);
 
     // The daemon is back: the session reconnects by itself and knows the
     // VM's state again.
     ASSERT_TRUE(daemon_->start()) << daemon_->log();
-    ASSERT_TRUE(wait_state(State::NoDisplay)) << displays_->state_of("test");
-    EXPECT_NE(displays_->libvirt(daemon_->uri()), nullptr);
-    EXPECT_EQ(displays_->link("test")->error(), "");
+    ASSERT_TRUE(wait_state(State::NoDisplay)) << side_->fleet.state_of("test");
+    EXPECT_NE(side_->fleet.libvirt(daemon_->uri()), nullptr);
+    EXPECT_EQ(side_->fleet.link("test")->error(), "");
     EXPECT_NE(status_of_test().find("No D-Bus display"), std::string::npos) << status_of_test();
 
     // And follows its lifecycle events again: a pause made by someone else
     // reaches the status with nothing asked.
     ASSERT_EQ(test_domain_call(virDomainSuspend), "");
-    ASSERT_TRUE(wait_state(State::Paused)) << displays_->state_of("test");
+    ASSERT_TRUE(wait_state(State::Paused)) << side_->fleet.state_of("test");
     EXPECT_EQ(status_of_test(), "Paused");
     ASSERT_EQ(test_domain_call(virDomainResume), "");
-    ASSERT_TRUE(wait_state(State::NoDisplay)) << displays_->state_of("test");
+    ASSERT_TRUE(wait_state(State::NoDisplay)) << side_->fleet.state_of("test");
     expect_seat_b_presents(0x304050);
 }
 

@@ -12,13 +12,13 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "base/off_loop.hpp"
 #include "compositor/output.hpp"
 #include "compositor/status_card.hpp"
-#include "session/vm_displays.hpp"
+#include "input/placement.hpp"
 #include "tests/support/in_process.hpp"
 #include "tests/support/process.hpp"
-#include "base/off_loop.hpp"
-#include "input/placement.hpp"
+#include "tests/support/vm_side.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -78,7 +78,7 @@ protected:
 
     void TearDown() override
     {
-        if (displays_ && conn())
+        if (side_ && conn())
             for (const std::string &name : defined_)
                 off_loop([&](virConnectPtr c) {
                     if (virDomainPtr dom = virDomainLookupByName(c, name.c_str())) {
@@ -88,7 +88,7 @@ protected:
                     }
                 });
         off_.reset();
-        displays_.reset();
+        side_.reset();
         session_.reset();
     }
 
@@ -113,21 +113,18 @@ protected:
         Server::Settings settings;
         for (std::size_t i = 0; i < seats.size(); ++i)
             settings.headless.push_back({kWidth, kHeight});
-        settings.on_outputs_changed = [this] {
-            if (displays_)
-                displays_->assign();
-        };
+        VmSide::hook(settings, side_);
         session_ = std::make_unique<InProcessSession>(std::move(settings));
-        displays_ = std::make_unique<VmDisplays>(
-            session_->server(), [this]() -> const config::Config & { return config_; });
-        displays_->sync_libvirt();
+        side_ = std::make_unique<VmSide>(session_->server(),
+                                         [this]() -> const config::Config & { return config_; });
+        side_->seats.follow_vms();
         off_ = std::make_unique<base::OffLoop>(session_->server().event_loop());
         ASSERT_TRUE(session_->dispatch_until([&] { return session_->ready() && conn(); },
                                              std::chrono::seconds(60)))
             << "libvirt at " << uri_ << " did not open";
     }
 
-    virConnectPtr conn() const { return displays_ ? displays_->libvirt(uri_) : nullptr; }
+    virConnectPtr conn() const { return side_ ? side_->fleet.libvirt(uri_) : nullptr; }
 
     // A libvirt call off the loop (it may take seconds), the session
     // running meanwhile.
@@ -238,8 +235,8 @@ protected:
     void expect_same_as_screenshot(const std::string &output, const Image &shot)
     {
         const auto dest = input::place_frame(static_cast<uint32_t>(shot.width),
-                                              static_cast<uint32_t>(shot.height), kWidth, kHeight,
-                                              config::Scaling::None)
+                                             static_cast<uint32_t>(shot.height), kWidth, kHeight,
+                                             config::Scaling::None)
                               .dest;
         int differing = -1;
         session_->capture_until(output, [&](const Image &image) {
@@ -267,7 +264,7 @@ protected:
     std::string uri_;
     config::Config config_;
     std::unique_ptr<InProcessSession> session_;
-    std::unique_ptr<VmDisplays> displays_;
+    std::unique_ptr<VmSide> side_;
     std::unique_ptr<base::OffLoop> off_;
     std::vector<std::string> defined_;
 };
@@ -310,8 +307,8 @@ TEST_F(Libvirt, KilledQemuComesBackWhenStartedAgain)
     // Its seat shows the status card; the other keeps its VM.
     ASSERT_TRUE(wait_for("HEADLESS-1", [&](const Image &i) { return shows_card(i); }));
     ASSERT_TRUE(session_->dispatch_until([&] {
-        return displays_->link("gamma")->state() == libvirt::VmLink::State::Crashed ||
-               displays_->link("gamma")->state() == libvirt::VmLink::State::ShutOff;
+        return side_->fleet.link("gamma")->state() == libvirt::VmLink::State::Crashed ||
+               side_->fleet.link("gamma")->state() == libvirt::VmLink::State::ShutOff;
     }));
     auto other = session_->capture("HEADLESS-2");
     ASSERT_TRUE(other);
@@ -329,11 +326,11 @@ TEST_F(Libvirt, DomainWithoutDbusDisplayIsNamedOnTheCard)
     define("epsilon", false);
     start("epsilon");
     ASSERT_TRUE(session_->dispatch_until(
-        [&] { return displays_->link("epsilon")->state() == libvirt::VmLink::State::NoDisplay; },
+        [&] { return side_->fleet.link("epsilon")->state() == libvirt::VmLink::State::NoDisplay; },
         std::chrono::seconds(60)));
-    EXPECT_NE(displays_->state_of("epsilon").find("<graphics type='dbus' p2p='yes'/>"),
+    EXPECT_NE(side_->fleet.state_of("epsilon").find("<graphics type='dbus' p2p='yes'/>"),
               std::string::npos)
-        << displays_->state_of("epsilon");
+        << side_->fleet.state_of("epsilon");
     auto image = session_->capture("HEADLESS-1");
     ASSERT_TRUE(image);
     EXPECT_TRUE(shows_card(*image));
@@ -355,8 +352,8 @@ TEST_F(Libvirt, ReloadSwapsTheSeatsVms)
     // As a reload applies it: the new file, then the displays follow.
     config_.seats[0].vm = "eta";
     config_.seats[1].vm = "zeta";
-    displays_->sync_libvirt();
-    displays_->assign();
+    side_->seats.follow_vms();
+    side_->seats.assign();
     expect_same_as_screenshot("HEADLESS-1", *eta);
     expect_same_as_screenshot("HEADLESS-2", *zeta);
 }
@@ -372,18 +369,18 @@ TEST_F(Libvirt, AutostartStartsAShutOffDomainWhenASeatShowsIt)
     vm.scaling = config::Scaling::None;
     config_.vms.push_back(vm);
     config_.seats[0].vm = "theta";
-    displays_->sync_libvirt();
+    side_->seats.follow_vms();
     EXPECT_TRUE(wait_for("HEADLESS-1", [&](const Image &i) { return shows_vm(i); }))
-        << displays_->state_of("theta");
+        << side_->fleet.state_of("theta");
 }
 
 TEST_F(Libvirt, UndefinedDomainIsNamedOnTheCard)
 {
     start_session({{"seat0", "nowhere", "HEADLESS-1"}}, {"nowhere"});
     ASSERT_TRUE(session_->dispatch_until(
-        [&] { return displays_->link("nowhere")->state() == libvirt::VmLink::State::Undefined; },
+        [&] { return side_->fleet.link("nowhere")->state() == libvirt::VmLink::State::Undefined; },
         std::chrono::seconds(60)));
-    EXPECT_NE(displays_->state_of("nowhere").find("Not defined"), std::string::npos);
+    EXPECT_NE(side_->fleet.state_of("nowhere").find("Not defined"), std::string::npos);
     auto image = session_->capture("HEADLESS-1");
     ASSERT_TRUE(image);
     EXPECT_TRUE(shows_card(*image));

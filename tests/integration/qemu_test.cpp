@@ -10,9 +10,9 @@
 
 #include "compositor/status_card.hpp"
 #include "config/config.hpp"
+#include "input/placement.hpp"
 #include "tests/support/qmp.hpp"
 #include "tests/support/session.hpp"
-#include "input/placement.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -129,7 +129,7 @@ TEST_F(RealQemu, SessionShowsExactlyWhatQemuDraws)
     // Shown at its native size, centred: every pixel must be QEMU's.
     const auto placement =
         input::place_frame(static_cast<uint32_t>(dump->width), static_cast<uint32_t>(dump->height),
-                            kOutputWidth, kOutputHeight, config::Scaling::None);
+                           kOutputWidth, kOutputHeight, config::Scaling::None);
     ASSERT_EQ(placement.dest.width, dump->width);
     int differing = -1;
     for (int i = 0; i < kMaxCaptures && differing != 0; ++i) {

@@ -1,0 +1,59 @@
+// The running session: every part, built in one order and torn down in the
+// reverse one. Each part gets, at construction, the handlers that reach the
+// parts built after it; no part calls one before start() (in the
+// constructor) or from its destructor.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "compositor/input_devices.hpp"
+#include "compositor/server.hpp"
+#include "session/compositor_seats.hpp"
+#include "session/control_commands.hpp"
+#include "session/control_server.hpp"
+#include "session/options.hpp"
+#include "session/readiness.hpp"
+#include "session/reloader.hpp"
+#include "session/seats.hpp"
+#include "session/session_config.hpp"
+#include "session/vm_fleet.hpp"
+
+namespace phyllome {
+
+class Session {
+public:
+    // Starts the compositor and follows the seats' VMs. Throws
+    // std::runtime_error with a one-line message when the compositor cannot
+    // start.
+    Session(const Options &options, SessionConfig &session_config, Readiness &readiness);
+    Session(const Session &) = delete;
+    Session &operator=(const Session &) = delete;
+
+    // Runs until SIGTERM or SIGINT.
+    void run() { server_.run(); }
+
+private:
+    Server::Settings server_settings(const Options &options);
+    const config::Config &config() const { return session_config_.config(); }
+    // The control socket for phyllomectl, named after the Wayland display
+    // and exported to children; null (and logged) when it cannot be had.
+    std::unique_ptr<ControlServer> open_control_socket();
+
+    SessionConfig &session_config_;
+    Readiness &readiness_;
+    // Output warnings are logged once the outputs present at start are all
+    // there (at the first frames), then at every change.
+    bool outputs_settled_ = false;
+
+    Server server_;
+    VmFleet fleet_;
+    InputDevices input_;
+    CompositorSeats compositor_seats_;
+    Seats seats_;
+    Reloader reloader_;
+    ControlCommands commands_;
+    std::unique_ptr<ControlServer> control_;
+};
+
+} // namespace phyllome
