@@ -47,9 +47,13 @@ struct Connection {
     virConnectPtr open()
     {
         if (!conn)
-            conn = open_libvirt(uri);
+            conn = open_libvirt(uri, &why_not);
         return conn;
     }
+    // Why the connection cannot be used: open_libvirt's reason (a busy
+    // embedded root names its holder), else libvirt's last error.
+    std::string why() const { return why_not.empty() ? last_libvirt_error() : why_not; }
+    std::string why_not;
     ~Connection()
     {
         if (conn)
@@ -91,7 +95,7 @@ void run_on_uri(base::OffLoop &off_loop, const SessionConnection &session, const
          work = std::move(work)]() -> AdminResult<T> {
             virConnectPtr conn = connection->open();
             if (!conn)
-                return libvirt_error("libvirt " + connection->uri);
+                return "libvirt " + connection->uri + ": " + connection->why();
             return work(conn);
         },
         std::move(done));
@@ -106,7 +110,7 @@ virDomainPtr find_domain(const Connections &connections, const std::string &name
     for (const auto &connection : connections) {
         virConnectPtr conn = connection->open();
         if (!conn) {
-            unreachable += "; " + libvirt_error("libvirt " + connection->uri);
+            unreachable += "; libvirt " + connection->uri + ": " + connection->why();
             continue;
         }
         if (virDomainPtr domain = virDomainLookupByName(conn, name.c_str())) {
@@ -398,7 +402,7 @@ void VmAdmin::list(const std::vector<std::string> &uris, std::function<void(cons
                 virDomainPtr *domains = nullptr;
                 const int count = conn ? virConnectListAllDomains(conn, &domains, 0) : -1;
                 if (count < 0) {
-                    listed.unreachable.push_back({connection->uri, libvirt_error("libvirt")});
+                    listed.unreachable.push_back({connection->uri, "libvirt: " + connection->why()});
                     continue;
                 }
                 for (int i = 0; i < count; ++i) {

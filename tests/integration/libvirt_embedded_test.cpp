@@ -193,6 +193,9 @@ TEST_F(LibvirtEmbedded, BusyRootIsTriedAgainUntilItIsFree)
         wait_state("emb", [&](const std::string &s) { return s.find(busy) != std::string::npos; });
     EXPECT_NE(state.find("libvirt unreachable (" + uri_ + "): " + busy), std::string::npos)
         << state << session_->log();
+    // VM administration says the same of the root it cannot open.
+    const CommandResult listed = ctl({"vm", "list"});
+    EXPECT_NE(listed.output.find(busy), std::string::npos) << listed.output;
 
     close(lock_fd_); // libvirt lets go of the lock the same way: its process ends
     lock_fd_ = -1;
