@@ -13,13 +13,13 @@ OffLoop::OffLoop(wl_event_loop *loop)
     wakeup_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (wakeup_ < 0)
         throw std::runtime_error("eventfd failed");
-    source_ = wl_event_loop_add_fd(loop, wakeup_, WL_EVENT_READABLE, on_wakeup, this);
+    source_ = FdSource(loop, wakeup_, WL_EVENT_READABLE, [this](uint32_t) { on_wakeup(); });
 }
 
 OffLoop::~OffLoop()
 {
     *alive_ = false;
-    wl_event_source_remove(source_);
+    source_ = {};
     std::list<Job> jobs;
     {
         std::lock_guard lock(mutex_);
@@ -55,28 +55,27 @@ std::size_t OffLoop::running() const
     return jobs_.size();
 }
 
-int OffLoop::on_wakeup(int fd, uint32_t, void *data)
+void OffLoop::on_wakeup()
 {
-    auto *self = static_cast<OffLoop *>(data);
     uint64_t count = 0;
-    [[maybe_unused]] const ssize_t n = read(fd, &count, sizeof count);
+    [[maybe_unused]] const ssize_t n = read(wakeup_, &count, sizeof count);
     std::list<Job> finished;
     {
-        std::lock_guard lock(self->mutex_);
-        for (auto it = self->jobs_.begin(); it != self->jobs_.end();) {
+        std::lock_guard lock(mutex_);
+        for (auto it = jobs_.begin(); it != jobs_.end();) {
             auto next = std::next(it);
             if (it->finished)
-                finished.splice(finished.end(), self->jobs_, it);
+                finished.splice(finished.end(), jobs_, it);
             it = next;
         }
     }
-    const std::shared_ptr<bool> alive = self->alive_;
+    // Only locals from here: a `done` may destroy this OffLoop.
+    const std::shared_ptr<bool> alive = alive_;
     for (Job &job : finished) {
         job.thread.join();
         if (job.done && *alive)
-            job.done(); // may destroy this OffLoop
+            job.done();
     }
-    return 0;
 }
 
 } // namespace phyllome::base

@@ -11,6 +11,8 @@
 
 #include <wayland-server-core.h>
 
+#include "base/event_source.hpp"
+
 namespace phyllome::base {
 
 class OffLoop {
@@ -33,13 +35,13 @@ private:
         std::function<void()> done;
         bool finished = false;
     };
-    static int on_wakeup(int fd, uint32_t mask, void *data);
+    void on_wakeup();
 
     // Cleared when this OffLoop goes, so that a `done` that destroyed it
     // stops the others from running.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     int wakeup_ = -1;
-    wl_event_source *source_ = nullptr;
+    FdSource source_;
     mutable std::mutex mutex_;
     std::list<Job> jobs_;
 };

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <linux/input-event-codes.h>
 
+#include "base/log.hpp"
 #include "compositor/server.hpp"
 #include "compositor/wlr_compat.hpp"
 
@@ -111,10 +112,10 @@ void InputDevices::add(wlr_input_device *wlr)
     d.id = next_id_++;
     d.identity = identity_of(wlr);
     const auto seat = router_.add_device(d.id, d.identity);
-    wlr_log(WLR_INFO, "Input device '%s' (%04x:%04x%s%s) goes to %s", d.identity.name.c_str(),
-            d.identity.vendor, d.identity.product, d.identity.id_path.empty() ? "" : ", ",
-            d.identity.id_path.c_str(),
-            seat ? ("seat " + *seat).c_str() : "no seat: its events are dropped");
+    base::log_info("Input device '%s' (%04x:%04x%s%s) goes to %s", d.identity.name.c_str(),
+                   d.identity.vendor, d.identity.product, d.identity.id_path.empty() ? "" : ", ",
+                   d.identity.id_path.c_str(),
+                   seat ? ("seat " + *seat).c_str() : "no seat: its events are dropped");
 
     if (wlr_keyboard *keyboard = compat::keyboard_of(wlr)) {
         // The guest does its own layout; the host's keymap only names keys
@@ -276,8 +277,8 @@ void InputDevices::reload(const config::Config &config)
         for (const auto &device : devices_)
             if (device->id == id) {
                 const auto seat = router_.seat_of(id);
-                wlr_log(WLR_INFO, "Input device '%s' moves to %s", device->identity.name.c_str(),
-                        seat ? ("seat " + *seat).c_str() : "no seat");
+                base::log_info("Input device '%s' moves to %s", device->identity.name.c_str(),
+                               seat ? ("seat " + *seat).c_str() : "no seat");
             }
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <utility>
 
+#include "base/log.hpp"
 #include "compositor/image_buffer.hpp"
 #include "compositor/server.hpp"
 #include "compositor/wlr_compat.hpp"
@@ -31,14 +32,19 @@ CardGeometry centred_card(const CardImage &image, int output_width, int output_h
 Output::Output(Server &server, wlr_output *output) : server_(server), output_(output)
 {
     if (!wlr_output_init_render(output_, server_.allocator(), server_.renderer()))
-        wlr_log(WLR_ERROR, "Output %s: cannot set up rendering", output_->name);
+        base::log_error("Output %s: cannot set up rendering", output_->name);
     if (!compat::output_enable_preferred(output_))
-        wlr_log(WLR_ERROR, "Output %s: no mode could be enabled", output_->name);
+        base::log_error("Output %s: no mode could be enabled", output_->name);
 
     tree_ = wlr_scene_tree_create(compat::scene_root(server_.scene()));
     float background[4];
     color_from_rgb(kBackgroundColor, background);
     background_ = compat::scene_rect_create(compat::scene_tree_parent(tree_), 0, 0, background);
+    identify_timer_ = base::TimerSource(server_.event_loop(), [this] {
+        if (identify_)
+            wlr_scene_node_destroy(&identify_->node);
+        identify_ = nullptr;
+    });
 
     frame_.connect(&output_->events.frame, [this](void *) { on_frame(); });
     precommit_.connect(&output_->events.precommit, [this](void *data) {
@@ -56,9 +62,9 @@ Output::Output(Server &server, wlr_output *output) : server_(server), output_(ou
         server_.remove_output(*this); // deletes this
     });
 
-    wlr_log(WLR_INFO, "Output %s added (%s %s), %dx%d", output_->name,
-            compat::output_make(output_).c_str(), compat::output_model(output_).c_str(),
-            output_->width, output_->height);
+    base::log_info("Output %s added (%s %s), %dx%d", output_->name,
+                   compat::output_make(output_).c_str(), compat::output_model(output_).c_str(),
+                   output_->width, output_->height);
     // Placed in the layout last: that emits the layout's change signal,
     // which calls update() on every output, this one included.
     wlr_output_layout_add_auto(server_.layout(), output_);
@@ -66,10 +72,8 @@ Output::Output(Server &server, wlr_output *output) : server_(server), output_(ou
 
 Output::~Output()
 {
-    wlr_log(WLR_INFO, "Output %s removed", output_->name);
+    base::log_info("Output %s removed", output_->name);
     console_view_.reset();
-    if (identify_timer_)
-        wl_event_source_remove(identify_timer_);
     wlr_scene_node_destroy(compat::scene_tree_node(tree_));
 }
 
@@ -156,16 +160,13 @@ void Output::show_console(vmview::Console *console, config::Scaling scaling)
     }
     console_view_.reset();
     if (console) {
-        wlr_log(WLR_INFO, "Output %s shows VM console %u (%s)", output_->name, console->info().id,
-                console->info().label.c_str());
+        base::log_info("Output %s shows VM console %u (%s)", output_->name, console->info().id,
+                       console->info().label.c_str());
         console_view_ = std::make_unique<ConsoleView>(
             *console, output_, server_.scene(), tree_, scaling,
             wlr_renderer_is_pixman(server_.renderer()),
             ConsoleView::Handlers{.showing_changed = [this] { update(); },
-                                  .placed =
-                                      [this] {
-                                          check_placement();
-                                      }});
+                                  .placed = [this] { check_placement(); }});
     }
     update();
 }
@@ -209,18 +210,7 @@ void Output::identify(const StatusCardText &text, int milliseconds)
     if (box.width <= 0 || box.height <= 0)
         return;
     draw_overlay(&identify_, text);
-    if (!identify_timer_)
-        identify_timer_ = wl_event_loop_add_timer(
-            server_.event_loop(),
-            [](void *data) {
-                auto *self = static_cast<Output *>(data);
-                if (self->identify_)
-                    wlr_scene_node_destroy(&self->identify_->node);
-                self->identify_ = nullptr;
-                return 0;
-            },
-            this);
-    wl_event_source_timer_update(identify_timer_, milliseconds);
+    identify_timer_.arm(milliseconds);
 }
 
 void Output::on_frame()

@@ -6,8 +6,9 @@
 #include <optional>
 #include <string>
 
-#include "compositor/console_view.hpp"
+#include "base/event_source.hpp"
 #include "base/listener.hpp"
+#include "compositor/console_view.hpp"
 #include "compositor/status_card.hpp"
 #include "compositor/wlr.hpp"
 
@@ -87,7 +88,7 @@ private:
     CardGeometry card_geometry_{}; // where that card is, in output pixels
 
     wlr_scene_buffer *identify_ = nullptr;
-    wl_event_source *identify_timer_ = nullptr;
+    base::TimerSource identify_timer_; // takes the identify overlay away
     wlr_scene_buffer *input_hint_ = nullptr;
     std::optional<StatusCardText> input_hint_text_;
 

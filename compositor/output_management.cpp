@@ -1,5 +1,6 @@
 #include "compositor/output_management.hpp"
 
+#include "base/log.hpp"
 #include "compositor/output.hpp"
 #include "compositor/server.hpp"
 #include "compositor/wlr_compat.hpp"
@@ -54,8 +55,8 @@ void OutputManagement::handle(wlr_output_configuration_v1 *config, bool test_onl
         std::string why;
         if (!compat::output_apply(head->state.output, state_of(head->state), true, &why)) {
             // The protocol's "failed" carries no reason: the log says it.
-            wlr_log(WLR_INFO, "Output %s: configuration refused: %s", head->state.output->name,
-                    why.c_str());
+            base::log_info("Output %s: configuration refused: %s", head->state.output->name,
+                           why.c_str());
             ok = false;
         }
     }
@@ -66,8 +67,8 @@ void OutputManagement::handle(wlr_output_configuration_v1 *config, bool test_onl
             wlr_output *output = head->state.output;
             std::string why;
             if (!compat::output_apply(output, state_of(head->state), false, &why)) {
-                wlr_log(WLR_ERROR, "Output %s: configuration failed after passing its test: %s",
-                        output->name, why.c_str());
+                base::log_error("Output %s: configuration failed after passing its test: %s",
+                                output->name, why.c_str());
                 ok = false;
                 continue;
             }

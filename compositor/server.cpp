@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <unistd.h>
 
+#include "base/log.hpp"
 #include "compositor/global_policy.hpp"
 #include "compositor/output.hpp"
 #include "compositor/output_management.hpp"
@@ -23,13 +24,6 @@ bool filter_global(const wl_client *client, const wl_global *global, void *data)
     return client_may_bind(wl_global_get_interface(global)->name, uid, session_uid);
 }
 
-int terminate_on_signal(int signal_number, void *data)
-{
-    wlr_log(WLR_INFO, "Signal %d: stopping", signal_number);
-    wl_display_terminate(static_cast<wl_display *>(data));
-    return 0;
-}
-
 } // namespace
 
 Server::Server(Settings settings) : settings_(std::move(settings)), session_uid_(getuid())
@@ -40,8 +34,14 @@ Server::Server(Settings settings) : settings_(std::move(settings)), session_uid_
     wl_display_set_global_filter(display_, filter_global, &session_uid_);
 
     wl_event_loop *loop = event_loop();
-    sigterm_ = wl_event_loop_add_signal(loop, SIGTERM, terminate_on_signal, display_);
-    sigint_ = wl_event_loop_add_signal(loop, SIGINT, terminate_on_signal, display_);
+    const auto terminate_on = [this](int signal_number) {
+        return [this, signal_number] {
+            base::log_info("Signal %d: stopping", signal_number);
+            wl_display_terminate(display_);
+        };
+    };
+    sigterm_ = base::SignalSource(loop, SIGTERM, terminate_on(SIGTERM));
+    sigint_ = base::SignalSource(loop, SIGINT, terminate_on(SIGINT));
 
     backend_ = settings_.headless.empty() ? compat::backend_autocreate(display_, &session_)
                                           : compat::headless_backend_create(display_);
@@ -60,10 +60,10 @@ Server::Server(Settings settings) : settings_(std::move(settings)), session_uid_
         // every key held in a VM), and takes both again on return. The VMs
         // run on throughout; nothing here needs to change for it.
         session_active_.connect(&session_->events.active, [this](void *) {
-            wlr_log(WLR_INFO, "%s",
-                    session_->active
-                        ? "Back on this virtual terminal: displays and input taken again"
-                        : "Another virtual terminal took the displays and input; the VMs run on");
+            base::log_info(
+                "%s", session_->active
+                          ? "Back on this virtual terminal: displays and input taken again"
+                          : "Another virtual terminal took the displays and input; the VMs run on");
         });
     }
 
@@ -105,8 +105,8 @@ void Server::start()
         wlr_headless_add_output(backend_, static_cast<unsigned>(size.width),
                                 static_cast<unsigned>(size.height));
     started_ = true;
-    wlr_log(WLR_INFO, "Running on WAYLAND_DISPLAY=%s with the %s renderer", socket_.c_str(),
-            wlr_renderer_is_pixman(renderer_) ? "pixman" : "GLES2");
+    base::log_info("Running on WAYLAND_DISPLAY=%s with the %s renderer", socket_.c_str(),
+                   wlr_renderer_is_pixman(renderer_) ? "pixman" : "GLES2");
     check_ready();
 }
 
@@ -135,10 +135,9 @@ Server::~Server()
         wlr_allocator_destroy(allocator_);
     if (renderer_)
         wlr_renderer_destroy(renderer_);
-    if (sigterm_)
-        wl_event_source_remove(sigterm_);
-    if (sigint_)
-        wl_event_source_remove(sigint_);
+    // Before the display, which destroys their loop.
+    sigterm_ = {};
+    sigint_ = {};
     if (display_)
         wl_display_destroy(display_);
 }
@@ -170,7 +169,7 @@ void Server::add_output(wlr_output *output)
 {
     // A VR headset or similar is offered for leasing, never shown.
     if (output->non_desktop) {
-        wlr_log(WLR_INFO, "Output %s is non-desktop: ignored", output->name);
+        base::log_info("Output %s is non-desktop: ignored", output->name);
         return;
     }
     outputs_.push_back(std::make_unique<Output>(*this, output));
@@ -188,7 +187,7 @@ void Server::remove_output(Output &output)
     const bool nested = wlr_output_is_wl(output.wlr()) || wlr_output_is_x11(output.wlr());
     outputs_.erase(it);
     if (nested && outputs_.empty()) {
-        wlr_log(WLR_INFO, "Last nested window closed: stopping");
+        base::log_info("Last nested window closed: stopping");
         terminate();
     }
     outputs_changed();
@@ -234,7 +233,7 @@ void Server::check_ready()
     if (!all_shown)
         return;
     ready_ = true;
-    wlr_log(WLR_INFO, "Ready: %zu output(s) showing", outputs_.size());
+    base::log_info("Ready: %zu output(s) showing", outputs_.size());
     if (settings_.on_ready)
         settings_.on_ready(socket_);
 }

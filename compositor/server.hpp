@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/event_source.hpp"
 #include "base/listener.hpp"
 #include "compositor/output_size.hpp"
 #include "compositor/status_card.hpp"
@@ -94,8 +95,8 @@ private:
     bool ready_ = false;
     uid_t session_uid_;
 
-    wl_event_source *sigterm_ = nullptr;
-    wl_event_source *sigint_ = nullptr;
+    base::SignalSource sigterm_;
+    base::SignalSource sigint_;
 
     base::Listener new_output_;
     base::Listener layout_change_;

@@ -4,6 +4,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
+#include "base/log.hpp"
+
 namespace phyllome {
 namespace {
 
@@ -88,7 +90,7 @@ const wlr_buffer_impl kDmaBufImpl = {
                 const size_t size = size_t{dmabuf.offset} + size_t{dmabuf.stride} * dmabuf.height;
                 void *mapping = mmap(nullptr, size, PROT_READ, MAP_SHARED, dmabuf.fd.get(), 0);
                 if (mapping == MAP_FAILED) {
-                    wlr_log(WLR_ERROR, "Cannot map a VM's DMA-BUF for the CPU renderer");
+                    base::log_error("Cannot map a VM's DMA-BUF for the CPU renderer");
                     return false;
                 }
                 self->mapping = mapping;

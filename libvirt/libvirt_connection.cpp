@@ -201,13 +201,13 @@ std::string uri_beside_embedded_driver(const std::string &uri, bool (*exists)(co
 LibvirtConnection::LibvirtConnection(wl_event_loop *loop, base::OffLoop &off_loop, std::string uri)
     : loop_(loop), off_loop_(off_loop), uri_(std::move(uri))
 {
-    retry_ = wl_event_loop_add_timer(loop_, on_retry, this);
+    retry_ = base::TimerSource(loop_, [this] { open(); });
+    lost_later_ = base::IdleSource(loop_, [this] { lost(lost_why_); });
     open();
 }
 
 LibvirtConnection::~LibvirtConnection()
 {
-    wl_event_source_remove(retry_);
     if (conn_) {
         if (lifecycle_callback_ >= 0)
             virConnectDomainEventDeregisterAny(conn_, lifecycle_callback_);
@@ -303,7 +303,7 @@ void LibvirtConnection::opened(virConnectPtr conn, std::string error)
                            error.c_str(), kLastRetryMs / 1000);
         error_ = std::move(error);
         retry_ms_ = next_retry_ms(retry_ms_);
-        wl_event_source_timer_update(retry_, retry_ms_);
+        retry_.arm(retry_ms_);
         notify_all(-1, 0);
         return;
     }
@@ -337,14 +337,8 @@ void LibvirtConnection::lost(const std::string &why)
     conn_ = nullptr;
     error_ = "connection lost: " + why;
     retry_ms_ = kFirstRetryMs;
-    wl_event_source_timer_update(retry_, retry_ms_);
+    retry_.arm(retry_ms_);
     notify_all(-1, 0);
-}
-
-int LibvirtConnection::on_retry(void *data)
-{
-    static_cast<LibvirtConnection *>(data)->open();
-    return 0;
 }
 
 void LibvirtConnection::on_close(virConnectPtr, int reason, void *data)
@@ -354,20 +348,11 @@ void LibvirtConnection::on_close(virConnectPtr, int reason, void *data)
                       : reason == VIR_CONNECT_CLOSE_REASON_KEEPALIVE ? "keepalive timeout"
                       : reason == VIR_CONNECT_CLOSE_REASON_CLIENT    ? "closed by client"
                                                                      : "error";
-    // Not from inside libvirt's own callback: a zero-delay timer.
-    struct Closed {
-        LibvirtConnection *self;
-        std::string why;
-    };
-    auto *closed = new Closed{self, why};
-    wl_event_loop_add_idle(
-        self->loop_,
-        [](void *data) {
-            auto *c = static_cast<Closed *>(data);
-            c->self->lost(c->why);
-            delete c;
-        },
-        closed);
+    // Not from inside libvirt's own callback: when the loop is next idle
+    // (the first reason given is the one logged).
+    if (!self->lost_later_.scheduled())
+        self->lost_why_ = why;
+    self->lost_later_.schedule();
 }
 
 void LibvirtConnection::on_lifecycle(virConnectPtr, virDomainPtr dom, int event, int detail,

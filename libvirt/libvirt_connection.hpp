@@ -13,6 +13,7 @@
 #include <libvirt/libvirt.h>
 #include <wayland-server-core.h>
 
+#include "base/event_source.hpp"
 #include "base/off_loop.hpp"
 
 namespace phyllome::libvirt {
@@ -90,7 +91,6 @@ private:
     void notify_all(int event, int detail);
     static void on_lifecycle(virConnectPtr, virDomainPtr dom, int event, int detail, void *data);
     static void on_close(virConnectPtr, int reason, void *data);
-    static int on_retry(void *data);
 
     wl_event_loop *loop_;
     base::OffLoop &off_loop_;
@@ -102,7 +102,9 @@ private:
     int lifecycle_callback_ = -1;
     bool opening_ = false;
     int retry_ms_ = 0;
-    wl_event_source *retry_ = nullptr;
+    base::TimerSource retry_;     // open() again
+    base::IdleSource lost_later_; // lost(lost_why_), out of libvirt's close callback
+    std::string lost_why_;
     int next_id_ = 1;
     std::map<int, std::pair<std::string, std::function<void(int, int)>>> subscribers_;
 };

@@ -22,6 +22,12 @@ namespace {
 // the wanted state is kept here under a lock, and the loop's thread makes
 // its sources match it, woken through an eventfd when another thread
 // changed something.
+//
+// The sources below stay raw wl_event_source pointers, not base/ owners:
+// they sit in process-wide records that outlive any one loop (libvirt's
+// handles move to the next LibvirtLoop), so an owner there would be
+// destroyed with the statics at exit, after its loop. ~LibvirtLoop removes
+// them by hand instead, under the lock, on the loop's thread.
 struct Handle {
     int fd = -1;
     int events = 0;
@@ -221,13 +227,12 @@ void changed_locked()
     }
 }
 
-int on_wakeup(int fd, uint32_t, void *)
+void on_wakeup()
 {
     uint64_t count = 0;
-    [[maybe_unused]] const ssize_t n = read(fd, &count, sizeof count);
+    [[maybe_unused]] const ssize_t n = read(g_wakeup, &count, sizeof count);
     std::lock_guard lock(g_mutex);
     apply_locked();
-    return 0;
 }
 
 int add_handle(int fd, int events, virEventHandleCallback callback, void *opaque,
@@ -315,7 +320,8 @@ LibvirtLoop::LibvirtLoop(wl_event_loop *loop)
     g_loop_thread = std::this_thread::get_id();
     if (g_wakeup < 0)
         g_wakeup = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    wakeup_source_ = wl_event_loop_add_fd(loop, g_wakeup, WL_EVENT_READABLE, on_wakeup, nullptr);
+    wakeup_source_ =
+        base::FdSource(loop, g_wakeup, WL_EVENT_READABLE, [](uint32_t) { on_wakeup(); });
     owner_ = true;
     if (!registered) {
         virInitialize();
@@ -348,7 +354,7 @@ LibvirtLoop::~LibvirtLoop()
                 wl_event_source_remove(timeout.source);
             timeout.source = nullptr;
         }
-        wl_event_source_remove(wakeup_source_);
+        wakeup_source_ = {};
         if (g_frees_idle)
             wl_event_source_remove(g_frees_idle);
         g_frees_idle = nullptr;

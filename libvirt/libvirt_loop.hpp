@@ -5,6 +5,8 @@
 
 #include <wayland-server-core.h>
 
+#include "base/event_source.hpp"
+
 namespace phyllome::libvirt {
 
 // While it lives, libvirt's events are served by `loop`. libvirt takes one
@@ -20,7 +22,7 @@ public:
     LibvirtLoop &operator=(const LibvirtLoop &) = delete;
 
 private:
-    wl_event_source *wakeup_source_ = nullptr;
+    base::FdSource wakeup_source_; // another thread changed libvirt's handles
     bool owner_ = false;
 };
 

@@ -42,7 +42,7 @@ VmLink::VmLink(wl_event_loop *loop, base::OffLoop &off_loop, LibvirtConnection &
     : loop_(loop), off_loop_(off_loop), connection_(connection), name_(std::move(name)),
       autostart_(autostart), handlers_(std::move(handlers))
 {
-    retry_ = wl_event_loop_add_timer(loop_, on_retry, this);
+    retry_ = base::TimerSource(loop_, [this] { refresh(); });
     subscription_ = connection_.subscribe(name_, [this](int event, int) {
         if (event == VIR_DOMAIN_EVENT_STARTED)
             retry_ms_ = 0; // a fresh start deserves a fresh back-off
@@ -54,7 +54,6 @@ VmLink::VmLink(wl_event_loop *loop, base::OffLoop &off_loop, LibvirtConnection &
 VmLink::~VmLink()
 {
     connection_.unsubscribe(subscription_);
-    wl_event_source_remove(retry_);
 }
 
 std::string VmLink::describe() const
@@ -190,7 +189,7 @@ void VmLink::refreshed(State state, std::string error, base::UniqueFd display, b
             if (error_ != previous_error)
                 base::log_info("VM %s: %s", name_.c_str(), error_.c_str());
             retry_ms_ = next_retry_ms(retry_ms_);
-            wl_event_source_timer_update(retry_, retry_ms_);
+            retry_.arm(retry_ms_);
         }
     }
     // The first answer about an existing domain decides: one defined while
@@ -289,13 +288,7 @@ void VmLink::display_lost()
 {
     display_open_ = false;
     retry_ms_ = next_retry_ms(retry_ms_);
-    wl_event_source_timer_update(retry_, retry_ms_);
-}
-
-int VmLink::on_retry(void *data)
-{
-    static_cast<VmLink *>(data)->refresh();
-    return 0;
+    retry_.arm(retry_ms_);
 }
 
 } // namespace phyllome::libvirt

@@ -9,9 +9,10 @@
 
 #include <wayland-server-core.h>
 
-#include "libvirt/libvirt_connection.hpp"
+#include "base/event_source.hpp"
 #include "base/off_loop.hpp"
 #include "base/unique_fd.hpp"
+#include "libvirt/libvirt_connection.hpp"
 
 namespace phyllome::libvirt {
 
@@ -73,7 +74,6 @@ private:
     void refresh();
     void refreshed(State state, std::string error, base::UniqueFd display, bool may_autostart);
     void start_domain();
-    static int on_retry(void *data);
 
     wl_event_loop *loop_;
     base::OffLoop &off_loop_;
@@ -91,7 +91,7 @@ private:
     bool display_open_ = false;
     int destroying_ = 0; // our virDomainDestroy calls still running
     int retry_ms_ = 0;
-    wl_event_source *retry_ = nullptr;
+    base::TimerSource retry_; // refresh() again
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 

@@ -34,11 +34,10 @@ void refuse(int fd, const std::string &message)
 } // namespace
 
 struct ControlServer::Client {
-    ControlServer *server = nullptr;
     ClientId id = 0;
     base::UniqueFd fd;
-    wl_event_source *source = nullptr;
-    wl_event_source *idle_timer = nullptr;
+    base::FdSource source;
+    base::TimerSource idle_timer;
     std::chrono::steady_clock::time_point last_active = std::chrono::steady_clock::now();
     control::LineBuffer input{control::kMaxRequestBytes};
     std::string output;   // reply bytes not written yet
@@ -46,14 +45,6 @@ struct ControlServer::Client {
     bool eof = false;     // the peer sent all it will
     bool closing = false; // close once the output is written
     bool dead = false;    // the connection failed: close now
-
-    ~Client()
-    {
-        if (source)
-            wl_event_source_remove(source);
-        if (idle_timer)
-            wl_event_source_remove(idle_timer);
-    }
 };
 
 ControlServer::ControlServer(wl_event_loop *loop, std::string path, Handlers handlers,
@@ -83,22 +74,14 @@ ControlServer::ControlServer(wl_event_loop *loop, std::string path, Handlers han
         unlink(path_.c_str());
         throw error;
     }
-    listen_source_ =
-        wl_event_loop_add_fd(loop_, listen_fd_.get(), WL_EVENT_READABLE, on_listen, this);
+    listen_source_ = base::FdSource(loop_, listen_fd_.get(), WL_EVENT_READABLE,
+                                    [this](uint32_t) { accept_all(); });
 }
 
 ControlServer::~ControlServer()
 {
     clients_.clear();
-    if (listen_source_)
-        wl_event_source_remove(listen_source_);
     unlink(path_.c_str());
-}
-
-int ControlServer::on_listen(int, uint32_t, void *data)
-{
-    static_cast<ControlServer *>(data)->accept_all();
-    return 0;
 }
 
 void ControlServer::accept_all()
@@ -126,12 +109,12 @@ void ControlServer::accept_all()
             continue;
         }
         auto client = std::make_unique<Client>();
-        client->server = this;
         client->id = next_id_++;
-        client->source =
-            wl_event_loop_add_fd(loop_, fd.get(), WL_EVENT_READABLE, on_client, client.get());
-        client->idle_timer = wl_event_loop_add_timer(loop_, on_idle, client.get());
-        wl_event_source_timer_update(client->idle_timer, static_cast<int>(idle_timeout_.count()));
+        Client *owner = client.get(); // its sources go with it: never called after
+        client->source = base::FdSource(loop_, fd.get(), WL_EVENT_READABLE,
+                                        [this, owner](uint32_t mask) { on_client(*owner, mask); });
+        client->idle_timer = base::TimerSource(loop_, [this, owner] { on_idle(*owner); });
+        client->idle_timer.arm(static_cast<int>(idle_timeout_.count()));
         client->fd = std::move(fd);
         clients_.emplace(client->id, std::move(client));
     }
@@ -159,27 +142,22 @@ void ControlServer::close(Client &client)
         handlers_.client_gone(id);
 }
 
-int ControlServer::on_idle(void *data)
+void ControlServer::on_idle(Client &client)
 {
-    auto &client = *static_cast<Client *>(data);
     client.dead = true; // no goodbye: the peer is not listening
-    client.server->settle(client);
-    return 0;
+    settle(client);
 }
 
-int ControlServer::on_client(int, uint32_t mask, void *data)
+void ControlServer::on_client(Client &client, uint32_t mask)
 {
-    auto &client = *static_cast<Client *>(data);
-    ControlServer &self = *client.server;
     if (mask & WL_EVENT_READABLE)
-        self.read_from(client);
+        read_from(client);
     if (mask & WL_EVENT_WRITABLE)
-        self.flush(client);
+        flush(client);
     // Reported even while we do not read: the peer is gone for good.
     if ((mask & (WL_EVENT_HANGUP | WL_EVENT_ERROR)) && !(mask & WL_EVENT_READABLE))
         client.dead = true;
-    self.settle(client);
-    return 0;
+    settle(client);
 }
 
 void ControlServer::read_from(Client &client)
@@ -284,12 +262,14 @@ void ControlServer::settle(Client &client)
         mask = WL_EVENT_WRITABLE;
     else if (!client.busy && !client.eof && !client.closing)
         mask = WL_EVENT_READABLE;
-    wl_event_source_fd_update(client.source, mask);
+    client.source.update(mask);
     // Idle from now on, unless a reply is awaited: the peer waits for us.
     const auto since = std::chrono::steady_clock::now() - client.last_active;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(idle_timeout_ - since);
-    wl_event_source_timer_update(
-        client.idle_timer, client.busy ? 0 : static_cast<int>(std::max<long>(1, left.count())));
+    if (client.busy)
+        client.idle_timer.disarm();
+    else
+        client.idle_timer.arm(static_cast<int>(std::max<long>(1, left.count())));
 }
 
 } // namespace phyllome

@@ -19,8 +19,9 @@
 #include <nlohmann/json.hpp>
 #include <wayland-server-core.h>
 
-#include "control/request.hpp"
+#include "base/event_source.hpp"
 #include "base/unique_fd.hpp"
+#include "control/request.hpp"
 
 namespace phyllome {
 
@@ -56,9 +57,8 @@ public:
 
 private:
     struct Client;
-    static int on_listen(int fd, uint32_t mask, void *data);
-    static int on_client(int fd, uint32_t mask, void *data);
-    static int on_idle(void *data);
+    void on_client(Client &client, uint32_t mask);
+    void on_idle(Client &client);
     // Closes the peer idle the longest; false when every peer waits for a
     // reply.
     bool make_room();
@@ -77,7 +77,7 @@ private:
     Handlers handlers_;
     std::chrono::milliseconds idle_timeout_;
     base::UniqueFd listen_fd_;
-    wl_event_source *listen_source_ = nullptr;
+    base::FdSource listen_source_;
     ClientId next_id_ = 1;
     ClientId dispatching_ = 0; // the client whose request is being handled now
     std::map<ClientId, std::unique_ptr<Client>> clients_;

@@ -19,25 +19,19 @@ Reloader::Reloader(Server &server, SessionConfig &session_config, Readiness &rea
       input_(input)
 {
     wl_event_loop *loop = server.event_loop();
-    sighup_ = wl_event_loop_add_signal(loop, SIGHUP, on_sighup, this);
+    sighup_ = base::SignalSource(loop, SIGHUP, [this] { reload(); });
     if (!session_config.path())
         return;
     try {
         watcher_ = std::make_unique<config::ConfigWatcher>(*session_config.path());
-        watch_source_ =
-            wl_event_loop_add_fd(loop, watcher_->fd(), WL_EVENT_READABLE, on_watch, this);
+        watch_source_ = base::FdSource(loop, watcher_->fd(), WL_EVENT_READABLE, [this](uint32_t) {
+            if (watcher_->dispatch())
+                reload();
+        });
     } catch (const std::exception &error) {
         base::log_error("Not watching the session file (SIGHUP still reloads): %s",
                 error.what());
     }
-}
-
-Reloader::~Reloader()
-{
-    if (watch_source_)
-        wl_event_source_remove(watch_source_);
-    if (sighup_)
-        wl_event_source_remove(sighup_);
 }
 
 Reloader::Outcome Reloader::reload()
@@ -99,20 +93,6 @@ std::vector<std::string> output_names(const Server &server)
     for (const auto &output : server.outputs())
         names.push_back(output->name());
     return names;
-}
-
-int Reloader::on_sighup(int, void *data)
-{
-    static_cast<Reloader *>(data)->reload();
-    return 0;
-}
-
-int Reloader::on_watch(int, uint32_t, void *data)
-{
-    auto *self = static_cast<Reloader *>(data);
-    if (self->watcher_->dispatch())
-        self->reload();
-    return 0;
 }
 
 } // namespace phyllome

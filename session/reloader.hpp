@@ -8,6 +8,7 @@
 
 #include <wayland-server-core.h>
 
+#include "base/event_source.hpp"
 #include "base/log.hpp"
 #include "config/watcher.hpp"
 
@@ -26,7 +27,6 @@ class Reloader {
 public:
     Reloader(Server &server, SessionConfig &session_config, Readiness &readiness, Seats &seats,
              InputDevices &input);
-    ~Reloader();
     Reloader(const Reloader &) = delete;
     Reloader &operator=(const Reloader &) = delete;
 
@@ -37,17 +37,14 @@ public:
     Outcome reload();
 
 private:
-    static int on_sighup(int, void *data);
-    static int on_watch(int, uint32_t, void *data);
-
     Server &server_;
     SessionConfig &session_config_;
     Readiness &readiness_;
     Seats &seats_;
     InputDevices &input_;
     std::unique_ptr<config::ConfigWatcher> watcher_;
-    wl_event_source *watch_source_ = nullptr;
-    wl_event_source *sighup_ = nullptr;
+    base::FdSource watch_source_;
+    base::SignalSource sighup_;
 };
 
 } // namespace phyllome

@@ -13,14 +13,13 @@ constexpr int kIdentifyMs = 3000;
 } // namespace
 
 Seats::Seats(Compositor &compositor, VmFleet &fleet, std::function<const config::Config &()> config)
-    : compositor_(compositor), fleet_(fleet), config_(std::move(config))
+    : compositor_(compositor), fleet_(fleet), config_(std::move(config)),
+      reassign_(fleet.event_loop(), [this] { assign(); })
 {
 }
 
 Seats::~Seats()
 {
-    if (reassign_)
-        wl_event_source_remove(reassign_);
     // Outputs stop showing consoles before the consoles go, and every seat
     // lets go of its VM, releasing what its keys and buttons hold there.
     for (const std::string &output : compositor_.outputs())
@@ -144,16 +143,7 @@ void Seats::assign()
 
 void Seats::placement_changed()
 {
-    if (reassign_)
-        return;
-    reassign_ = wl_event_loop_add_idle(
-        fleet_.event_loop(),
-        [](void *data) {
-            auto *self = static_cast<Seats *>(data);
-            self->reassign_ = nullptr;
-            self->assign();
-        },
-        this);
+    reassign_.schedule();
 }
 
 void Seats::run(const std::string &seat, const input::HostCommand &command)

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "base/event_source.hpp"
 #include "compositor/status_card.hpp"
 #include "config/config.hpp"
 #include "input/host_keys.hpp"
@@ -114,7 +115,7 @@ private:
     VmFleet &fleet_;
     std::function<const config::Config &()> config_;
     std::map<std::string, std::string> switched_; // seat -> VM
-    wl_event_source *reassign_ = nullptr;
+    base::IdleSource reassign_; // placement_changed: assign() once frame handling is over
 };
 
 } // namespace phyllome

@@ -7,14 +7,12 @@
 namespace phyllome {
 
 VmFleet::VmFleet(wl_event_loop *loop, Handlers handlers)
-    : loop_(loop), handlers_(std::move(handlers))
+    : loop_(loop), handlers_(std::move(handlers)), cleanup_(loop, [this] { closed_.clear(); })
 {
 }
 
 VmFleet::~VmFleet()
 {
-    if (cleanup_)
-        wl_event_source_remove(cleanup_);
     links_.clear();
     connections_.clear();
     off_loop_.reset(); // waits for libvirt calls still running
@@ -132,8 +130,7 @@ void VmFleet::attach(const std::string &vm, base::UniqueFd fd)
             link->second->display_lost();
         handlers_.changed();
         forget_inputs(client);
-        if (!cleanup_)
-            cleanup_ = wl_event_loop_add_idle(loop_, on_idle_cleanup, this);
+        cleanup_.schedule();
     };
     handlers.keyboard_leds = [this, vm](uint32_t, uint32_t leds) {
         handlers_.keyboard_leds(vm, leds);
@@ -151,13 +148,6 @@ void VmFleet::attach(const std::string &vm, base::UniqueFd fd)
     entry.client =
         std::make_unique<vmview::DisplayClient>(loop_, std::move(fd), vm, std::move(handlers));
     handlers_.changed();
-}
-
-void VmFleet::on_idle_cleanup(void *data)
-{
-    auto *self = static_cast<VmFleet *>(data);
-    self->cleanup_ = nullptr;
-    self->closed_.clear();
 }
 
 std::vector<vmview::Console *> VmFleet::consoles(const std::string &vm) const

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "base/event_source.hpp"
 #include "base/off_loop.hpp"
 #include "base/unique_fd.hpp"
 #include "input/vm_input.hpp"
@@ -110,7 +111,6 @@ private:
     // Closes a display: the handlers hear of it while it still exists.
     void close(std::unique_ptr<vmview::DisplayClient> client);
     void forget_inputs(const vmview::DisplayClient &client);
-    static void on_idle_cleanup(void *data);
 
     wl_event_loop *loop_;
     Handlers handlers_;
@@ -118,7 +118,7 @@ private:
     std::map<const vmview::Console *, std::unique_ptr<vmview::ConsoleInput>> inputs_;
     // Clients whose connection ended, destroyed outside their own callbacks.
     std::vector<std::unique_ptr<vmview::DisplayClient>> closed_;
-    wl_event_source *cleanup_ = nullptr;
+    base::IdleSource cleanup_; // destroys closed_
     // (VM, console) pairs whose SetUIInfo refusal was logged.
     std::set<std::pair<std::string, uint32_t>> ui_info_refused_;
     std::set<std::string> manual_;

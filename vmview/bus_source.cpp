@@ -10,32 +10,17 @@ namespace phyllome::vmview {
 BusSource::BusSource(wl_event_loop *loop, sd_bus *bus, std::function<void(int)> on_closed)
     : bus_(bus), on_closed_(std::move(on_closed))
 {
-    fd_source_ = wl_event_loop_add_fd(loop, sd_bus_get_fd(bus_), WL_EVENT_READABLE, on_fd, this);
-    timer_ = wl_event_loop_add_timer(loop, on_timer, this);
+    fd_source_ = base::FdSource(loop, sd_bus_get_fd(bus_), WL_EVENT_READABLE,
+                                [this](uint32_t) { dispatch(); });
+    timer_ = base::TimerSource(loop, [this] { dispatch(); });
     // Authentication and the first messages may already be waiting.
-    wl_event_source_timer_update(timer_, 1);
+    timer_.arm(1);
 }
 
 BusSource::~BusSource()
 {
     if (destroyed_flag_)
         *destroyed_flag_ = true;
-    if (fd_source_)
-        wl_event_source_remove(fd_source_);
-    if (timer_)
-        wl_event_source_remove(timer_);
-}
-
-int BusSource::on_fd(int, uint32_t, void *data)
-{
-    static_cast<BusSource *>(data)->dispatch();
-    return 0;
-}
-
-int BusSource::on_timer(void *data)
-{
-    static_cast<BusSource *>(data)->dispatch();
-    return 0;
 }
 
 void BusSource::update()
@@ -67,8 +52,8 @@ void BusSource::dispatch()
 
     if (result < 0 && result != -EBUSY) {
         closed_ = true;
-        wl_event_source_fd_update(fd_source_, 0);
-        wl_event_source_timer_update(timer_, 0);
+        fd_source_.update(0);
+        timer_.disarm();
         if (on_closed_)
             on_closed_(-result); // may destroy this
         return;
@@ -78,7 +63,7 @@ void BusSource::dispatch()
     uint32_t mask = WL_EVENT_READABLE;
     if (events > 0 && (events & POLLOUT))
         mask |= WL_EVENT_WRITABLE;
-    wl_event_source_fd_update(fd_source_, mask);
+    fd_source_.update(mask);
 
     uint64_t usec = 0;
     if (sd_bus_get_timeout(bus_, &usec) >= 0 && usec != UINT64_MAX) {
@@ -89,9 +74,9 @@ void BusSource::dispatch()
         // sd-bus gives an absolute CLOCK_MONOTONIC time; 0 means now.
         const uint64_t wait_usec = usec > now_usec ? usec - now_usec : 0;
         const int ms = static_cast<int>(std::min<uint64_t>((wait_usec + 999) / 1000, 1u << 30));
-        wl_event_source_timer_update(timer_, ms > 0 ? ms : 1);
+        timer_.arm(ms > 0 ? ms : 1);
     } else {
-        wl_event_source_timer_update(timer_, 0);
+        timer_.disarm();
     }
 }
 

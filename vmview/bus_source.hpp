@@ -8,6 +8,8 @@
 #include <systemd/sd-bus.h>
 #include <wayland-server-core.h>
 
+#include "base/event_source.hpp"
+
 namespace phyllome::vmview {
 
 class BusSource {
@@ -25,14 +27,12 @@ public:
     void update();
 
 private:
-    static int on_fd(int fd, uint32_t mask, void *data);
-    static int on_timer(void *data);
     void dispatch();
 
     sd_bus *bus_;
     std::function<void(int)> on_closed_;
-    wl_event_source *fd_source_ = nullptr;
-    wl_event_source *timer_ = nullptr;
+    base::FdSource fd_source_;
+    base::TimerSource timer_;
     bool dispatching_ = false;
     bool closed_ = false;
     bool *destroyed_flag_ = nullptr;

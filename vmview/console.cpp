@@ -116,7 +116,7 @@ Console::Console(wl_event_loop *loop, Info info, std::string vm_name, base::Uniq
     : loop_(loop), info_(std::move(info)), vm_name_(std::move(vm_name)),
       handlers_(std::move(handlers))
 {
-    ack_timer_ = wl_event_loop_add_timer(loop_, on_ack_timeout, this);
+    ack_timer_ = base::TimerSource(loop_, [this] { acknowledge_pending(); });
     int r = sd_bus_new(&bus_);
     if (r >= 0)
         r = sd_bus_set_fd(bus_, listener_fd.get(), listener_fd.get());
@@ -162,8 +162,6 @@ Console::~Console()
         sd_bus_flush_close_unref(bus_);
         bus_ = nullptr;
     }
-    if (ack_timer_)
-        wl_event_source_remove(ack_timer_);
 }
 
 const FrameCounters &Console::counters() const
@@ -513,7 +511,7 @@ int Console::on_update_dmabuf(sd_bus_message *m, void *data, sd_bus_error *error
         self->acknowledge_pending();
     }
     self->pending_ack_ = sd_bus_message_ref(m);
-    wl_event_source_timer_update(self->ack_timer_, kAckTimeoutMs);
+    self->ack_timer_.arm(kAckTimeoutMs);
     if (self->observer_)
         self->observer_->frame_damaged(*self, {&damage, 1});
     return 1;
@@ -524,18 +522,12 @@ void Console::acknowledge_pending()
     if (!pending_ack_)
         return;
     sd_bus_message *message = std::exchange(pending_ack_, nullptr);
-    wl_event_source_timer_update(ack_timer_, 0);
+    ack_timer_.disarm();
     if (connected_)
         sd_bus_reply_method_return(message, "");
     sd_bus_message_unref(message);
     if (source_)
         source_->update();
-}
-
-int Console::on_ack_timeout(void *data)
-{
-    static_cast<Console *>(data)->acknowledge_pending();
-    return 0;
 }
 
 void Console::frame_presented()

@@ -13,11 +13,12 @@
 #include <systemd/sd-bus.h>
 #include <wayland-server-core.h>
 
+#include "base/event_source.hpp"
+#include "base/unique_fd.hpp"
 #include "vmview/bus_source.hpp"
 #include "vmview/console_buffer.hpp"
 #include "vmview/frame.hpp"
 #include "vmview/frame_counters.hpp"
-#include "base/unique_fd.hpp"
 
 namespace phyllome::vmview {
 
@@ -110,7 +111,6 @@ private:
     void show_shadow_buffer(bool replaced);
     void set_dmabuf(DmaBuf dmabuf, uint32_t x, uint32_t y, uint32_t width, uint32_t height);
     void acknowledge_pending();
-    static int on_ack_timeout(void *data);
 
     wl_event_loop *loop_;
     Info info_;
@@ -136,7 +136,7 @@ private:
 
     // The UpdateDMABUF being held until its frame is on screen.
     sd_bus_message *pending_ack_ = nullptr;
-    wl_event_source *ack_timer_ = nullptr;
+    base::TimerSource ack_timer_; // acknowledges it anyway if it is never shown
 };
 
 } // namespace phyllome::vmview
