@@ -26,7 +26,8 @@ OffLoop::~OffLoop()
         jobs.swap(jobs_);
     }
     for (Job &job : jobs)
-        job.thread.join();
+        if (job.thread.joinable())
+            job.thread.join();
     close(wakeup_);
 }
 
@@ -47,6 +48,16 @@ void OffLoop::run(std::function<void()> work, std::function<void()> done)
         const uint64_t one = 1;
         [[maybe_unused]] const ssize_t n = write(wakeup_, &one, sizeof one);
     });
+}
+
+void OffLoop::post(std::function<void()> done)
+{
+    std::lock_guard lock(mutex_);
+    Job &job = jobs_.emplace_back();
+    job.done = std::move(done);
+    job.finished = true;
+    const uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = write(wakeup_, &one, sizeof one);
 }
 
 std::size_t OffLoop::running() const
@@ -72,7 +83,8 @@ void OffLoop::on_wakeup()
     // Only locals from here: a `done` may destroy this OffLoop.
     const std::shared_ptr<bool> alive = alive_;
     for (Job &job : finished) {
-        job.thread.join();
+        if (job.thread.joinable())
+            job.thread.join();
         if (job.done && *alive)
             job.done();
     }

@@ -26,12 +26,16 @@ public:
     // `work` runs on its own thread; `done` then runs on the loop's thread,
     // unless this OffLoop is gone by then.
     void run(std::function<void()> work, std::function<void()> done);
+    // `done` runs on the loop's thread soon, unless this OffLoop is gone by
+    // then. Callable from any thread (a library's callback on a thread of
+    // its own hands its news to the loop this way).
+    void post(std::function<void()> done);
 
     std::size_t running() const;
 
 private:
     struct Job {
-        std::thread thread;
+        std::thread thread; // none for post()
         std::function<void()> done;
         bool finished = false;
     };

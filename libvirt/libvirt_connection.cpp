@@ -202,7 +202,6 @@ LibvirtConnection::LibvirtConnection(wl_event_loop *loop, base::OffLoop &off_loo
     : loop_(loop), off_loop_(off_loop), uri_(std::move(uri))
 {
     retry_ = base::TimerSource(loop_, [this] { open(); });
-    lost_later_ = base::IdleSource(loop_, [this] { lost(lost_why_); });
     open();
 }
 
@@ -348,11 +347,14 @@ void LibvirtConnection::on_close(virConnectPtr, int reason, void *data)
                       : reason == VIR_CONNECT_CLOSE_REASON_KEEPALIVE ? "keepalive timeout"
                       : reason == VIR_CONNECT_CLOSE_REASON_CLIENT    ? "closed by client"
                                                                      : "error";
-    // Not from inside libvirt's own callback: when the loop is next idle
-    // (the first reason given is the one logged).
-    if (!self->lost_later_.scheduled())
-        self->lost_why_ = why;
-    self->lost_later_.schedule();
+    // libvirt calls this on whichever thread noticed the loss (the loop's,
+    // or one of the OffLoop's in a call): the loop hears of it through the
+    // OffLoop, outside libvirt's callback. The first reason is the one
+    // logged: lost() does nothing once the connection is gone.
+    self->off_loop_.post([self, alive = std::weak_ptr<int>(self->alive_), why] {
+        if (!alive.expired())
+            self->lost(why);
+    });
 }
 
 void LibvirtConnection::on_lifecycle(virConnectPtr, virDomainPtr dom, int event, int detail,

@@ -102,9 +102,7 @@ private:
     int lifecycle_callback_ = -1;
     bool opening_ = false;
     int retry_ms_ = 0;
-    base::TimerSource retry_;     // open() again
-    base::IdleSource lost_later_; // lost(lost_why_), out of libvirt's close callback
-    std::string lost_why_;
+    base::TimerSource retry_; // open() again
     int next_id_ = 1;
     std::map<int, std::pair<std::string, std::function<void(int, int)>>> subscribers_;
 };
