@@ -27,7 +27,7 @@
 #include "compositor/output.hpp"
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/in_process.hpp"
-#include "tests/support/vm_side.hpp"
+#include "tests/support/seated_vms.hpp"
 
 namespace phyllome::bench {
 namespace {
@@ -51,10 +51,10 @@ public:
         config_.seats = {seat};
         Server::Settings settings;
         settings.headless = {{kWidth, kHeight}};
-        test::VmSide::hook(settings, side_);
+        test::connect_server(settings, side_);
         session_ = std::make_unique<test::InProcessSession>(std::move(settings));
-        side_ = std::make_unique<test::VmSide>(
-            session_->server(), [this]() -> const config::Config & { return config_; });
+        side_ = std::make_unique<SeatedVms>(session_->server(),
+                                            [this]() -> const config::Config & { return config_; });
         side_->fleet.attach(vm.name, base::UniqueFd(fake_.take_client_fd()));
     }
     ~Rig() { side_.reset(); }
@@ -112,7 +112,7 @@ private:
     config::Config config_;
     test::FakeQemu fake_;
     std::unique_ptr<test::InProcessSession> session_;
-    std::unique_ptr<test::VmSide> side_;
+    std::unique_ptr<SeatedVms> side_;
 };
 
 // `first` sets the guest's surface up; `update` (with {} for a colour) is

@@ -11,31 +11,10 @@ namespace phyllome {
 
 Session::Session(const Options &options, SessionConfig &session_config, Readiness &readiness)
     : session_config_(session_config), readiness_(readiness), server_(server_settings(options)),
-      fleet_(server_.event_loop(),
-             {
-                 .changed =
-                     [this] {
-                         seats_.assign();
-                         server_.refresh_cards();
-                     },
-                 .input_closing =
-                     [this](const input::VmInput &console) { input_.router().remove_vm(console); },
-                 .keyboard_leds = [this](const std::string &vm,
-                                         uint32_t leds) { seats_.keyboard_leds(vm, leds); },
-                 .pointer_mode_changed = [this] { input_.resend_pointer_positions(); },
-             }),
-      input_(server_, config(),
-             {
-                 .command = [this](const std::string &seat,
-                                   input::HostCommand command) { seats_.run(seat, command); },
-                 .grab_changed = [this](const std::string &seat,
-                                        bool grabbed) { seats_.input_grab_changed(seat, grabbed); },
-             }),
-      compositor_seats_(server_, input_),
-      seats_(compositor_seats_, fleet_, [this]() -> const config::Config & { return config(); }),
-      reloader_(server_, session_config_, readiness_, seats_, input_),
-      commands_([this]() -> const config::Config & { return config(); }, seats_, fleet_, server_,
-                input_,
+      vms_(server_, [this]() -> const config::Config & { return config(); }),
+      reloader_(server_, session_config_, readiness_, vms_.seats, vms_.input),
+      commands_([this]() -> const config::Config & { return config(); }, vms_.seats, vms_.fleet,
+                server_, vms_.input,
                 [this] {
                     const Reloader::Outcome outcome = reloader_.reload();
                     return ControlCommands::ReloadOutcome{outcome.applied, outcome.status};
@@ -47,10 +26,10 @@ Session::Session(const Options &options, SessionConfig &session_config, Readines
                 })
 {
     for (const auto &[vm, fd] : options.vm_fds)
-        fleet_.attach_manual(vm, base::UniqueFd(fd));
+        vms_.fleet.attach_manual(vm, base::UniqueFd(fd));
     server_.start();
-    seats_.follow_vms();
-    seats_.assign();
+    vms_.seats.follow_vms();
+    vms_.seats.assign();
     control_ = open_control_socket();
 }
 
@@ -62,12 +41,12 @@ Server::Settings Session::server_settings(const Options &options)
         return card_text_for_output(
             config(), output,
             [this](const std::string &vm, const std::string &output) {
-                return seats_.card_state(vm, output);
+                return vms_.seats.card_state(vm, output);
             },
             session_config_.problem());
     };
     settings.on_outputs_changed = [this] {
-        seats_.assign();
+        vms_.seats.assign();
         if (outputs_settled_)
             session_config_.log_output_warnings(output_names(server_));
     };
@@ -78,7 +57,7 @@ Server::Settings Session::server_settings(const Options &options)
         readiness_.notify(socket);
     };
     settings.on_console_placement_changed = [this] {
-        seats_.placement_changed();
+        vms_.seats.placement_changed();
     };
     return settings;
 }

@@ -7,17 +7,14 @@
 #include <memory>
 #include <string>
 
-#include "compositor/input_devices.hpp"
 #include "compositor/server.hpp"
-#include "session/compositor_seats.hpp"
 #include "session/control_commands.hpp"
 #include "session/control_server.hpp"
 #include "session/options.hpp"
 #include "session/readiness.hpp"
 #include "session/reloader.hpp"
-#include "session/seats.hpp"
+#include "session/seated_vms.hpp"
 #include "session/session_config.hpp"
-#include "session/vm_fleet.hpp"
 
 namespace phyllome {
 
@@ -47,10 +44,7 @@ private:
     bool outputs_settled_ = false;
 
     Server server_;
-    VmFleet fleet_;
-    InputDevices input_;
-    CompositorSeats compositor_seats_;
-    Seats seats_;
+    SeatedVms vms_;
     Reloader reloader_;
     ControlCommands commands_;
     std::unique_ptr<ControlServer> control_;

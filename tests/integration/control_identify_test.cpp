@@ -17,7 +17,7 @@
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/headless_input.hpp"
 #include "tests/support/in_process.hpp"
-#include "tests/support/vm_side.hpp"
+#include "tests/support/seated_vms.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -43,12 +43,12 @@ protected:
         fake_ = std::make_unique<FakeQemu>("9.2");
         Server::Settings settings;
         settings.headless = {{320, 240}};
-        VmSide::hook(settings, side_);
+        connect_server(settings, side_);
         session_ = std::make_unique<InProcessSession>(std::move(settings), [this](Server &server) {
             keyboard_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keyboard");
             mouse_ = add_named_device(server, WLR_INPUT_DEVICE_POINTER, "Left mouse");
             add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Stray keyboard");
-            side_ = std::make_unique<VmSide>(
+            side_ = std::make_unique<SeatedVms>(
                 server, [this]() -> const config::Config & { return config_; });
         });
         side_->fleet.attach("a", base::UniqueFd(fake_->take_client_fd()));
@@ -116,7 +116,7 @@ protected:
     config::Config config_;
     std::unique_ptr<FakeQemu> fake_;
     std::unique_ptr<InProcessSession> session_;
-    std::unique_ptr<VmSide> side_;
+    std::unique_ptr<SeatedVms> side_;
     std::unique_ptr<ControlCommands> commands_;
     std::unique_ptr<ControlServer> control_;
     wlr_input_device *keyboard_ = nullptr, *mouse_ = nullptr;

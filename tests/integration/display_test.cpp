@@ -15,7 +15,7 @@
 #include "input/placement.hpp"
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/in_process.hpp"
-#include "tests/support/vm_side.hpp"
+#include "tests/support/seated_vms.hpp"
 #include "vmview/pixel_format.hpp"
 
 namespace phyllome::test {
@@ -64,10 +64,10 @@ protected:
         fake_ = std::make_unique<FakeQemu>(GetParam());
         Server::Settings settings;
         settings.headless = {{kOutputWidth, kOutputHeight}};
-        VmSide::hook(settings, side_);
+        connect_server(settings, side_);
         session_ = std::make_unique<InProcessSession>(std::move(settings));
-        side_ = std::make_unique<VmSide>(session_->server(),
-                                         [this]() -> const config::Config & { return config_; });
+        side_ = std::make_unique<SeatedVms>(session_->server(),
+                                            [this]() -> const config::Config & { return config_; });
         fake_source_ = wl_event_loop_add_fd(session_->server().event_loop(), fake_->stdout_fd(),
                                             WL_EVENT_READABLE, on_fake_output, this);
         side_->fleet.attach("test", base::UniqueFd(fake_->take_client_fd()));
@@ -158,7 +158,7 @@ protected:
     config::Config config_;
     std::unique_ptr<FakeQemu> fake_;
     std::unique_ptr<InProcessSession> session_;
-    std::unique_ptr<VmSide> side_;
+    std::unique_ptr<SeatedVms> side_;
     wl_event_source *fake_source_ = nullptr;
     std::vector<std::string> lines_;
 };
@@ -482,10 +482,10 @@ struct SingleVm {
         config.seats = {seat};
         Server::Settings settings;
         settings.headless = {{kOutputWidth, kOutputHeight}};
-        VmSide::hook(settings, side);
+        connect_server(settings, side);
         session = std::make_unique<InProcessSession>(std::move(settings));
-        side = std::make_unique<VmSide>(session->server(),
-                                        [this]() -> const config::Config & { return config; });
+        side = std::make_unique<SeatedVms>(session->server(),
+                                           [this]() -> const config::Config & { return config; });
         side->fleet.attach(vm.name, base::UniqueFd(fake.take_client_fd()));
     }
     ~SingleVm() { side.reset(); }
@@ -500,7 +500,7 @@ struct SingleVm {
     config::Config config;
     FakeQemu fake;
     std::unique_ptr<InProcessSession> session;
-    std::unique_ptr<VmSide> side;
+    std::unique_ptr<SeatedVms> side;
 };
 
 config::Vm vm_named(const std::string &name, config::Scaling scaling, bool follow_output)

@@ -15,7 +15,7 @@
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/headless_input.hpp"
 #include "tests/support/in_process.hpp"
-#include "tests/support/vm_side.hpp"
+#include "tests/support/seated_vms.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -50,11 +50,11 @@ protected:
         fake_b_ = std::make_unique<FakeQemu>("9.2");
         Server::Settings settings;
         settings.headless = {{320, 240}, {320, 240}};
-        VmSide::hook(settings, side_);
+        connect_server(settings, side_);
         session_ = std::make_unique<InProcessSession>(std::move(settings), [this](Server &server) {
             keyboard_a_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "A keyboard");
             keyboard_b_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "B keyboard");
-            side_ = std::make_unique<VmSide>(
+            side_ = std::make_unique<SeatedVms>(
                 server, [this]() -> const config::Config & { return config_; });
         });
         side_->fleet.attach("a", base::UniqueFd(fake_a_->take_client_fd()));
@@ -103,7 +103,7 @@ protected:
     config::Config config_;
     std::unique_ptr<FakeQemu> fake_a_, fake_b_;
     std::unique_ptr<InProcessSession> session_;
-    std::unique_ptr<VmSide> side_;
+    std::unique_ptr<SeatedVms> side_;
     wlr_input_device *keyboard_a_ = nullptr, *keyboard_b_ = nullptr;
 };
 

@@ -15,7 +15,7 @@
 #include "tests/support/guest.hpp"
 #include "tests/support/headless_input.hpp"
 #include "tests/support/in_process.hpp"
-#include "tests/support/vm_side.hpp"
+#include "tests/support/seated_vms.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -36,7 +36,7 @@ struct Guests {
     std::string dir;
     config::Config config;
     std::unique_ptr<InProcessSession> session;
-    std::unique_ptr<VmSide> side;
+    std::unique_ptr<SeatedVms> side;
     std::unique_ptr<GuestVm> vm_a, vm_b;
     wlr_input_device *keyboard_a = nullptr, *keyboard_b = nullptr;
     wlr_input_device *mouse_a = nullptr, *mouse_b = nullptr;
@@ -119,14 +119,14 @@ protected:
 
         Server::Settings settings;
         settings.headless = {{720, 400}, {720, 400}};
-        VmSide::hook(settings, g.side);
+        connect_server(settings, g.side);
         g.session = std::make_unique<InProcessSession>(std::move(settings), [](Server &server) {
             Guests &g = *guests_;
             g.keyboard_a = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "A keyboard");
             g.keyboard_b = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "B keyboard");
             g.mouse_a = add_named_device(server, WLR_INPUT_DEVICE_POINTER, "A mouse");
             g.mouse_b = add_named_device(server, WLR_INPUT_DEVICE_POINTER, "B mouse");
-            g.side = std::make_unique<VmSide>(
+            g.side = std::make_unique<SeatedVms>(
                 server, []() -> const config::Config & { return guests_->config; });
         });
         g.vm_a->watch_on(g.session->server().event_loop());

@@ -16,7 +16,7 @@
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/headless_input.hpp"
 #include "tests/support/in_process.hpp"
-#include "tests/support/vm_side.hpp"
+#include "tests/support/seated_vms.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -47,7 +47,7 @@ protected:
         fake_b_ = std::make_unique<FakeQemu>("9.2");
         Server::Settings settings;
         settings.headless = {{320, 240}, {320, 240}};
-        VmSide::hook(settings, side_);
+        connect_server(settings, side_);
         session_ = std::make_unique<InProcessSession>(std::move(settings), [this](Server &server) {
             left_keyboard_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keyboard");
             right_keyboard_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Right keyboard");
@@ -56,7 +56,7 @@ protected:
             left_touch_ = add_named_device(server, WLR_INPUT_DEVICE_TOUCH, "Left touchscreen");
             left_pen_ = add_named_device(server, WLR_INPUT_DEVICE_TABLET_TOOL, "Left tablet");
             stray_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Someone else's keyboard");
-            side_ = std::make_unique<VmSide>(
+            side_ = std::make_unique<SeatedVms>(
                 server, [this]() -> const config::Config & { return config_; });
         });
         side_->fleet.attach("a", base::UniqueFd(fake_a_->take_client_fd()));
@@ -179,7 +179,7 @@ protected:
     config::Config config_;
     std::unique_ptr<FakeQemu> fake_a_, fake_b_;
     std::unique_ptr<InProcessSession> session_;
-    std::unique_ptr<VmSide> side_;
+    std::unique_ptr<SeatedVms> side_;
     wlr_input_device *left_keyboard_ = nullptr, *right_keyboard_ = nullptr;
     wlr_input_device *left_keypad_ = nullptr; // a second keyboard on seat left
     wlr_input_device *left_mouse_ = nullptr, *stray_ = nullptr;

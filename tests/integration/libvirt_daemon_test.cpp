@@ -25,7 +25,7 @@
 #include "tests/support/in_process.hpp"
 #include "tests/support/notify.hpp"
 #include "tests/support/process.hpp"
-#include "tests/support/vm_side.hpp"
+#include "tests/support/seated_vms.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -198,9 +198,9 @@ protected:
         fake_b_ = std::make_unique<FakeQemu>("9.2");
         Server::Settings settings;
         settings.headless = {{320, 240}, {320, 240}};
-        VmSide::hook(settings, side_);
+        connect_server(settings, side_);
         session_ = std::make_unique<InProcessSession>(std::move(settings), [this](Server &server) {
-            side_ = std::make_unique<VmSide>(
+            side_ = std::make_unique<SeatedVms>(
                 server, [this]() -> const config::Config & { return config_; });
         });
         side_->fleet.attach_manual("b", base::UniqueFd(fake_b_->take_client_fd()));
@@ -281,7 +281,7 @@ protected:
     config::Config config_;
     std::unique_ptr<FakeQemu> fake_b_;
     std::unique_ptr<InProcessSession> session_;
-    std::unique_ptr<VmSide> side_;
+    std::unique_ptr<SeatedVms> side_;
     std::unique_ptr<base::OffLoop> off_;
 };
 

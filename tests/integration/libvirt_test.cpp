@@ -18,7 +18,7 @@
 #include "input/placement.hpp"
 #include "tests/support/in_process.hpp"
 #include "tests/support/process.hpp"
-#include "tests/support/vm_side.hpp"
+#include "tests/support/seated_vms.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -113,10 +113,10 @@ protected:
         Server::Settings settings;
         for (std::size_t i = 0; i < seats.size(); ++i)
             settings.headless.push_back({kWidth, kHeight});
-        VmSide::hook(settings, side_);
+        connect_server(settings, side_);
         session_ = std::make_unique<InProcessSession>(std::move(settings));
-        side_ = std::make_unique<VmSide>(session_->server(),
-                                         [this]() -> const config::Config & { return config_; });
+        side_ = std::make_unique<SeatedVms>(session_->server(),
+                                            [this]() -> const config::Config & { return config_; });
         side_->seats.follow_vms();
         off_ = std::make_unique<base::OffLoop>(session_->server().event_loop());
         ASSERT_TRUE(session_->dispatch_until([&] { return session_->ready() && conn(); },
@@ -264,7 +264,7 @@ protected:
     std::string uri_;
     config::Config config_;
     std::unique_ptr<InProcessSession> session_;
-    std::unique_ptr<VmSide> side_;
+    std::unique_ptr<SeatedVms> side_;
     std::unique_ptr<base::OffLoop> off_;
     std::vector<std::string> defined_;
 };

@@ -1,13 +1,12 @@
-#include "tests/support/vm_side.hpp"
+#include "session/seated_vms.hpp"
 
-namespace phyllome::test {
+namespace phyllome {
 
-VmSide::VmSide(Server &server_, std::function<const config::Config &()> config)
-    : server(server_),
-      fleet(server.event_loop(),
+SeatedVms::SeatedVms(Server &server, std::function<const config::Config &()> config)
+    : fleet(server.event_loop(),
             {
                 .changed =
-                    [this] {
+                    [this, &server] {
                         seats.assign();
                         server.refresh_cards();
                     },
@@ -28,18 +27,4 @@ VmSide::VmSide(Server &server_, std::function<const config::Config &()> config)
 {
 }
 
-void VmSide::hook(Server::Settings &settings, const std::unique_ptr<VmSide> &side)
-{
-    settings.on_outputs_changed = [&side, before = std::move(settings.on_outputs_changed)] {
-        if (before)
-            before();
-        if (side)
-            side->seats.assign();
-    };
-    settings.on_console_placement_changed = [&side] {
-        if (side)
-            side->seats.placement_changed();
-    };
-}
-
-} // namespace phyllome::test
+} // namespace phyllome
