@@ -206,6 +206,22 @@ void Server::outputs_changed()
         settings_.on_outputs_changed();
 }
 
+std::vector<std::string> Server::output_names() const
+{
+    std::vector<std::string> names;
+    for (const auto &output : outputs_)
+        names.push_back(output->name());
+    return names;
+}
+
+Output *Server::find_output(const std::string &name) const
+{
+    for (const auto &output : outputs_)
+        if (output->name() == name)
+            return output.get();
+    return nullptr;
+}
+
 void Server::console_placement_changed()
 {
     if (settings_.on_console_placement_changed)

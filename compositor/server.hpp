@@ -62,6 +62,10 @@ public:
     wlr_scene *scene() const { return scene_; }
     wlr_output_layout *layout() const { return layout_; }
     const std::vector<std::unique_ptr<Output>> &outputs() const { return outputs_; }
+    // The outputs' names, in the order they came.
+    std::vector<std::string> output_names() const;
+    // The output of that name; null when there is none (any more).
+    Output *find_output(const std::string &name) const;
 
     // Asks card_text again for every output and redraws what changed.
     void refresh_cards();

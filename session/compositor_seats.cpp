@@ -6,38 +6,22 @@
 
 namespace phyllome {
 
-Output *CompositorSeats::find(const std::string &name) const
-{
-    for (const auto &output : server_.outputs())
-        if (output->name() == name)
-            return output.get();
-    return nullptr;
-}
-
-std::vector<std::string> CompositorSeats::outputs() const
-{
-    std::vector<std::string> names;
-    for (const auto &output : server_.outputs())
-        names.push_back(output->name());
-    return names;
-}
-
 void CompositorSeats::show_console(const std::string &output, vmview::Console *console,
                                    config::Scaling scaling)
 {
-    if (Output *found = find(output))
+    if (Output *found = server_.find_output(output))
         found->show_console(console, scaling);
 }
 
 input::Placement CompositorSeats::console_placement(const std::string &output) const
 {
-    const Output *found = find(output);
+    const Output *found = server_.find_output(output);
     return found ? found->console_placement() : input::Placement{};
 }
 
 Seats::Compositor::GuestSize CompositorSeats::guest_size(const std::string &output) const
 {
-    const Output *found = find(output);
+    const Output *found = server_.find_output(output);
     if (!found)
         return {};
     const Output::SeenSize seen = found->seen_size();
@@ -54,14 +38,14 @@ Seats::Compositor::GuestSize CompositorSeats::guest_size(const std::string &outp
 void CompositorSeats::identify(const std::string &output, const StatusCardText &text,
                                int milliseconds)
 {
-    if (Output *found = find(output))
+    if (Output *found = server_.find_output(output))
         found->identify(text, milliseconds);
 }
 
 void CompositorSeats::show_input_hint(const std::string &output,
                                       const std::optional<StatusCardText> &text)
 {
-    if (Output *found = find(output))
+    if (Output *found = server_.find_output(output))
         found->show_input_hint(text);
 }
 
@@ -70,7 +54,7 @@ void CompositorSeats::route(const std::string &seat, input::VmInput *vm,
 {
     std::vector<wlr_output *> wlr_outputs;
     for (const std::string &name : outputs)
-        if (Output *found = find(name))
+        if (Output *found = server_.find_output(name))
             wlr_outputs.push_back(found->wlr());
     input_.set_seat(seat, vm, std::move(heads), std::move(wlr_outputs));
 }

@@ -8,13 +8,11 @@
 
 namespace phyllome {
 
-class Output;
-
 class CompositorSeats final : public Seats::Compositor {
 public:
     CompositorSeats(Server &server, InputDevices &input) : server_(server), input_(input) {}
 
-    std::vector<std::string> outputs() const override;
+    std::vector<std::string> outputs() const override { return server_.output_names(); }
     void show_console(const std::string &output, vmview::Console *console,
                       config::Scaling scaling) override;
     input::Placement console_placement(const std::string &output) const override;
@@ -33,9 +31,6 @@ public:
     void change_vt(unsigned vt) override { server_.change_vt(vt); }
 
 private:
-    // The output of that name; null when there is none (any more).
-    Output *find(const std::string &name) const;
-
     Server &server_;
     InputDevices &input_;
 };

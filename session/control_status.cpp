@@ -56,9 +56,8 @@ json seat_json(const config::Seat &seat, const Seats &seats, const VmFleet &flee
     const auto vm = seats.shown_vm(seat);
     json outputs = json::array();
     for (const std::string &name : seats.outputs_of(seat))
-        for (const auto &output : server.outputs())
-            if (output->name() == name)
-                outputs.push_back(output_json(*output));
+        if (const Output *output = server.find_output(name))
+            outputs.push_back(output_json(*output));
     json names = json::array();
     for (const auto &device : devices)
         if (device.seat == seat.name)

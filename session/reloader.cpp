@@ -76,8 +76,8 @@ Reloader::Outcome Reloader::reload()
     seats_.follow_vms();
     seats_.assign();
     server_.refresh_cards();
-    session_config_.log_output_warnings(output_names(server_));
-    const auto warnings = session_config_.warnings(output_names(server_)).size();
+    session_config_.log_output_warnings(server_.output_names());
+    const auto warnings = session_config_.warnings(server_.output_names()).size();
     std::string status = "Reloaded " + config::printable(file) + ": " +
                          std::to_string(outcome.actions.size()) + " change(s)";
     if (warnings > 0)
@@ -85,14 +85,6 @@ Reloader::Outcome Reloader::reload()
     base::log_info("%s", status.c_str());
     readiness_.reloaded(status);
     return {true, status};
-}
-
-std::vector<std::string> output_names(const Server &server)
-{
-    std::vector<std::string> names;
-    for (const auto &output : server.outputs())
-        names.push_back(output->name());
-    return names;
 }
 
 } // namespace phyllome

@@ -20,9 +20,6 @@ class Readiness;
 class Seats;
 class InputDevices;
 
-// The names of the outputs that exist now.
-std::vector<std::string> output_names(const Server &server);
-
 class Reloader {
 public:
     Reloader(Server &server, SessionConfig &session_config, Readiness &readiness, Seats &seats,

@@ -20,7 +20,7 @@ Session::Session(const Options &options, SessionConfig &session_config, Readines
                     return ControlCommands::ReloadOutcome{outcome.applied, outcome.status};
                 },
                 [this](nlohmann::json &status) {
-                    const auto outputs = output_names(server_);
+                    const auto outputs = server_.output_names();
                     status["config"] = config_json(session_config_, outputs);
                     status["outputs"] = outputs;
                 })
@@ -48,11 +48,11 @@ Server::Settings Session::server_settings(const Options &options)
     settings.on_outputs_changed = [this] {
         vms_.seats.assign();
         if (outputs_settled_)
-            session_config_.log_output_warnings(output_names(server_));
+            session_config_.log_output_warnings(server_.output_names());
     };
     settings.on_ready = [this](const std::string &socket) {
         outputs_settled_ = true;
-        session_config_.log_output_warnings(output_names(server_));
+        session_config_.log_output_warnings(server_.output_names());
         setenv("WAYLAND_DISPLAY", socket.c_str(), 1);
         readiness_.notify(socket);
     };
