@@ -40,6 +40,7 @@ Server::Settings Session::server_settings(const Options &options)
     settings.card_text = [this](const std::string &output) {
         return card_text_for_output(
             config(), output,
+            [this](const config::Seat &seat) { return vms_.seats.shown_vm(seat); },
             [this](const std::string &vm, const std::string &output) {
                 return vms_.seats.card_state(vm, output);
             },

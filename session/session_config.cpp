@@ -24,6 +24,7 @@ std::string short_problem(const config::Diagnostic &diagnostic, std::size_t coun
 
 StatusCardText card_text_for_output(
     const config::Config &config, const std::string &output,
+    const std::function<std::optional<std::string>(const config::Seat &seat)> &shown_vm,
     const std::function<VmCardState(const std::string &vm, const std::string &output)> &vm_state,
     const std::string &problem)
 {
@@ -31,16 +32,17 @@ StatusCardText card_text_for_output(
     text.output = output;
     const auto index = config::seat_for_output(config, output);
     const config::Seat *seat = index ? &config.seats[*index] : nullptr;
+    const std::optional<std::string> vm = seat ? shown_vm(*seat) : std::nullopt;
     if (!seat) {
         text.vm = "Unused screen";
         text.state = "No seat in the session file names " + output;
-    } else if (!seat->vm) {
+    } else if (!vm) {
         text.seat = seat->name;
         text.state = "No VM chosen for this seat";
     } else {
         text.seat = seat->name;
-        text.vm = *seat->vm;
-        const VmCardState state = vm_state(*seat->vm, output);
+        text.vm = *vm;
+        const VmCardState state = vm_state(*vm, output);
         text.state = state.state;
         text.hint = state.fix;
         if (state.startable)

@@ -23,13 +23,15 @@ struct VmCardState {
     bool startable = false; // shut off or crashed: the start keys start it
 };
 
-// What the status card of `output` says under `config`; `vm_state` tells
-// the state of a VM as that output shows it. A startable VM's card names
+// What the status card of `output` says under `config`; `shown_vm` tells
+// the VM a seat shows now (the file's, or the one it was switched to),
+// `vm_state` the state of a VM as that output shows it. A startable VM's card names
 // the keys that start it (host_keys plus the [keys] start key). `problem`,
 // when not empty, replaces the VM state: the session file could not be
 // used.
 StatusCardText card_text_for_output(
     const config::Config &config, const std::string &output,
+    const std::function<std::optional<std::string>(const config::Seat &seat)> &shown_vm,
     const std::function<VmCardState(const std::string &vm, const std::string &output)> &vm_state,
     const std::string &problem);
 

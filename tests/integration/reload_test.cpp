@@ -114,7 +114,7 @@ protected:
         config::LoadResult parsed = config::parse_config(content, "expected");
         ASSERT_TRUE(parsed.ok());
         const StatusCardText text = card_text_for_output(
-            *parsed.config, output,
+            *parsed.config, output, [](const config::Seat &seat) { return seat.vm; },
             [](const std::string &, const std::string &) {
                 return VmCardState{.state = "Not defined in libvirt (test:///default)",
                                    .fix = {},

@@ -183,6 +183,12 @@ config::Config config_from(const std::string &toml)
     return result.ok() ? *result.config : config::Config{};
 }
 
+// The VM a seat shows as the session file names it.
+std::optional<std::string> file_vm(const config::Seat &seat)
+{
+    return seat.vm;
+}
+
 // A shut-off VM's card names the keys that start it, as configured.
 TEST(CardText, ShutOffVmSaysWhichKeysStartIt)
 {
@@ -191,28 +197,46 @@ TEST(CardText, ShutOffVmSaysWhichKeysStartIt)
     };
     const std::string seat = "[[vm]]\nname = \"work\"\n\n[[seat]]\nname = \"left\"\n"
                              "vm = \"work\"\noutputs = [\"DP-1\"]\n";
-    StatusCardText text = card_text_for_output(config_from(seat), "DP-1", shut_off, "");
+    StatusCardText text = card_text_for_output(config_from(seat), "DP-1", file_vm, shut_off, "");
     EXPECT_EQ(text.state, "Shut off");
     EXPECT_EQ(text.hint, "Press Ctrl+Alt+Super+Return to start it");
 
     text = card_text_for_output(
         config_from("[session]\nhost_keys = \"Ctrl+Shift\"\n\n[keys]\nstart_vm = \"F5\"\n\n" +
                     seat),
-        "DP-1", shut_off, "");
+        "DP-1", file_vm, shut_off, "");
     EXPECT_EQ(text.hint, "Press Ctrl+Shift+F5 to start it");
 
     // A running VM's card has no such hint; a fix from the state is kept.
     text = card_text_for_output(
-        config_from(seat), "DP-1",
+        config_from(seat), "DP-1", file_vm,
         [](const std::string &vm, const std::string &) {
             return VmCardState{.state = "No display", .fix = "Run " + vm, .startable = false};
         },
         "");
     EXPECT_EQ(text.hint, "Run work");
     // A broken session file says so instead.
-    text = card_text_for_output(config_from(seat), "DP-1", shut_off, "Session file error");
+    text = card_text_for_output(config_from(seat), "DP-1", file_vm, shut_off, "Session file error");
     EXPECT_EQ(text.state, "Session file error");
     EXPECT_EQ(text.hint, "");
+}
+
+// A seat switched to another VM (host keys, phyllomectl switch): its card
+// names and describes that VM, not the one the file starts it with.
+TEST(CardText, NamesTheVmTheSeatShowsNow)
+{
+    const config::Config config = config_from(
+        "[[vm]]\nname = \"work\"\n\n[[vm]]\nname = \"play\"\n\n[[seat]]\nname = \"left\"\n"
+        "vm = \"work\"\noutputs = [\"DP-1\"]\n");
+    const StatusCardText text = card_text_for_output(
+        config, "DP-1", [](const config::Seat &) { return std::optional<std::string>("play"); },
+        [](const std::string &vm, const std::string &) {
+            return VmCardState{.state = "State of " + vm, .fix = {}, .startable = false};
+        },
+        "");
+    EXPECT_EQ(text.vm, "play");
+    EXPECT_EQ(text.state, "State of play");
+    EXPECT_EQ(text.seat, "left");
 }
 
 } // namespace
