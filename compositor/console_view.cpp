@@ -241,12 +241,14 @@ void ConsoleView::damage_output_dest(const base::Rect &rect)
     wlr_scene_output *scene_output = compat::scene_output_for(scene_, output_);
     if (!scene_output || rect.width <= 0 || rect.height <= 0)
         return;
-    // Placements are in output pixels, which are the output buffer's own
-    // (but for its rotation).
+    // The scaled buffer is the destination rectangle, pixel for pixel; its
+    // placement is in output pixels, which are the output buffer's own (but
+    // for its rotation).
+    const wlr_box in_buffer{rect.x, rect.y, rect.width, rect.height};
     wlr_box box{placement_.dest.x + rect.x, placement_.dest.y + rect.y, rect.width, rect.height};
     if (output_->transform != WL_OUTPUT_TRANSFORM_NORMAL)
         box = wlr_box{0, 0, output_->width, output_->height};
-    compat::scene_output_add_damage(scene_output, box);
+    compat::scene_buffer_damaged(frame_node_, scene_output, in_buffer, box);
 }
 
 void ConsoleView::damage_output(const base::Rect &rect)
@@ -267,7 +269,15 @@ void ConsoleView::damage_output(const base::Rect &rect)
     box.height = static_cast<int>(std::ceil(y1)) - box.y;
     if (output_->transform != WL_OUTPUT_TRANSFORM_NORMAL)
         box = wlr_box{0, 0, output_->width, output_->height}; // rare: repaint it all
-    compat::scene_output_add_damage(scene_output, box);
+    // The rectangle in the buffer: the frame starts at (frame.x, frame.y)
+    // in it; a bottom-up DMA-BUF is damaged whole (rare).
+    const vmview::Frame &frame = console_.frame();
+    wlr_box in_buffer{static_cast<int>(frame.x) + rect.x, static_cast<int>(frame.y) + rect.y,
+                      rect.width, rect.height};
+    if (frame.kind == vmview::Frame::Kind::DmaBuf && frame.dmabuf->y0_top)
+        in_buffer = wlr_box{static_cast<int>(frame.x), static_cast<int>(frame.y),
+                            static_cast<int>(frame.width), static_cast<int>(frame.height)};
+    compat::scene_buffer_damaged(frame_node_, scene_output, in_buffer, box);
 }
 
 void ConsoleView::frame_damaged(vmview::Console &, std::span<const base::Rect> damage)

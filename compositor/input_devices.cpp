@@ -51,11 +51,11 @@ config::DeviceIdentity identity_of(wlr_input_device *device)
 {
     config::DeviceIdentity identity;
     identity.name = device->name ? device->name : "";
-    identity.vendor = static_cast<uint16_t>(compat::device_vendor(device));
-    identity.product = static_cast<uint16_t>(compat::device_product(device));
     if (!wlr_input_device_is_libinput(device))
-        return identity; // nested and headless devices: name, vendor, product
+        return identity; // nested windows' and tests' devices: a name only
     libinput_device *handle = wlr_libinput_get_device_handle(device);
+    identity.vendor = static_cast<uint16_t>(libinput_device_get_id_vendor(handle));
+    identity.product = static_cast<uint16_t>(libinput_device_get_id_product(handle));
     identity.sysname = libinput_device_get_sysname(handle);
     if (libinput_seat *seat = libinput_device_get_seat(handle)) {
         identity.wl_seat = libinput_seat_get_logical_name(seat);
@@ -103,8 +103,7 @@ InputDevices::~InputDevices()
 
 void InputDevices::add(wlr_input_device *wlr)
 {
-    if (wlr->type != WLR_INPUT_DEVICE_KEYBOARD && wlr->type != WLR_INPUT_DEVICE_POINTER &&
-        wlr->type != WLR_INPUT_DEVICE_TOUCH && wlr->type != WLR_INPUT_DEVICE_TABLET_TOOL)
+    if (!compat::device_kind(wlr))
         return; // tablet pads, switches: not routed
     auto device = std::make_unique<Device>();
     Device &d = *device;
@@ -126,17 +125,17 @@ void InputDevices::add(wlr_input_device *wlr)
             xkb_keymap_unref(keymap);
         }
         d.key.connect(&keyboard->events.key, [this, &d, keyboard](void *data) {
-            const auto &event = *static_cast<compat::KeyboardKeyEvent *>(data);
+            const KeyEvent event = compat::key_event(data);
             // The key signal comes before xkb's state takes the key: the
             // modifiers are those held when it was pressed.
             const xkb_keysym_t keysym =
                 keyboard->xkb_state
                     ? xkb_state_key_get_one_sym(keyboard->xkb_state, event.keycode + 8)
                     : XKB_KEY_NoSymbol;
-            const bool pressed = event.state == WL_KEYBOARD_KEY_STATE_PRESSED;
-            if (caught(d, event.keycode, pressed))
+            if (caught(d, event.keycode, event.pressed))
                 return;
-            router_.key(d.id, event.keycode, keysym, pressed, wlr_keyboard_get_modifiers(keyboard));
+            router_.key(d.id, event.keycode, keysym, event.pressed,
+                        wlr_keyboard_get_modifiers(keyboard));
         });
         if (seat)
             if (auto leds = seat_leds_.find(*seat); leds != seat_leds_.end())
@@ -144,87 +143,77 @@ void InputDevices::add(wlr_input_device *wlr)
     }
     if (wlr_pointer *pointer = compat::pointer_of(wlr)) {
         d.motion.connect(&pointer->events.motion, [this, &d](void *data) {
-            const auto &event = *static_cast<compat::PointerMotionEvent *>(data);
-            pointer_moved(d, event.delta_x, event.delta_y, event.unaccel_dx, event.unaccel_dy);
+            const PointerMotionEvent event = compat::motion_event(data);
+            pointer_moved(d, event.dx, event.dy, event.unaccel_dx, event.unaccel_dy);
         });
         d.motion_absolute.connect(&pointer->events.motion_absolute, [this, &d](void *data) {
-            const auto &event = *static_cast<compat::PointerMotionAbsoluteEvent *>(data);
+            const AbsolutePosition event = compat::absolute_event(data);
             point_at(d, event.x, event.y);
         });
         d.button.connect(&pointer->events.button, [this, &d](void *data) {
-            const auto &event = *static_cast<compat::PointerButtonEvent *>(data);
-            const bool pressed = event.state == WLR_BUTTON_PRESSED;
-            if (caught(d, event.button, pressed))
+            const ButtonEvent event = compat::button_event(data);
+            if (caught(d, event.button, event.pressed))
                 return;
-            router_.button(d.id, event.button, pressed);
+            router_.button(d.id, event.button, event.pressed);
         });
         d.axis.connect(&pointer->events.axis, [this, &d](void *data) {
-            const auto &event = *static_cast<compat::PointerAxisEvent *>(data);
-            const auto axis = event.orientation == WLR_AXIS_ORIENTATION_HORIZONTAL
-                                  ? input::ScrollAxis::Horizontal
-                                  : input::ScrollAxis::Vertical;
-            // wlroots 0.15 gives wheels in detents; the router counts in
-            // libinput's 120ths of one.
-            if (event.source == WLR_AXIS_SOURCE_WHEEL && event.delta_discrete != 0)
-                router_.axis(d.id, axis, input::ScrollUnit::V120, event.delta_discrete * 120.0);
-            else
-                router_.axis(d.id, axis, input::ScrollUnit::Pixels, event.delta);
+            const ScrollEvent event = compat::scroll_event(data);
+            router_.axis(d.id, event.axis, event.unit, event.value);
         });
     }
     if (wlr_touch *touch = compat::touch_of(wlr)) {
         // Only the first finger down drives the pointer (the router decides).
         d.touch_down.connect(&touch->events.down, [this, &d](void *data) {
-            const auto &event = *static_cast<compat::TouchDownEvent *>(data);
+            const TouchEvent event = compat::touch_down_event(data);
             if (router_.touch_point(d.id))
                 return; // another finger is down already
             if (const auto spot = place_absolute(d, event.x, event.y))
-                router_.touch_down(d.id, event.touch_id, spot->head, spot->x, spot->y);
+                router_.touch_down(d.id, event.id, spot->head, spot->x, spot->y);
         });
         d.touch_motion.connect(&touch->events.motion, [this, &d](void *data) {
-            const auto &event = *static_cast<compat::TouchMotionEvent *>(data);
-            if (router_.touch_point(d.id) != event.touch_id)
+            const TouchEvent event = compat::touch_motion_event(data);
+            if (router_.touch_point(d.id) != event.id)
                 return; // another finger: the seat's pointer stays
             if (const auto spot = place_absolute(d, event.x, event.y))
-                router_.touch_motion(d.id, event.touch_id, spot->head, spot->x, spot->y);
+                router_.touch_motion(d.id, event.id, spot->head, spot->x, spot->y);
         });
         d.touch_up.connect(&touch->events.up, [this, &d](void *data) {
-            router_.touch_up(d.id, static_cast<compat::TouchUpEvent *>(data)->touch_id);
+            router_.touch_up(d.id, compat::touch_up_id(data));
         });
         d.touch_cancel.connect(&touch->events.cancel, [this, &d](void *data) {
-            router_.touch_up(d.id, static_cast<compat::TouchCancelEvent *>(data)->touch_id);
+            router_.touch_up(d.id, compat::touch_cancel_id(data));
         });
     }
     if (wlr_tablet *tablet = compat::tablet_of(wlr)) {
         // The pen points like a touchscreen; tip down is the left button.
         d.tablet_axis.connect(&tablet->events.axis, [this, &d](void *data) {
-            const auto &event = *static_cast<compat::TabletToolAxisEvent *>(data);
-            if (!(event.updated_axes & (WLR_TABLET_TOOL_AXIS_X | WLR_TABLET_TOOL_AXIS_Y)))
+            const TabletAxisEvent event = compat::tablet_axis_event(data);
+            if (!event.has_x && !event.has_y)
                 return;
-            if (event.updated_axes & WLR_TABLET_TOOL_AXIS_X)
+            if (event.has_x)
                 d.tablet_x = event.x;
-            if (event.updated_axes & WLR_TABLET_TOOL_AXIS_Y)
+            if (event.has_y)
                 d.tablet_y = event.y;
             point_at(d, d.tablet_x, d.tablet_y);
         });
         d.tablet_proximity.connect(&tablet->events.proximity, [this, &d](void *data) {
-            const auto &event = *static_cast<compat::TabletToolProximityEvent *>(data);
-            if (event.state != WLR_TABLET_TOOL_PROXIMITY_IN)
+            const TabletToolEvent event = compat::tablet_proximity_event(data);
+            if (!event.active)
                 return;
             d.tablet_x = event.x;
             d.tablet_y = event.y;
             point_at(d, event.x, event.y);
         });
         d.tablet_tip.connect(&tablet->events.tip, [this, &d](void *data) {
-            const auto &event = *static_cast<compat::TabletToolTipEvent *>(data);
+            const TabletToolEvent event = compat::tablet_tip_event(data);
             d.tablet_x = event.x;
             d.tablet_y = event.y;
             point_at(d, event.x, event.y);
-            router_.button(d.id, BTN_LEFT, event.state == WLR_TABLET_TOOL_TIP_DOWN);
+            router_.button(d.id, BTN_LEFT, event.active);
         });
         d.tablet_button.connect(&tablet->events.button, [this, &d](void *data) {
-            const auto &event = *static_cast<compat::TabletToolButtonEvent *>(data);
-            router_.button(d.id, input::tablet_to_pointer_button(event.button),
-                           event.state == WLR_BUTTON_PRESSED);
+            const ButtonEvent event = compat::tablet_button_event(data);
+            router_.button(d.id, input::tablet_to_pointer_button(event.button), event.pressed);
         });
     }
     d.destroy.connect(&wlr->events.destroy, [this, &d](void *) { remove(d); });
@@ -326,9 +315,9 @@ std::optional<InputDevices::Spot> InputDevices::place_absolute(Device &device, d
     if (pointer.outputs.empty())
         return std::nullopt;
     std::size_t head = 0;
-    if (device.wlr->output_name)
+    if (const char *output_name = compat::device_output_name(device.wlr))
         for (std::size_t i = 0; i < pointer.outputs.size(); ++i)
-            if (std::strcmp(pointer.outputs[i]->name, device.wlr->output_name) == 0)
+            if (std::strcmp(pointer.outputs[i]->name, output_name) == 0)
                 head = i;
     const PixelSize size = pixel_size(pointer.outputs[head]);
     pointer.head = head;

@@ -47,17 +47,18 @@ Output::Output(Server &server, wlr_output *output) : server_(server), output_(ou
     });
 
     frame_.connect(&output_->events.frame, [this](void *) { on_frame(); });
-    precommit_.connect(&output_->events.precommit, [this](void *data) {
-        // Seen here rather than at commit: wlroots 0.15 names no buffer in
-        // the commit event of a directly scanned-out frame.
-        if (console_view_)
-            if (wlr_buffer *buffer = compat::precommit_buffer(output_, data))
-                console_view_->committing(buffer);
-    });
-    commit_.connect(&output_->events.commit, [this](void *data) {
-        on_commit(*static_cast<wlr_output_event_commit *>(data));
-    });
-    mode_.connect(&output_->events.mode, [this](void *) { server_.outputs_changed(); });
+    signals_.emplace(output_, compat::OutputSignals::Handlers{
+                                  // Seen before the commit: wlroots 0.15 names no
+                                  // buffer in the commit event of a directly
+                                  // scanned-out frame.
+                                  .precommit =
+                                      [this](wlr_buffer *buffer) {
+                                          if (console_view_ && buffer)
+                                              console_view_->committing(buffer);
+                                      },
+                                  .committed = [this](bool with_buffer) { on_commit(with_buffer); },
+                                  .mode_changed = [this] { server_.outputs_changed(); },
+                              });
     destroy_.connect(&output_->events.destroy, [this](void *) {
         server_.remove_output(*this); // deletes this
     });
@@ -67,7 +68,7 @@ Output::Output(Server &server, wlr_output *output) : server_(server), output_(ou
                    output_->width, output_->height);
     // Placed in the layout last: that emits the layout's change signal,
     // which calls update() on every output, this one included.
-    wlr_output_layout_add_auto(server_.layout(), output_);
+    server_.place_output(output_);
 }
 
 Output::~Output()
@@ -231,11 +232,11 @@ void Output::on_frame()
     rendering_ = false;
 }
 
-void Output::on_commit(const wlr_output_event_commit &event)
+void Output::on_commit(bool with_buffer)
 {
     // Only frames of the scene count: enabling an output commits a blank
     // buffer of wlroots' own before anything of ours is drawn.
-    if ((event.committed & WLR_OUTPUT_STATE_BUFFER) && rendering_ && !shown_frame_) {
+    if (with_buffer && rendering_ && !shown_frame_) {
         shown_frame_ = true;
         server_.output_shown_frame(*this);
     }

@@ -10,7 +10,7 @@
 #include "base/listener.hpp"
 #include "compositor/console_view.hpp"
 #include "compositor/status_card.hpp"
-#include "compositor/wlr.hpp"
+#include "compositor/wlr_compat.hpp"
 
 namespace phyllome {
 
@@ -61,7 +61,7 @@ public:
 
 private:
     void on_frame();
-    void on_commit(const wlr_output_event_commit &event);
+    void on_commit(bool with_buffer);
     void update_scene();
     // Calls on_placement_changed if the placement differs from the last one
     // reported.
@@ -93,9 +93,7 @@ private:
     std::optional<StatusCardText> input_hint_text_;
 
     base::Listener frame_;
-    base::Listener precommit_;
-    base::Listener commit_;
-    base::Listener mode_;
+    std::optional<compat::OutputSignals> signals_; // commits and size changes
     base::Listener destroy_;
 };
 

@@ -79,7 +79,7 @@ Server::Server(Settings settings) : settings_(std::move(settings)), session_uid_
     compat::compositor_create(display_, renderer_);
     layout_ = compat::output_layout_create(display_);
     scene_ = wlr_scene_create();
-    compat::scene_attach_output_layout(scene_, layout_);
+    scene_layout_ = compat::scene_attach_output_layout(scene_, layout_);
     wlr_xdg_output_manager_v1_create(display_, layout_);
     wlr_screencopy_manager_v1_create(display_);
     output_management_ = std::make_unique<OutputManagement>(*this);
@@ -130,7 +130,7 @@ Server::~Server()
     if (layout_)
         wlr_output_layout_destroy(layout_);
     if (scene_)
-        wlr_scene_node_destroy(compat::scene_root(scene_));
+        compat::scene_destroy(scene_);
     if (allocator_)
         wlr_allocator_destroy(allocator_);
     if (renderer_)
@@ -174,6 +174,11 @@ void Server::add_output(wlr_output *output)
     }
     outputs_.push_back(std::make_unique<Output>(*this, output));
     outputs_changed();
+}
+
+void Server::place_output(wlr_output *output)
+{
+    compat::output_layout_add_auto(layout_, scene_, scene_layout_, output);
 }
 
 void Server::remove_output(Output &output)

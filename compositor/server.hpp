@@ -11,7 +11,7 @@
 #include "base/listener.hpp"
 #include "compositor/output_size.hpp"
 #include "compositor/status_card.hpp"
-#include "compositor/wlr.hpp"
+#include "compositor/wlr_compat.hpp"
 
 namespace phyllome {
 
@@ -61,6 +61,8 @@ public:
     wlr_allocator *allocator() const { return allocator_; }
     wlr_scene *scene() const { return scene_; }
     wlr_output_layout *layout() const { return layout_; }
+    // Places a new output right of the others, in the layout and the scene.
+    void place_output(wlr_output *output);
     const std::vector<std::unique_ptr<Output>> &outputs() const { return outputs_; }
     // The outputs' names, in the order they came.
     std::vector<std::string> output_names() const;
@@ -92,6 +94,7 @@ private:
     wlr_allocator *allocator_ = nullptr;
     wlr_output_layout *layout_ = nullptr;
     wlr_scene *scene_ = nullptr;
+    compat::SceneLayout *scene_layout_ = nullptr; // the scene's view of layout_ (0.18+)
     std::unique_ptr<OutputManagement> output_management_;
     std::vector<std::unique_ptr<Output>> outputs_;
     std::string socket_;

@@ -1,4 +1,4 @@
-// The one way project code includes wlroots 0.15 from C++.
+// The one way project code includes wlroots (0.15, or 0.18 and newer) from C++.
 //
 // wlroots' headers are C99 and not meant for C++: they use `[static N]`
 // array parameters, no extern "C" guards, and (in some headers) C++ keywords
@@ -23,6 +23,8 @@
 #include <xcb/xcb.h>
 #include <xkbcommon/xkbcommon.h>
 
+#include <wlr/version.h>
+
 #define static
 extern "C" {
 #include <wlr/backend.h>
@@ -32,8 +34,10 @@ extern "C" {
 #include <wlr/backend/session.h>
 #include <wlr/backend/wayland.h>
 #include <wlr/backend/x11.h>
-#include <wlr/interfaces/wlr_input_device.h>
 #include <wlr/interfaces/wlr_keyboard.h>
+#include <wlr/interfaces/wlr_pointer.h>
+#include <wlr/interfaces/wlr_tablet_tool.h>
+#include <wlr/interfaces/wlr_touch.h>
 #include <wlr/render/allocator.h>
 #include <wlr/render/dmabuf.h>
 #include <wlr/render/pixman.h>
@@ -43,7 +47,6 @@ extern "C" {
 #include <wlr/types/wlr_input_device.h>
 #include <wlr/types/wlr_keyboard.h>
 #include <wlr/types/wlr_output.h>
-#include <wlr/types/wlr_output_damage.h>
 #include <wlr/types/wlr_output_layout.h>
 #include <wlr/types/wlr_output_management_v1.h>
 #include <wlr/types/wlr_pointer.h>
@@ -54,6 +57,13 @@ extern "C" {
 #include <wlr/types/wlr_xdg_output_v1.h>
 #include <wlr/util/box.h>
 #include <wlr/util/log.h>
-#include <wlr/version.h>
+#if WLR_VERSION_MINOR == 15
+#include <wlr/interfaces/wlr_input_device.h>
+#include <wlr/types/wlr_output_damage.h>
+#else
+#include <wlr/interfaces/wlr_buffer.h>
+#include <wlr/types/wlr_damage_ring.h>
+#include <wlr/types/wlr_output_power_management_v1.h>
+#endif
 }
 #undef static

@@ -1,21 +1,30 @@
 // The seam between phyllome-session and the wlroots API that changes between
-// releases. Every call whose signature or type changed in wlroots 0.16-0.18
-// goes through here, so porting to a newer wlroots is a change to this file
-// and wlr_compat.cpp alone. The comment on each function says what it becomes.
+// releases. Every call whose signature or type differs between wlroots 0.15
+// and 0.18-0.20 goes through here, with two implementations that meson picks
+// from the wlroots it finds: wlr_compat_0_15.cpp and wlr_compat_0_18.cpp (0.18
+// and newer, with the few 0.19/0.20 differences inside it). Version checks
+// live in these files and wlr.hpp only.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
+#include "base/listener.hpp"
+#include "compositor/input_events.hpp"
 #include "compositor/wlr.hpp"
 
-#if WLR_VERSION_NUM >= ((0 << 16) | (16 << 8) | 0)
-#error "phyllome-session supports wlroots 0.15; port compositor/wlr_compat.* first"
+#if WLR_VERSION_MAJOR != 0 || (WLR_VERSION_MINOR != 15 && WLR_VERSION_MINOR < 18)
+#error "phyllome-session builds with wlroots 0.15 or 0.18 and newer"
 #endif
 
 namespace phyllome::compat {
 
-// 0.18: wlr_headless_backend_create takes the wl_event_loop.
+// Whether this build uses the 0.18+ API (damage-aware scene buffers,
+// wlr_output_state, output power management).
+constexpr bool kModernWlroots = WLR_VERSION_MINOR >= 18;
+
 wlr_backend *headless_backend_create(wl_display *display);
 
 // 0.17: the session comes back through an out parameter;
@@ -39,7 +48,13 @@ void output_cursor_set_pixels(wlr_output_cursor *cursor, const uint8_t *pixels, 
                               int width, int height, int hot_x, int hot_y);
 
 // Scene parents are nodes in 0.15 and trees from 0.16 (root: scene->tree).
+#if WLR_VERSION_MINOR == 15
 using SceneParent = wlr_scene_node;
+using SceneLayout = void; // 0.15's scene follows the layout on its own
+#else
+using SceneParent = wlr_scene_tree;
+using SceneLayout = wlr_scene_output_layout;
+#endif
 SceneParent *scene_root(wlr_scene *scene);
 SceneParent *scene_tree_parent(wlr_scene_tree *tree);
 wlr_scene_node *scene_tree_node(wlr_scene_tree *tree);
@@ -48,17 +63,36 @@ void scene_rect_set_color(wlr_scene_rect *rect, const float color[4]);
 
 // Shows `buffer` in `*node`, creating the node under `parent` if needed.
 // 0.15 cannot replace a scene buffer's content, so the node is recreated;
-// 0.16: wlr_scene_buffer_set_buffer_with_damage on the existing node.
+// 0.18 replaces the buffer in the existing node.
 void scene_buffer_show(wlr_scene_buffer **node, SceneParent *parent, wlr_buffer *buffer);
 
-// Adds damage (output-buffer coordinates) to what the scene repaints on
-// its next commit, for content that changed inside a buffer it shows.
-// 0.16: the scene output keeps a wlr_damage_ring instead.
-void scene_output_add_damage(wlr_scene_output *scene_output, const wlr_box &box);
+// The pixels of the buffer `node` shows changed inside `buffer_rect`
+// (buffer pixels), which the output shows at `output_box` (output-buffer
+// pixels). 0.18 damages the node itself (wlr_scene_buffer_set_buffer_with_damage);
+// 0.15 cannot, so the scene output is damaged where the pixels land.
+void scene_buffer_damaged(wlr_scene_buffer *node, wlr_scene_output *scene_output,
+                          const wlr_box &buffer_rect, const wlr_box &output_box);
 
-// The buffer an output is about to commit, from its precommit event's data
-// (null if the commit carries none). 0.16: the event carries the state.
-wlr_buffer *precommit_buffer(wlr_output *output, void *event_data);
+// An output's commits and size changes, as handlers. 0.16 put the state in
+// the commit events; 0.18 drops events.mode (a commit says it) and makes
+// nested windows ask for a new size through events.request_state, which is
+// granted here.
+class OutputSignals {
+public:
+    struct Handlers {
+        std::function<void(wlr_buffer *)> precommit; // the buffer about to be shown, or null
+        std::function<void(bool with_buffer)> committed;
+        std::function<void()> mode_changed;
+    };
+    OutputSignals(wlr_output *output, Handlers handlers);
+
+private:
+    wlr_output *output_;
+    Handlers handlers_;
+    base::Listener precommit_, commit_, mode_, request_state_;
+};
+
+void scene_destroy(wlr_scene *scene);
 
 // 0.17: takes wlr_scene_output_state_options.
 bool scene_output_commit(wlr_scene_output *scene_output);
@@ -71,7 +105,11 @@ bool scene_output_needs_frame(wlr_scene_output *scene_output);
 // 0.17: attach returns a wlr_scene_output_layout and each output is added to
 // it with wlr_scene_output_layout_add_output; in 0.15 the scene follows the
 // layout on its own.
-void scene_attach_output_layout(wlr_scene *scene, wlr_output_layout *layout);
+SceneLayout *scene_attach_output_layout(wlr_scene *scene, wlr_output_layout *layout);
+// Places `output` in the layout (automatically, right of the others) and in
+// the scene.
+void output_layout_add_auto(wlr_output_layout *layout, wlr_scene *scene, SceneLayout *scene_layout,
+                            wlr_output *output);
 wlr_scene_output *scene_output_for(wlr_scene *scene, wlr_output *output);
 
 // An output configuration, as applied in one step (0.16: wlr_output_state,
@@ -104,29 +142,51 @@ std::string output_make(const wlr_output *output);
 std::string output_model(const wlr_output *output);
 std::string output_serial(const wlr_output *output);
 
-// Input devices. 0.16: wlr_keyboard_from_input_device() and friends replace
-// the union (wlr_touch_from_input_device, wlr_tablet_from_input_device for
-// touch and tablets), and the event structs are renamed
-// (wlr_keyboard_key_event, wlr_pointer_motion_event, wlr_touch_down_event,
-// wlr_tablet_tool_axis_event, ...); 0.18 drops vendor and product.
-using KeyboardKeyEvent = wlr_event_keyboard_key;
-using PointerMotionEvent = wlr_event_pointer_motion;
-using PointerMotionAbsoluteEvent = wlr_event_pointer_motion_absolute;
-using PointerButtonEvent = wlr_event_pointer_button;
-using PointerAxisEvent = wlr_event_pointer_axis;
-using TouchDownEvent = wlr_event_touch_down;
-using TouchUpEvent = wlr_event_touch_up;
-using TouchMotionEvent = wlr_event_touch_motion;
-using TouchCancelEvent = wlr_event_touch_cancel;
-using TabletToolAxisEvent = wlr_event_tablet_tool_axis;
-using TabletToolProximityEvent = wlr_event_tablet_tool_proximity;
-using TabletToolTipEvent = wlr_event_tablet_tool_tip;
-using TabletToolButtonEvent = wlr_event_tablet_tool_button;
+// Input devices. 0.16 replaced the device's union with
+// wlr_keyboard_from_input_device() and friends and renamed the event structs
+// (wlr_event_keyboard_key became wlr_keyboard_key_event, ...); 0.18 dropped
+// vendor and product. The session reads events as the project's own types
+// (input_events.hpp), converted here from the data of each device signal.
+std::optional<InputDeviceKind> device_kind(const wlr_input_device *device);
 wlr_keyboard *keyboard_of(wlr_input_device *device);
 wlr_pointer *pointer_of(wlr_input_device *device);
 wlr_touch *touch_of(wlr_input_device *device);
 wlr_tablet *tablet_of(wlr_input_device *device);
-unsigned device_vendor(const wlr_input_device *device);
-unsigned device_product(const wlr_input_device *device);
+// The output a pointer or touchscreen belongs to (a nested window's), or null.
+const char *device_output_name(wlr_input_device *device);
+
+KeyEvent key_event(const void *data);                  // keyboard events.key
+PointerMotionEvent motion_event(const void *data);     // pointer events.motion
+AbsolutePosition absolute_event(const void *data);     // pointer events.motion_absolute
+ButtonEvent button_event(const void *data);            // pointer events.button
+ScrollEvent scroll_event(const void *data);            // pointer events.axis
+TouchEvent touch_down_event(const void *data);         // touch events.down
+TouchEvent touch_motion_event(const void *data);       // touch events.motion
+int32_t touch_up_id(const void *data);                 // touch events.up
+int32_t touch_cancel_id(const void *data);             // touch events.cancel
+TabletAxisEvent tablet_axis_event(const void *data);   // tablet events.axis
+TabletToolEvent tablet_proximity_event(const void *data); // tablet events.proximity
+TabletToolEvent tablet_tip_event(const void *data);    // tablet events.tip
+ButtonEvent tablet_button_event(const void *data);     // tablet events.button
+
+// Input devices the caller makes, for tests that drive the session as
+// libinput would: announced on the backend's new_input signal (0.15's
+// headless backend does so only once it has started: make them after the
+// session's input devices listen), named `name`, and removed (with their
+// destroy signal) by destroy_input_device.
+wlr_input_device *make_input_device(wlr_backend *backend, InputDeviceKind kind, const char *name);
+void destroy_input_device(wlr_input_device *device);
+void emit_key(wlr_input_device *keyboard, const KeyEvent &event);
+void emit_motion(wlr_input_device *pointer, const PointerMotionEvent &event);
+void emit_absolute(wlr_input_device *pointer, const AbsolutePosition &event);
+void emit_button(wlr_input_device *pointer, const ButtonEvent &event);
+void emit_scroll(wlr_input_device *pointer, const ScrollEvent &event);
+void emit_touch_down(wlr_input_device *touch, const TouchEvent &event);
+void emit_touch_motion(wlr_input_device *touch, const TouchEvent &event);
+void emit_touch_up(wlr_input_device *touch, int32_t id);
+void emit_tablet_axis(wlr_input_device *tablet, const TabletAxisEvent &event);
+void emit_tablet_proximity(wlr_input_device *tablet, const TabletToolEvent &event);
+void emit_tablet_tip(wlr_input_device *tablet, const TabletToolEvent &event);
+void emit_tablet_button(wlr_input_device *tablet, const ButtonEvent &event);
 
 } // namespace phyllome::compat

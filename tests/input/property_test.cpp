@@ -13,6 +13,7 @@
 // gets nothing until a click or the chord grabs it again. After every step,
 // whatever a VM holds down is physically held on its seat; at the end, once
 // every key and button is let go, no VM holds anything.
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include <linux/input-event-codes.h>

@@ -45,11 +45,12 @@ protected:
         settings.headless = {{320, 240}};
         connect_server(settings, side_);
         session_ = std::make_unique<InProcessSession>(std::move(settings), [this](Server &server) {
-            keyboard_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keyboard");
-            mouse_ = add_named_device(server, WLR_INPUT_DEVICE_POINTER, "Left mouse");
-            add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Stray keyboard");
             side_ = std::make_unique<SeatedVms>(
                 server, [this]() -> const config::Config & { return config_; });
+            // The devices come once the session's input devices listen.
+            keyboard_ = add_named_device(server, InputDeviceKind::Keyboard, "Left keyboard");
+            mouse_ = add_named_device(server, InputDeviceKind::Pointer, "Left mouse");
+            add_named_device(server, InputDeviceKind::Keyboard, "Stray keyboard");
         });
         side_->fleet.attach("a", base::UniqueFd(fake_->take_client_fd()));
         ASSERT_TRUE(session_->dispatch_until([&] { return session_->ready(); }));

@@ -52,10 +52,11 @@ protected:
         settings.headless = {{320, 240}, {320, 240}};
         connect_server(settings, side_);
         session_ = std::make_unique<InProcessSession>(std::move(settings), [this](Server &server) {
-            keyboard_a_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "A keyboard");
-            keyboard_b_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "B keyboard");
             side_ = std::make_unique<SeatedVms>(
                 server, [this]() -> const config::Config & { return config_; });
+            // The devices come once the session's input devices listen.
+            keyboard_a_ = add_named_device(server, InputDeviceKind::Keyboard, "A keyboard");
+            keyboard_b_ = add_named_device(server, InputDeviceKind::Keyboard, "B keyboard");
         });
         side_->fleet.attach("a", base::UniqueFd(fake_a_->take_client_fd()));
         side_->fleet.attach("b", base::UniqueFd(fake_b_->take_client_fd()));

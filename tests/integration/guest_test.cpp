@@ -122,12 +122,13 @@ protected:
         connect_server(settings, g.side);
         g.session = std::make_unique<InProcessSession>(std::move(settings), [](Server &server) {
             Guests &g = *guests_;
-            g.keyboard_a = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "A keyboard");
-            g.keyboard_b = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "B keyboard");
-            g.mouse_a = add_named_device(server, WLR_INPUT_DEVICE_POINTER, "A mouse");
-            g.mouse_b = add_named_device(server, WLR_INPUT_DEVICE_POINTER, "B mouse");
             g.side = std::make_unique<SeatedVms>(
                 server, []() -> const config::Config & { return guests_->config; });
+            // The devices come once the session's input devices listen.
+            g.keyboard_a = add_named_device(server, InputDeviceKind::Keyboard, "A keyboard");
+            g.keyboard_b = add_named_device(server, InputDeviceKind::Keyboard, "B keyboard");
+            g.mouse_a = add_named_device(server, InputDeviceKind::Pointer, "A mouse");
+            g.mouse_b = add_named_device(server, InputDeviceKind::Pointer, "B mouse");
         });
         g.vm_a->watch_on(g.session->server().event_loop());
         g.vm_b->watch_on(g.session->server().event_loop());
@@ -156,22 +157,14 @@ protected:
     // One detent of a wheel turned towards the user (scrolling down).
     static void wheel_step_down(wlr_input_device *device)
     {
-        compat::PointerAxisEvent event{};
-        event.device = device;
-        event.source = WLR_AXIS_SOURCE_WHEEL;
-        event.orientation = WLR_AXIS_ORIENTATION_VERTICAL;
-        event.delta = 15;
-        event.delta_discrete = 1;
-        wl_signal_emit(&compat::pointer_of(device)->events.axis, &event);
+        compat::emit_scroll(device, {.axis = input::ScrollAxis::Vertical,
+                                     .unit = input::ScrollUnit::V120,
+                                     .value = 120});
     }
 
     static void move(wlr_input_device *device, double dx, double dy)
     {
-        compat::PointerMotionEvent event{};
-        event.device = device;
-        event.delta_x = event.unaccel_dx = dx;
-        event.delta_y = event.unaccel_dy = dy;
-        wl_signal_emit(&compat::pointer_of(device)->events.motion, &event);
+        compat::emit_motion(device, {dx, dy, dx, dy});
     }
 
     static std::vector<std::string> events(const GuestVm &vm, const char *device)

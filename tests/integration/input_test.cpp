@@ -49,15 +49,16 @@ protected:
         settings.headless = {{320, 240}, {320, 240}};
         connect_server(settings, side_);
         session_ = std::make_unique<InProcessSession>(std::move(settings), [this](Server &server) {
-            left_keyboard_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keyboard");
-            right_keyboard_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Right keyboard");
-            left_keypad_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Left keypad");
-            left_mouse_ = add_named_device(server, WLR_INPUT_DEVICE_POINTER, "Left mouse");
-            left_touch_ = add_named_device(server, WLR_INPUT_DEVICE_TOUCH, "Left touchscreen");
-            left_pen_ = add_named_device(server, WLR_INPUT_DEVICE_TABLET_TOOL, "Left tablet");
-            stray_ = add_named_device(server, WLR_INPUT_DEVICE_KEYBOARD, "Someone else's keyboard");
             side_ = std::make_unique<SeatedVms>(
                 server, [this]() -> const config::Config & { return config_; });
+            // The devices come once the session's input devices listen.
+            left_keyboard_ = add_named_device(server, InputDeviceKind::Keyboard, "Left keyboard");
+            right_keyboard_ = add_named_device(server, InputDeviceKind::Keyboard, "Right keyboard");
+            left_keypad_ = add_named_device(server, InputDeviceKind::Keyboard, "Left keypad");
+            left_mouse_ = add_named_device(server, InputDeviceKind::Pointer, "Left mouse");
+            left_touch_ = add_named_device(server, InputDeviceKind::Touch, "Left touchscreen");
+            left_pen_ = add_named_device(server, InputDeviceKind::Tablet, "Left tablet");
+            stray_ = add_named_device(server, InputDeviceKind::Keyboard, "Someone else's keyboard");
         });
         side_->fleet.attach("a", base::UniqueFd(fake_a_->take_client_fd()));
         side_->fleet.attach("b", base::UniqueFd(fake_b_->take_client_fd()));
@@ -84,63 +85,29 @@ protected:
 
     void touch(wlr_input_device *device, const char *what, int32_t id, double x = 0, double y = 0)
     {
-        wlr_touch *touch = compat::touch_of(device);
-        if (std::strcmp(what, "down") == 0) {
-            compat::TouchDownEvent event{};
-            event.device = device;
-            event.touch_id = id;
-            event.x = x;
-            event.y = y;
-            wl_signal_emit(&touch->events.down, &event);
-        } else if (std::strcmp(what, "motion") == 0) {
-            compat::TouchMotionEvent event{};
-            event.device = device;
-            event.touch_id = id;
-            event.x = x;
-            event.y = y;
-            wl_signal_emit(&touch->events.motion, &event);
-        } else {
-            compat::TouchUpEvent event{};
-            event.device = device;
-            event.touch_id = id;
-            wl_signal_emit(&touch->events.up, &event);
-        }
+        if (std::strcmp(what, "down") == 0)
+            compat::emit_touch_down(device, {id, x, y});
+        else if (std::strcmp(what, "motion") == 0)
+            compat::emit_touch_motion(device, {id, x, y});
+        else
+            compat::emit_touch_up(device, id);
     }
 
     void pen_proximity(double x, double y)
     {
-        compat::TabletToolProximityEvent event{};
-        event.device = left_pen_;
-        event.x = x;
-        event.y = y;
-        event.state = WLR_TABLET_TOOL_PROXIMITY_IN;
-        wl_signal_emit(&compat::tablet_of(left_pen_)->events.proximity, &event);
+        compat::emit_tablet_proximity(left_pen_, {.active = true, .x = x, .y = y});
     }
     void pen_tip(bool down, double x, double y)
     {
-        compat::TabletToolTipEvent event{};
-        event.device = left_pen_;
-        event.x = x;
-        event.y = y;
-        event.state = down ? WLR_TABLET_TOOL_TIP_DOWN : WLR_TABLET_TOOL_TIP_UP;
-        wl_signal_emit(&compat::tablet_of(left_pen_)->events.tip, &event);
+        compat::emit_tablet_tip(left_pen_, {.active = down, .x = x, .y = y});
     }
     void pen_x(double x) // moves along x only: y is not in the event
     {
-        compat::TabletToolAxisEvent event{};
-        event.device = left_pen_;
-        event.updated_axes = WLR_TABLET_TOOL_AXIS_X;
-        event.x = x;
-        event.y = 0.9; // not updated: must be ignored
-        wl_signal_emit(&compat::tablet_of(left_pen_)->events.axis, &event);
+        compat::emit_tablet_axis(left_pen_, {.has_x = true, .has_y = false, .x = x, .y = 0.9});
     }
     void pen_button(uint32_t button, bool pressed)
     {
-        compat::TabletToolButtonEvent event{};
-        event.device = left_pen_;
-        event.button = button;
-        event.state = pressed ? WLR_BUTTON_PRESSED : WLR_BUTTON_RELEASED;
-        wl_signal_emit(&compat::tablet_of(left_pen_)->events.button, &event);
+        compat::emit_tablet_button(left_pen_, {button, pressed});
     }
 
     // Switches VM a's guest pointer and waits until the session knows.
@@ -324,7 +291,7 @@ TEST_F(Input, UnpluggedTouchscreenReleasesTheButton)
 {
     touch(left_touch_, "down", 1, 0.5, 0.5);
     EXPECT_NE(received(*fake_a_, "button-press:0").find("button-press:0"), std::string::npos);
-    wlr_input_device_destroy(left_touch_);
+    remove_device(left_touch_);
     left_touch_ = nullptr;
     EXPECT_NE(received(*fake_a_, "button-release:0").find("button-release:0"), std::string::npos);
 }
@@ -424,7 +391,7 @@ TEST_F(Input, UnpluggedKeyboardReleasesWhatItHeld)
 {
     key(left_keyboard_, KEY_A, true);
     EXPECT_NE(received(*fake_a_, "key-press:30").find("key-press:30"), std::string::npos);
-    wlr_input_device_destroy(left_keyboard_);
+    remove_device(left_keyboard_);
     left_keyboard_ = nullptr;
     EXPECT_NE(received(*fake_a_, "key-release:30").find("key-release:30"), std::string::npos);
 }
@@ -440,9 +407,9 @@ TEST_F(Input, UnpluggedWhileKeysAndButtonsAreHeldReleasesThemAll)
     const std::string pressed = received(*fake_a_, "button-press:2");
     EXPECT_EQ(pressed, "key-press:42 key-press:30 key-press:48 button-press:0 button-press:2 ")
         << pressed;
-    wlr_input_device_destroy(left_keyboard_);
+    remove_device(left_keyboard_);
     left_keyboard_ = nullptr;
-    wlr_input_device_destroy(left_mouse_);
+    remove_device(left_mouse_);
     left_mouse_ = nullptr;
 
     // VM a is told each of them is up, once; nothing reaches VM b.

@@ -1,18 +1,22 @@
-// Headless input devices for in-process tests: named like a real device
-// (the identity the session file's rules match) and driven by emitting the
-// events libinput would.
+// Input devices for in-process tests: named like a real device (the
+// identity the session file's rules match) and driven by emitting the events
+// libinput would, through compositor/wlr_compat's device seam.
 #pragma once
 
 #include <cstdint>
 
+#include "compositor/input_events.hpp"
 #include "compositor/server.hpp"
 #include "compositor/wlr.hpp"
 
 namespace phyllome::test {
 
-// Call between the server's creation and its start (the backend announces
-// its devices at start).
-wlr_input_device *add_named_device(Server &server, wlr_input_device_type type, const char *name);
+// Announced to the session's input devices at once, or at the server's
+// start if it has not started: make them once the session's input devices
+// listen (after its SeatedVms or InputDevices is built).
+wlr_input_device *add_named_device(Server &server, InputDeviceKind kind, const char *name);
+// Unplugs it: the session sees the device's destroy signal.
+void remove_device(wlr_input_device *device);
 
 void key(wlr_input_device *keyboard, uint32_t code, bool pressed);
 void tap(wlr_input_device *keyboard, uint32_t code); // press, then release
