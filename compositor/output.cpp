@@ -35,6 +35,7 @@ Output::Output(Server &server, wlr_output *output) : server_(server), output_(ou
         base::log_error("Output %s: cannot set up rendering", output_->name);
     if (!compat::output_enable_preferred(output_))
         base::log_error("Output %s: no mode could be enabled", output_->name);
+    compat::output_create_global(output_, server_.display());
 
     tree_ = wlr_scene_tree_create(compat::scene_root(server_.scene()));
     float background[4];

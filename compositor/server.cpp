@@ -172,6 +172,8 @@ void Server::add_output(wlr_output *output)
         base::log_info("Output %s is non-desktop: ignored", output->name);
         return;
     }
+    if (wlr_output_is_headless(output))
+        compat::name_headless_output(output, ++headless_outputs_made_);
     outputs_.push_back(std::make_unique<Output>(*this, output));
     outputs_changed();
 }

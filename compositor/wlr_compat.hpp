@@ -133,6 +133,16 @@ struct OutputState {
 bool output_apply(wlr_output *output, const OutputState &state, bool test_only,
                   std::string *why = nullptr);
 
+// Names a headless output HEADLESS-<number>, counted by the caller. 0.15's
+// headless backend counts its own outputs; 0.18's counts those of every
+// backend in the process, so a process that runs one session after another
+// (the in-process tests) would see other names each time.
+void name_headless_output(wlr_output *output, unsigned number);
+
+// Makes the output's wl_output global, for clients (grim, wlr-randr). 0.15
+// makes it on its own when the output is enabled.
+void output_create_global(wlr_output *output, wl_display *display);
+
 // Enables the output at its preferred mode, or the first mode the backend
 // accepts; outputs without modes (nested, headless) keep their size.
 bool output_enable_preferred(wlr_output *output);

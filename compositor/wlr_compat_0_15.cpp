@@ -197,6 +197,10 @@ bool output_apply(wlr_output *output, const OutputState &state, bool test_only, 
     return true;
 }
 
+void name_headless_output(wlr_output *, unsigned) {}
+
+void output_create_global(wlr_output *, wl_display *) {}
+
 bool output_enable_preferred(wlr_output *output)
 {
     OutputState state;

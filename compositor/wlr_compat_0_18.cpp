@@ -219,6 +219,17 @@ bool output_apply(wlr_output *output, const OutputState &state, bool test_only, 
     return applied;
 }
 
+void name_headless_output(wlr_output *output, unsigned number)
+{
+    if (wlr_output_is_headless(output))
+        wlr_output_set_name(output, ("HEADLESS-" + std::to_string(number)).c_str());
+}
+
+void output_create_global(wlr_output *output, wl_display *display)
+{
+    wlr_output_create_global(output, display);
+}
+
 bool output_enable_preferred(wlr_output *output)
 {
     OutputState state;
