@@ -73,7 +73,7 @@ void OutputManagement::handle(wlr_output_configuration_v1 *config, bool test_onl
                 continue;
             }
             if (head->state.enabled)
-                wlr_output_layout_add(server_.layout(), output, head->state.x, head->state.y);
+                server_.place_output(output, compat::LayoutPosition{head->state.x, head->state.y});
             else
                 wlr_output_layout_remove(server_.layout(), output);
         }

@@ -178,9 +178,9 @@ void Server::add_output(wlr_output *output)
     outputs_changed();
 }
 
-void Server::place_output(wlr_output *output)
+void Server::place_output(wlr_output *output, std::optional<compat::LayoutPosition> position)
 {
-    compat::output_layout_add_auto(layout_, scene_, scene_layout_, output);
+    compat::output_layout_add(layout_, scene_, scene_layout_, output, position);
 }
 
 void Server::remove_output(Output &output)

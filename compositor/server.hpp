@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,8 +62,10 @@ public:
     wlr_allocator *allocator() const { return allocator_; }
     wlr_scene *scene() const { return scene_; }
     wlr_output_layout *layout() const { return layout_; }
-    // Places a new output right of the others, in the layout and the scene.
-    void place_output(wlr_output *output);
+    // Places an output in the layout and the scene: at `position`, or right
+    // of the others.
+    void place_output(wlr_output *output,
+                      std::optional<compat::LayoutPosition> position = std::nullopt);
     const std::vector<std::unique_ptr<Output>> &outputs() const { return outputs_; }
     // The outputs' names, in the order they came.
     std::vector<std::string> output_names() const;

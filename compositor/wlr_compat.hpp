@@ -21,9 +21,11 @@
 
 namespace phyllome::compat {
 
-// Whether this build uses the 0.18+ API (damage-aware scene buffers,
-// wlr_output_state, output power management).
-constexpr bool kModernWlroots = WLR_VERSION_MINOR >= 18;
+// Whether the headless backend can switch an output off (0.17+).
+constexpr bool kHeadlessOutputsSwitchOff = WLR_VERSION_MINOR >= 17;
+// Whether outputs send frame events only after a commit, as DRM does after a
+// page flip (0.18's headless backend); 0.15's sends them at its refresh rate.
+constexpr bool kFrameEventsOnlyAfterCommits = WLR_VERSION_MINOR >= 18;
 
 wlr_backend *headless_backend_create(wl_display *display);
 
@@ -106,10 +108,13 @@ bool scene_output_needs_frame(wlr_scene_output *scene_output);
 // it with wlr_scene_output_layout_add_output; in 0.15 the scene follows the
 // layout on its own.
 SceneLayout *scene_attach_output_layout(wlr_scene *scene, wlr_output_layout *layout);
-// Places `output` in the layout (automatically, right of the others) and in
-// the scene.
-void output_layout_add_auto(wlr_output_layout *layout, wlr_scene *scene, SceneLayout *scene_layout,
-                            wlr_output *output);
+// Places `output` in the layout at `position`, or right of the others, and
+// in the scene (0.17+ links the scene output to the layout's entry).
+struct LayoutPosition {
+    int x = 0, y = 0;
+};
+void output_layout_add(wlr_output_layout *layout, wlr_scene *scene, SceneLayout *scene_layout,
+                       wlr_output *output, std::optional<LayoutPosition> position);
 wlr_scene_output *scene_output_for(wlr_scene *scene, wlr_output *output);
 
 // An output configuration, as applied in one step (0.16: wlr_output_state,

@@ -129,10 +129,13 @@ SceneLayout *scene_attach_output_layout(wlr_scene *scene, wlr_output_layout *lay
     return nullptr;
 }
 
-void output_layout_add_auto(wlr_output_layout *layout, wlr_scene *, SceneLayout *,
-                            wlr_output *output)
+void output_layout_add(wlr_output_layout *layout, wlr_scene *, SceneLayout *, wlr_output *output,
+                       std::optional<LayoutPosition> position)
 {
-    wlr_output_layout_add_auto(layout, output);
+    if (position)
+        wlr_output_layout_add(layout, output, position->x, position->y);
+    else
+        wlr_output_layout_add_auto(layout, output);
 }
 
 wlr_scene_output *scene_output_for(wlr_scene *scene, wlr_output *output)

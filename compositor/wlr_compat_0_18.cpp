@@ -175,14 +175,21 @@ SceneLayout *scene_attach_output_layout(wlr_scene *scene, wlr_output_layout *lay
     return wlr_scene_attach_output_layout(scene, layout);
 }
 
-void output_layout_add_auto(wlr_output_layout *layout, wlr_scene *scene, SceneLayout *scene_layout,
-                            wlr_output *output)
+void output_layout_add(wlr_output_layout *layout, wlr_scene *scene, SceneLayout *scene_layout,
+                       wlr_output *output, std::optional<LayoutPosition> position)
 {
     // The scene output first: placing the output in the layout signals a
     // change, whose handlers look for it.
-    wlr_scene_output *scene_output = wlr_scene_output_create(scene, output);
-    wlr_output_layout_output *placed = wlr_output_layout_add_auto(layout, output);
-    if (scene_output && placed)
+    wlr_scene_output *scene_output = wlr_scene_get_scene_output(scene, output);
+    if (!scene_output)
+        scene_output = wlr_scene_output_create(scene, output);
+    const bool placed_before = wlr_output_layout_get(layout, output) != nullptr;
+    wlr_output_layout_output *placed = position
+                                           ? wlr_output_layout_add(layout, output, position->x,
+                                                                   position->y)
+                                           : wlr_output_layout_add_auto(layout, output);
+    // Linked once: the link follows the entry's moves and ends with it.
+    if (scene_output && placed && !placed_before)
         wlr_scene_output_layout_add_output(scene_layout, placed, scene_output);
 }
 
