@@ -90,11 +90,17 @@ InputDevices::InputDevices(Server &server, const config::Config &config,
 {
     new_input_.connect(&server_.backend()->events.new_input,
                        [this](void *data) { add(static_cast<wlr_input_device *>(data)); });
+    // A backend can go before the session (a nested one whose parent left).
+    backend_destroy_.connect(&server_.backend()->events.destroy, [this](void *) {
+        new_input_.disconnect();
+        backend_destroy_.disconnect();
+    });
 }
 
 InputDevices::~InputDevices()
 {
     new_input_.disconnect();
+    backend_destroy_.disconnect();
     while (!devices_.empty())
         remove(*devices_.back());
     if (xkb_)

@@ -101,6 +101,7 @@ private:
     PressCatcher catcher_;
     std::set<std::pair<input::DeviceId, uint32_t>> caught_; // releases still to swallow
     base::Listener new_input_;
+    base::Listener backend_destroy_;
 };
 
 } // namespace phyllome

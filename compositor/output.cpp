@@ -36,6 +36,11 @@ Output::Output(Server &server, wlr_output *output) : server_(server), output_(ou
     if (!compat::output_enable_preferred(output_))
         base::log_error("Output %s: no mode could be enabled", output_->name);
     compat::output_create_global(output_, server_.display());
+    // A nested window draws only when its parent compositor asks, which it
+    // never does for a window it hides (wlroots 0.18+): the window counts as
+    // shown for readiness once it exists.
+    if (wlr_output_is_wl(output_) || wlr_output_is_x11(output_))
+        shown_frame_ = output_->enabled;
 
     tree_ = wlr_scene_tree_create(compat::scene_root(server_.scene()));
     float background[4];

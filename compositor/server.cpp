@@ -53,6 +53,18 @@ Server::Server(Settings settings) : settings_(std::move(settings)), session_uid_
                   "with --headless WxH"
                 : "cannot create the headless backend");
 
+    // The nested backend of wlroots 0.18 destroys itself when the parent
+    // compositor goes away: the session ends, touching it no more.
+    backend_destroy_.connect(&backend_->events.destroy, [this](void *) {
+        base::log_info("The display backend is gone: stopping");
+        backend_destroy_.disconnect();
+        new_output_.disconnect();
+        session_active_.disconnect();
+        session_ = nullptr;
+        backend_ = nullptr;
+        wl_display_terminate(display_);
+    });
+
     if (session_) {
         // libseat (logind or seatd) gives the displays and input devices back
         // when the user switches to another virtual terminal: wlroots stops
@@ -117,6 +129,7 @@ Server::~Server()
     if (display_)
         wl_display_destroy_clients(display_);
     session_active_.disconnect(); // the backend owns the session
+    backend_destroy_.disconnect();
     // Destroying the backend destroys its outputs, whose handlers remove
     // them from outputs_.
     if (backend_)

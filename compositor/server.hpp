@@ -111,6 +111,7 @@ private:
 
     base::Listener new_output_;
     base::Listener layout_change_;
+    base::Listener backend_destroy_;
     base::Listener session_active_;
 };
 

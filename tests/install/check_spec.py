@@ -48,16 +48,24 @@ def meson_requirements(source_root: Path) -> tuple[dict[str, list[str]], list[st
                for folder in folders):
             continue
         text = build_file.read_text()
-        for match in re.finditer(r"dependency\('([^']+)'([^)]*)\)", text):
-            name, arguments = match.groups()
-            if name == "threads":  # the compiler's, not a package
+        for match in re.finditer(r"dependency\(((?:'[^']+',\s*)*'[^']+')([^)]*)\)", text):
+            names = re.findall(r"'([^']+)'", match.group(1))
+            arguments = match.group(2)
+            if names == ["threads"]:  # the compiler's, not a package
+                continue
+            # A fallback (`if not x.found()` just above) is for other
+            # systems than the spec's: the first choice is what it needs.
+            before = text[:match.start()].rstrip().splitlines()[-2:]
+            if any(re.match(r"\s*if not \w+\.found\(\)", line) for line in before):
                 continue
             bounds = []
             version = re.search(r"version:\s*(\[[^\]]*\]|'[^']*')", arguments)
             if version:
                 bounds = re.findall(r"'([^']*)'", version.group(1))
-            dependencies.setdefault(name, [])
-            dependencies[name] += [b for b in bounds if b not in dependencies[name]]
+            # Several names are alternatives: any one satisfies it.
+            key = " or ".join(names)
+            dependencies.setdefault(key, [])
+            dependencies[key] += [b for b in bounds if b not in dependencies[key]]
         # A path is a script of this source tree, not a package's program.
         programs += [program for program in re.findall(r"find_program\('([^']+)'\)", text)
                      if "/" not in program]
@@ -70,7 +78,9 @@ def check_build_requires(spec: Path, source_root: Path) -> None:
         return
     dependencies, programs = meson_requirements(source_root)
     for name, bounds in dependencies.items():
-        lines = [line for line in requires if f"pkgconfig({name})" in line]
+        alternatives = name.split(" or ")
+        lines = [line for line in requires
+                 if any(f"pkgconfig({alternative})" in line for alternative in alternatives)]
         if not lines:
             problem(f"no BuildRequires for pkgconfig({name}), a dependency of meson.build")
             continue
