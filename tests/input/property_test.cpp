@@ -18,6 +18,7 @@
 #include <linux/input-event-codes.h>
 #include <xkbcommon/xkbcommon-keysyms.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <map>
