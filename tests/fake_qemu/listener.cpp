@@ -238,7 +238,12 @@ int Listener::on_reply(sd_bus_message *m, void *userdata, sd_bus_error *)
 
     CallResult result;
     result.elapsed_us = monotonic_us() - pending->start_us;
-    if (sd_bus_message_is_method_error(m, nullptr)) {
+    if (!raw->owner->connected()) {
+        // sd-bus answers the calls still pending on a closed connection
+        // itself, by a name that depends on its version (NoReply up to
+        // systemd 257, Disconnected in 262): one answer whatever the version.
+        result = local_error("listener-gone", "the listener went away before it replied");
+    } else if (sd_bus_message_is_method_error(m, nullptr)) {
         const sd_bus_error *error = sd_bus_message_get_error(m);
         result.error_name = error->name;
         result.error_message = error->message ? error->message : "";

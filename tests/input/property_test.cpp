@@ -19,6 +19,7 @@
 #include <linux/input-event-codes.h>
 #include <xkbcommon/xkbcommon-keysyms.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <map>
