@@ -128,14 +128,15 @@ Server::~Server()
     settings_ = {};
     if (display_)
         wl_display_destroy_clients(display_);
+    // Every listener on the backend goes before it (wlroots 0.19+ asserts so).
     session_active_.disconnect(); // the backend owns the session
     backend_destroy_.disconnect();
+    new_output_.disconnect();
     // Destroying the backend destroys its outputs, whose handlers remove
     // them from outputs_.
     if (backend_)
         wlr_backend_destroy(backend_);
     outputs_.clear();
-    new_output_.disconnect();
     layout_change_.disconnect();
     output_management_.reset();
     // The layout first: the scene listens to it and 0.15 does not let go

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "compositor/status_card.hpp"
 #include "config/config.hpp"
@@ -146,6 +147,30 @@ TEST_F(RealQemu, SessionShowsExactlyWhatQemuDraws)
                             << session.log();
     // Something was drawn: SeaBIOS's text is not one flat colour.
     EXPECT_GT(count_differing(*dump, 0, 0, dump->width, dump->height, dump->at(0, 0), 0), 100);
+
+    // How the pixels came: QEMU 9.2 and newer share the guest's surface
+    // (Listener.Unix.Map: ScanoutMap, UpdateMap), shown where it lies, not
+    // one byte copied; older ones send Scanout and Update, copied into the
+    // session's shadow surface.
+    const auto version = nlohmann::json::parse(qmp_->execute(R"({"execute":"query-version"})"));
+    const auto &qemu = version["return"]["qemu"];
+    const bool shares_memory =
+        qemu["major"].get<int>() > 9 || (qemu["major"] == 9 && qemu["minor"].get<int>() >= 2);
+    auto status = session.run_client({required_env("PHYLLOMECTL"), "status", "--json"});
+    ASSERT_EQ(status.exit_code, 0) << status.output;
+    const auto answer = nlohmann::json::parse(status.output);
+    const auto &counters = answer["seats"][0]["outputs"][0]["console"]["counters"];
+    ASSERT_TRUE(counters.is_object()) << status.output;
+    EXPECT_GT(counters["messages"].get<uint64_t>(), 0u) << status.output;
+    if (shares_memory)
+        EXPECT_EQ(counters["pixel_bytes_copied"].get<uint64_t>(), 0u)
+            << "QEMU " << qemu.dump() << " shares its surface: nothing to copy\n"
+            << status.output;
+    else
+        EXPECT_GE(counters["pixel_bytes_copied"].get<uint64_t>(),
+                  uint64_t(dump->width) * uint64_t(dump->height) * 4)
+            << "QEMU " << qemu.dump() << " sends its pixels: one copy of each frame\n"
+            << status.output;
 }
 
 } // namespace
