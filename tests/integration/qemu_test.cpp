@@ -156,7 +156,7 @@ TEST_F(RealQemu, SessionShowsExactlyWhatQemuDraws)
     const auto &qemu = version["return"]["qemu"];
     const bool shares_memory =
         qemu["major"].get<int>() > 9 || (qemu["major"] == 9 && qemu["minor"].get<int>() >= 2);
-    auto status = session.run_client({required_env("PHYLLOMECTL"), "status", "--json"});
+    auto status = session.run_client({required_env("PHYLLOMECTL"), "--json", "status"});
     ASSERT_EQ(status.exit_code, 0) << status.output;
     const auto answer = nlohmann::json::parse(status.output);
     const auto &counters = answer["seats"][0]["outputs"][0]["console"]["counters"];
