@@ -97,7 +97,7 @@ private:
     wlr_allocator *allocator_ = nullptr;
     wlr_output_layout *layout_ = nullptr;
     wlr_scene *scene_ = nullptr;
-    unsigned headless_outputs_made_ = 0; // names them HEADLESS-1, -2, ...
+    unsigned headless_outputs_made_ = 0;          // names them HEADLESS-1, -2, ...
     compat::SceneLayout *scene_layout_ = nullptr; // the scene's view of layout_ (0.18+)
     std::unique_ptr<OutputManagement> output_management_;
     std::vector<std::unique_ptr<Output>> outputs_;

@@ -170,19 +170,19 @@ wlr_tablet *tablet_of(wlr_input_device *device);
 // The output a pointer or touchscreen belongs to (a nested window's), or null.
 const char *device_output_name(wlr_input_device *device);
 
-KeyEvent key_event(const void *data);                  // keyboard events.key
-PointerMotionEvent motion_event(const void *data);     // pointer events.motion
-AbsolutePosition absolute_event(const void *data);     // pointer events.motion_absolute
-ButtonEvent button_event(const void *data);            // pointer events.button
-ScrollEvent scroll_event(const void *data);            // pointer events.axis
-TouchEvent touch_down_event(const void *data);         // touch events.down
-TouchEvent touch_motion_event(const void *data);       // touch events.motion
-int32_t touch_up_id(const void *data);                 // touch events.up
-int32_t touch_cancel_id(const void *data);             // touch events.cancel
-TabletAxisEvent tablet_axis_event(const void *data);   // tablet events.axis
+KeyEvent key_event(const void *data);                     // keyboard events.key
+PointerMotionEvent motion_event(const void *data);        // pointer events.motion
+AbsolutePosition absolute_event(const void *data);        // pointer events.motion_absolute
+ButtonEvent button_event(const void *data);               // pointer events.button
+ScrollEvent scroll_event(const void *data);               // pointer events.axis
+TouchEvent touch_down_event(const void *data);            // touch events.down
+TouchEvent touch_motion_event(const void *data);          // touch events.motion
+int32_t touch_up_id(const void *data);                    // touch events.up
+int32_t touch_cancel_id(const void *data);                // touch events.cancel
+TabletAxisEvent tablet_axis_event(const void *data);      // tablet events.axis
 TabletToolEvent tablet_proximity_event(const void *data); // tablet events.proximity
-TabletToolEvent tablet_tip_event(const void *data);    // tablet events.tip
-ButtonEvent tablet_button_event(const void *data);     // tablet events.button
+TabletToolEvent tablet_tip_event(const void *data);       // tablet events.tip
+ButtonEvent tablet_button_event(const void *data);        // tablet events.button
 
 // Input devices the caller makes, for tests that drive the session as
 // libinput would: announced on the backend's new_input signal (0.15's

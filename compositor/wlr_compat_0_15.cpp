@@ -200,9 +200,13 @@ bool output_apply(wlr_output *output, const OutputState &state, bool test_only, 
     return true;
 }
 
-void name_headless_output(wlr_output *, unsigned) {}
+void name_headless_output(wlr_output *, unsigned)
+{
+}
 
-void output_create_global(wlr_output *, wl_display *) {}
+void output_create_global(wlr_output *, wl_display *)
+{
+}
 
 bool output_enable_preferred(wlr_output *output)
 {
@@ -499,8 +503,7 @@ void emit_tablet_proximity(wlr_input_device *tablet, const TabletToolEvent &even
     proximity.device = tablet;
     proximity.x = event.x;
     proximity.y = event.y;
-    proximity.state =
-        event.active ? WLR_TABLET_TOOL_PROXIMITY_IN : WLR_TABLET_TOOL_PROXIMITY_OUT;
+    proximity.state = event.active ? WLR_TABLET_TOOL_PROXIMITY_IN : WLR_TABLET_TOOL_PROXIMITY_OUT;
     wl_signal_emit(&tablet_of(tablet)->events.proximity, &proximity);
 }
 

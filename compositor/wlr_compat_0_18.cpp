@@ -77,7 +77,8 @@ void output_cursor_set_pixels(wlr_output_cursor *cursor, const uint8_t *pixels, 
     }
     auto *buffer = new CursorBuffer;
     buffer->stride = static_cast<size_t>(stride);
-    buffer->pixels.assign(pixels, pixels + static_cast<size_t>(stride) * static_cast<size_t>(height));
+    buffer->pixels.assign(pixels,
+                          pixels + static_cast<size_t>(stride) * static_cast<size_t>(height));
     wlr_buffer_init(&buffer->base, &kCursorImpl, width, height);
     wlr_output_cursor_set_buffer(cursor, &buffer->base, hot_x, hot_y);
     wlr_buffer_drop(&buffer->base); // the cursor keeps what it needs
@@ -184,10 +185,9 @@ void output_layout_add(wlr_output_layout *layout, wlr_scene *scene, SceneLayout 
     if (!scene_output)
         scene_output = wlr_scene_output_create(scene, output);
     const bool placed_before = wlr_output_layout_get(layout, output) != nullptr;
-    wlr_output_layout_output *placed = position
-                                           ? wlr_output_layout_add(layout, output, position->x,
-                                                                   position->y)
-                                           : wlr_output_layout_add_auto(layout, output);
+    wlr_output_layout_output *placed =
+        position ? wlr_output_layout_add(layout, output, position->x, position->y)
+                 : wlr_output_layout_add_auto(layout, output);
     // Linked once: the link follows the entry's moves and ends with it.
     if (scene_output && placed && !placed_before)
         wlr_scene_output_layout_add_output(scene_layout, placed, scene_output);
@@ -305,8 +305,7 @@ wlr_touch *touch_of(wlr_input_device *device)
 
 wlr_tablet *tablet_of(wlr_input_device *device)
 {
-    return device->type == WLR_INPUT_DEVICE_TABLET ? wlr_tablet_from_input_device(device)
-                                                   : nullptr;
+    return device->type == WLR_INPUT_DEVICE_TABLET ? wlr_tablet_from_input_device(device) : nullptr;
 }
 
 const char *device_output_name(wlr_input_device *device)
@@ -517,7 +516,8 @@ void emit_button(wlr_input_device *pointer, const ButtonEvent &event)
     wlr_pointer_button_event button{};
     button.pointer = pointer_of(pointer);
     button.button = event.button;
-    button.state = event.pressed ? WL_POINTER_BUTTON_STATE_PRESSED : WL_POINTER_BUTTON_STATE_RELEASED;
+    button.state =
+        event.pressed ? WL_POINTER_BUTTON_STATE_PRESSED : WL_POINTER_BUTTON_STATE_RELEASED;
     wl_signal_emit_mutable(&button.pointer->events.button, &button);
 }
 
@@ -525,8 +525,9 @@ void emit_scroll(wlr_input_device *pointer, const ScrollEvent &event)
 {
     wlr_pointer_axis_event axis{};
     axis.pointer = pointer_of(pointer);
-    axis.orientation = event.axis == input::ScrollAxis::Horizontal ? WL_POINTER_AXIS_HORIZONTAL_SCROLL
-                                                                   : WL_POINTER_AXIS_VERTICAL_SCROLL;
+    axis.orientation = event.axis == input::ScrollAxis::Horizontal
+                           ? WL_POINTER_AXIS_HORIZONTAL_SCROLL
+                           : WL_POINTER_AXIS_VERTICAL_SCROLL;
     if (event.unit == input::ScrollUnit::V120) {
         axis.source = WL_POINTER_AXIS_SOURCE_WHEEL;
         axis.delta_discrete = static_cast<int32_t>(event.value);

@@ -157,9 +157,9 @@ protected:
     // One detent of a wheel turned towards the user (scrolling down).
     static void wheel_step_down(wlr_input_device *device)
     {
-        compat::emit_scroll(device, {.axis = input::ScrollAxis::Vertical,
-                                     .unit = input::ScrollUnit::V120,
-                                     .value = 120});
+        compat::emit_scroll(
+            device,
+            {.axis = input::ScrollAxis::Vertical, .unit = input::ScrollUnit::V120, .value = 120});
     }
 
     static void move(wlr_input_device *device, double dx, double dy)
