@@ -9,6 +9,7 @@
 #include "compositor/global_policy.hpp"
 #include "compositor/output.hpp"
 #include "compositor/output_management.hpp"
+#include "compositor/output_power.hpp"
 #include "compositor/wlr_compat.hpp"
 
 namespace phyllome {
@@ -95,6 +96,7 @@ Server::Server(Settings settings) : settings_(std::move(settings)), session_uid_
     wlr_xdg_output_manager_v1_create(display_, layout_);
     wlr_screencopy_manager_v1_create(display_);
     output_management_ = std::make_unique<OutputManagement>(*this);
+    output_power_ = std::make_unique<OutputPower>(*this);
 
     new_output_.connect(&backend_->events.new_output,
                         [this](void *data) { add_output(static_cast<wlr_output *>(data)); });
@@ -139,6 +141,7 @@ Server::~Server()
     outputs_.clear();
     layout_change_.disconnect();
     output_management_.reset();
+    output_power_.reset();
     // The layout first: the scene listens to it and 0.15 does not let go
     // when the scene is destroyed.
     if (layout_)

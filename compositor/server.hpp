@@ -18,6 +18,7 @@ namespace phyllome {
 
 class Output;
 class OutputManagement;
+class OutputPower;
 
 class Server {
 public:
@@ -100,6 +101,7 @@ private:
     unsigned headless_outputs_made_ = 0;          // names them HEADLESS-1, -2, ...
     compat::SceneLayout *scene_layout_ = nullptr; // the scene's view of layout_ (0.18+)
     std::unique_ptr<OutputManagement> output_management_;
+    std::unique_ptr<OutputPower> output_power_;
     std::vector<std::unique_ptr<Output>> outputs_;
     std::string socket_;
     bool started_ = false;

@@ -49,6 +49,7 @@ extern "C" {
 #include <wlr/types/wlr_output.h>
 #include <wlr/types/wlr_output_layout.h>
 #include <wlr/types/wlr_output_management_v1.h>
+#include <wlr/types/wlr_output_power_management_v1.h>
 #include <wlr/types/wlr_pointer.h>
 #include <wlr/types/wlr_scene.h>
 #include <wlr/types/wlr_screencopy_v1.h>
@@ -63,7 +64,6 @@ extern "C" {
 #else
 #include <wlr/interfaces/wlr_buffer.h>
 #include <wlr/types/wlr_damage_ring.h>
-#include <wlr/types/wlr_output_power_management_v1.h>
 #endif
 }
 #undef static
