@@ -238,7 +238,7 @@ void ConsoleView::rescale(const base::Rect &frame_damage)
 
 void ConsoleView::damage_output_dest(const base::Rect &rect)
 {
-    wlr_scene_output *scene_output = compat::scene_output_for(scene_, output_);
+    wlr_scene_output *scene_output = wlr_scene_get_scene_output(scene_, output_);
     if (!scene_output || rect.width <= 0 || rect.height <= 0)
         return;
     // The scaled buffer is the destination rectangle, pixel for pixel; its
@@ -253,7 +253,7 @@ void ConsoleView::damage_output_dest(const base::Rect &rect)
 
 void ConsoleView::damage_output(const base::Rect &rect)
 {
-    wlr_scene_output *scene_output = compat::scene_output_for(scene_, output_);
+    wlr_scene_output *scene_output = wlr_scene_get_scene_output(scene_, output_);
     const base::Rect &dest = placement_.dest;
     const base::Rect &source = placement_.source;
     if (!scene_output || source.width <= 0 || source.height <= 0)

@@ -222,7 +222,7 @@ void Output::identify(const StatusCardText &text, int milliseconds)
 
 void Output::on_frame()
 {
-    wlr_scene_output *scene_output = compat::scene_output_for(server_.scene(), output_);
+    wlr_scene_output *scene_output = wlr_scene_get_scene_output(server_.scene(), output_);
     if (!scene_output)
         return;
     if (console_view_)

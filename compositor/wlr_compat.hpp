@@ -61,7 +61,6 @@ SceneParent *scene_root(wlr_scene *scene);
 SceneParent *scene_tree_parent(wlr_scene_tree *tree);
 wlr_scene_node *scene_tree_node(wlr_scene_tree *tree);
 wlr_scene_rect *scene_rect_create(SceneParent *parent, int width, int height, const float color[4]);
-void scene_rect_set_color(wlr_scene_rect *rect, const float color[4]);
 
 // Shows `buffer` in `*node`, creating the node under `parent` if needed.
 // 0.15 cannot replace a scene buffer's content, so the node is recreated;
@@ -115,7 +114,6 @@ struct LayoutPosition {
 };
 void output_layout_add(wlr_output_layout *layout, wlr_scene *scene, SceneLayout *scene_layout,
                        wlr_output *output, std::optional<LayoutPosition> position);
-wlr_scene_output *scene_output_for(wlr_scene *scene, wlr_output *output);
 
 // An output configuration, as applied in one step (0.16: wlr_output_state,
 // 0.18 removes the wlr_output_set_* setters used by the 0.15 implementation).

@@ -48,16 +48,6 @@ wlr_scene_node *scene_tree_node(wlr_scene_tree *tree)
     return &tree->node;
 }
 
-wlr_scene_rect *scene_rect_create(SceneParent *parent, int width, int height, const float color[4])
-{
-    return wlr_scene_rect_create(parent, width, height, color);
-}
-
-void scene_rect_set_color(wlr_scene_rect *rect, const float color[4])
-{
-    wlr_scene_rect_set_color(rect, color);
-}
-
 void scene_buffer_show(wlr_scene_buffer **node, SceneParent *parent, wlr_buffer *buffer)
 {
     int x = 0, y = 0;
@@ -138,11 +128,6 @@ void output_layout_add(wlr_output_layout *layout, wlr_scene *, SceneLayout *, wl
         wlr_output_layout_add_auto(layout, output);
 }
 
-wlr_scene_output *scene_output_for(wlr_scene *scene, wlr_output *output)
-{
-    return wlr_scene_get_scene_output(scene, output);
-}
-
 namespace {
 
 // wlr_output_test of the pending state, as the backend's commit will judge
@@ -206,26 +191,6 @@ void name_headless_output(wlr_output *, unsigned)
 
 void output_create_global(wlr_output *, wl_display *)
 {
-}
-
-bool output_enable_preferred(wlr_output *output)
-{
-    OutputState state;
-    if (wl_list_empty(&output->modes))
-        return output_apply(output, state, false);
-
-    state.mode = wlr_output_preferred_mode(output);
-    if (state.mode && output_apply(output, state, false))
-        return true;
-    // The preferred mode can fail (bandwidth, a bad EDID): try the others.
-    wlr_output_mode *mode;
-    wl_list_for_each(mode, &output->modes, link)
-    {
-        state.mode = mode;
-        if (output_apply(output, state, false))
-            return true;
-    }
-    return false;
 }
 
 std::string output_make(const wlr_output *output)
