@@ -93,6 +93,7 @@ private:
     base::Listener precommit_, commit_, mode_, request_state_;
 };
 
+// Destroys the scene with every node in it (0.16: its root is a tree).
 void scene_destroy(wlr_scene *scene);
 
 // 0.17: takes wlr_scene_output_state_options.
