@@ -115,7 +115,9 @@ std::string status_text(const json &reply)
             out << text(seat, "vm") << " (" << text(seat, "state") << ")\n";
         for (const json &output : array(seat, "outputs"))
             out << "  output " << text(output, "name") << " " << text(output, "width") << "x"
-                << text(output, "height") << ": " << console_text(member(output, "console"))
+                << text(output, "height") << ": "
+                << (member(output, "enabled") == false ? "off"
+                                                       : console_text(member(output, "console")))
                 << "\n";
         out << "  devices: " << joined(array(seat, "devices")) << "\n";
     }

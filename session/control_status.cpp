@@ -35,6 +35,7 @@ json output_json(const Output &output)
         {"name", output.name()},
         {"width", output.wlr()->width},
         {"height", output.wlr()->height},
+        {"enabled", output.wlr()->enabled},
         {"console", nullptr},
     };
     if (const vmview::Console *console = output.console()) {

@@ -20,7 +20,9 @@ TEST(Format, Status)
                                                    "direct_scanouts":0,
                                                    "present_latency_ns_total":7000000,
                                                    "present_latency_ns_max":2500000}}},
-                           {"name":"DP-2","width":800,"height":600,"console":null}],
+                           {"name":"DP-2","width":800,"height":600,"console":null},
+                           {"name":"DP-3","width":800,"height":600,"enabled":false,
+                            "console":null}],
                 "devices":["Kbd","Mouse"]},
                {"name":"right","vm":null,"state":null,"outputs":[],"devices":[]}],
       "vms":[{"name":"work","state":"Running","shown_on":["left"]},
@@ -33,6 +35,7 @@ TEST(Format, Status)
     EXPECT_NE(text.find("direct scanouts, latency 1.00 ms mean, 2.50 ms max\n"), std::string::npos)
         << text;
     EXPECT_NE(text.find("output DP-2 800x600: status card"), std::string::npos) << text;
+    EXPECT_NE(text.find("output DP-3 800x600: off\n"), std::string::npos) << text;
     EXPECT_NE(text.find("devices: Kbd, Mouse"), std::string::npos) << text;
     EXPECT_NE(text.find("seat right: no VM"), std::string::npos) << text;
     EXPECT_NE(text.find("vm work: Running (shown on left)"), std::string::npos) << text;

@@ -33,6 +33,10 @@ TEST(OutputPower, WlopmSwitchesAnOutputOffAndOnAgain)
     ASSERT_NE(second, std::string::npos) << randr_listing.output;
     EXPECT_NE(randr_listing.output.find("Enabled: no", second), std::string::npos)
         << randr_listing.output;
+    // phyllomectl says so too.
+    auto status = session.run_client({required_env("PHYLLOMECTL"), "status"});
+    EXPECT_NE(status.output.find("output HEADLESS-2 320x240: off"), std::string::npos)
+        << status.output;
     // An output that is off has nothing to capture.
     auto grim = session.run_client({required_env("GRIM"), "-o", "HEADLESS-2", "-"});
     EXPECT_NE(grim.exit_code, 0) << grim.output;
@@ -41,6 +45,9 @@ TEST(OutputPower, WlopmSwitchesAnOutputOffAndOnAgain)
     EXPECT_EQ(on.exit_code, 0) << on.output;
     listing = session.run_client({wlopm});
     EXPECT_NE(listing.output.find("HEADLESS-2 on"), std::string::npos) << listing.output;
+    status = session.run_client({required_env("PHYLLOMECTL"), "status"});
+    EXPECT_NE(status.output.find("output HEADLESS-2 320x240: status card"), std::string::npos)
+        << status.output;
     // Back at its size, showing its card again.
     auto image = session.capture("HEADLESS-2");
     ASSERT_TRUE(image);
