@@ -52,6 +52,8 @@ Output::Output(Server &server, wlr_output *output) : server_(server), output_(ou
         identify_ = nullptr;
     });
 
+    guest_power_timer_ = base::TimerSource(server_.event_loop(), [this] { apply_guest_power(); });
+
     frame_.connect(&output_->events.frame, [this](void *) { on_frame(); });
     signals_.emplace(output_, compat::OutputSignals::Handlers{
                                   // Seen before the commit: wlroots 0.15 names no
@@ -88,6 +90,56 @@ void Output::update()
 {
     update_scene();
     check_placement();
+    follow_guest_display();
+}
+
+void Output::follow_guest_display()
+{
+    const bool off = console_view_ && console_view_->console().guest_display_off();
+    if (off == guest_display_off_)
+        return;
+    guest_display_off_ = off;
+    // Switched from the loop rather than here: update() runs inside
+    // outputs_changed(), which a power switch calls again.
+    guest_power_timer_.arm(off ? server_.guest_display_off_delay_ms() : 1);
+}
+
+void Output::apply_guest_power()
+{
+    if (guest_display_off_ && output_->enabled && !off_for_guest_) {
+        off_for_guest_ = set_power(false, "the guest switched its display off");
+    } else if (!guest_display_off_ && off_for_guest_) {
+        off_for_guest_ = false;
+        set_power(true, "the guest's display is on again");
+    }
+}
+
+void Output::set_power_by_user(bool on)
+{
+    guest_power_timer_.disarm();
+    off_for_guest_ = false;
+    set_power(on, "asked for by a client");
+}
+
+bool Output::set_power(bool on, const char *why)
+{
+    if (output_->enabled == on)
+        return true;
+    // The output keeps its mode, rotation and scale, and its place in the
+    // layout; only its power changes.
+    compat::OutputState state;
+    state.enabled = on;
+    state.transform = output_->transform;
+    state.scale = output_->scale;
+    std::string refused;
+    if (!compat::output_apply(output_, state, false, &refused)) {
+        base::log_info("Output %s: switching it %s refused: %s", output_->name, on ? "on" : "off",
+                       refused.c_str());
+        return false;
+    }
+    base::log_info("Output %s switched %s: %s", output_->name, on ? "on" : "off", why);
+    server_.outputs_changed();
+    return true;
 }
 
 Output::SeenSize Output::seen_size() const

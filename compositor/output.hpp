@@ -59,10 +59,26 @@ public:
                                                          : input::Placement{};
     }
 
+    // Switches the monitor off or on as the user's tools (wlopm, an idle
+    // daemon, wlr-randr) ask: from then on the guest's display no longer
+    // decides it, until the guest switches its display off or on again.
+    void set_power_by_user(bool on);
+    // The session switched the monitor off because the guest shown on it
+    // switched its display off.
+    bool off_for_guest() const { return off_for_guest_; }
+
 private:
     void on_frame();
     void on_commit(bool with_buffer);
     void update_scene();
+    // A guest that switches its display off (QEMU's Disable) switches the
+    // monitor off after a grace period (a mode change or a GL scanout let
+    // go of is only a moment without a frame); its next frame switches the
+    // monitor on again.
+    void follow_guest_display();
+    void apply_guest_power();
+    // Keeps mode, rotation, scale and place; false when refused.
+    bool set_power(bool on, const char *why);
     // Calls on_placement_changed if the placement differs from the last one
     // reported.
     void check_placement();
@@ -91,6 +107,10 @@ private:
     base::TimerSource identify_timer_; // takes the identify overlay away
     wlr_scene_buffer *input_hint_ = nullptr;
     std::optional<StatusCardText> input_hint_text_;
+
+    bool guest_display_off_ = false; // as last seen: act on changes only
+    bool off_for_guest_ = false;
+    base::TimerSource guest_power_timer_;
 
     base::Listener frame_;
     std::optional<compat::OutputSignals> signals_; // commits and size changes

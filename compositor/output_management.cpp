@@ -76,6 +76,9 @@ void OutputManagement::handle(wlr_output_configuration_v1 *config, bool test_onl
                 server_.place_output(output, compat::LayoutPosition{head->state.x, head->state.y});
             else
                 wlr_output_layout_remove(server_.layout(), output);
+            // Switched on or off by the user: no longer the guest's to decide.
+            if (Output *shown = server_.find_output(output->name))
+                shown->set_power_by_user(head->state.enabled);
         }
         server_.outputs_changed();
     }

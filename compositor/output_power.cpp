@@ -1,10 +1,7 @@
 #include "compositor/output_power.hpp"
 
-#include <string>
-
-#include "base/log.hpp"
+#include "compositor/output.hpp"
 #include "compositor/server.hpp"
-#include "compositor/wlr_compat.hpp"
 
 namespace phyllome {
 
@@ -19,23 +16,10 @@ OutputPower::OutputPower(Server &server) : server_(server)
 
 void OutputPower::set_power(wlr_output *output, bool on)
 {
-    if (!server_.find_output(output->name) || output->enabled == on)
-        return; // not one the session shows (non-desktop), or already so
-    // The output keeps its mode, rotation and scale, and its place in the
-    // layout; only its power changes. The client hears a mode event when
-    // the commit lands, and nothing when it is refused.
-    compat::OutputState state;
-    state.enabled = on;
-    state.transform = output->transform;
-    state.scale = output->scale;
-    std::string why;
-    if (!compat::output_apply(output, state, false, &why)) {
-        base::log_info("Output %s: switching it %s refused: %s", output->name, on ? "on" : "off",
-                       why.c_str());
-        return;
-    }
-    base::log_info("Output %s switched %s", output->name, on ? "on" : "off");
-    server_.outputs_changed();
+    // Not one the session shows (non-desktop): left alone. The client hears
+    // a mode event when the commit lands, and nothing when it is refused.
+    if (Output *shown = server_.find_output(output->name))
+        shown->set_power_by_user(on);
 }
 
 } // namespace phyllome

@@ -35,6 +35,9 @@ public:
         // Called (from inside frame handling: defer real work) when the
         // place of a console's frame on an output changed.
         std::function<void()> on_console_placement_changed;
+        // How long a guest's display stays off before its monitor is
+        // switched off.
+        int guest_display_off_delay_ms = 2000;
     };
 
     // Sets everything up; start() then starts the backend, once whoever
@@ -80,6 +83,7 @@ public:
     void change_vt(unsigned vt);
 
     // Called by outputs.
+    int guest_display_off_delay_ms() const { return settings_.guest_display_off_delay_ms; }
     StatusCardText card_text_for(const Output &output) const;
     void output_shown_frame(Output &output);
     void outputs_changed();

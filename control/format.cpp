@@ -116,8 +116,11 @@ std::string status_text(const json &reply)
         for (const json &output : array(seat, "outputs"))
             out << "  output " << text(output, "name") << " " << text(output, "width") << "x"
                 << text(output, "height") << ": "
-                << (member(output, "enabled") == false ? "off"
-                                                       : console_text(member(output, "console")))
+                << (member(output, "enabled") == false
+                        ? (member(output, "off_for_guest") == true
+                               ? "off (the guest switched its display off)"
+                               : "off")
+                        : console_text(member(output, "console")))
                 << "\n";
         out << "  devices: " << joined(array(seat, "devices")) << "\n";
     }

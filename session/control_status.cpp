@@ -36,6 +36,7 @@ json output_json(const Output &output)
         {"width", output.wlr()->width},
         {"height", output.wlr()->height},
         {"enabled", output.wlr()->enabled},
+        {"off_for_guest", output.off_for_guest()},
         {"console", nullptr},
     };
     if (const vmview::Console *console = output.console()) {

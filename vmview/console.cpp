@@ -146,6 +146,7 @@ Console::Console(wl_event_loop *loop, Info info, std::string vm_name, base::Uniq
         connected_ = false;
         acknowledge_pending();
         frame_ = Frame{};
+        guest_display_off_ = false;
         if (observer_)
             observer_->frame_replaced(*this);
         if (handlers_.disconnected)
@@ -205,6 +206,7 @@ void Console::show_shadow_buffer(bool replaced)
     // buffer too, and its UpdateMaps copy from the mapping.
 
     frame_ = Frame{};
+    guest_display_off_ = false;
     frame_.kind = Frame::Kind::Memory;
     frame_.memory = shadow_memory_;
     frame_.width = shadow_.shown_width();
@@ -316,6 +318,7 @@ int Console::on_scanout_map(sd_bus_message *m, void *data, sd_bus_error *error)
                                                            stride, pixel_format->shadow_drm_format);
         self->map_copies_ = false;
         self->frame_ = Frame{};
+        self->guest_display_off_ = false;
         self->frame_.kind = Frame::Kind::Memory;
         self->frame_.memory = self->map_memory_;
         self->frame_.width = width;
@@ -375,6 +378,7 @@ void Console::set_dmabuf(DmaBuf dmabuf, uint32_t x, uint32_t y, uint32_t width, 
     }
     map_memory_.reset();
     frame_ = Frame{};
+    guest_display_off_ = false;
     frame_.kind = Frame::Kind::DmaBuf;
     frame_.dmabuf = std::make_shared<const DmaBuf>(std::move(dmabuf));
     frame_.x = x;
@@ -542,6 +546,7 @@ int Console::on_disable(sd_bus_message *m, void *data, sd_bus_error *)
     self->acknowledge_pending();
     self->map_memory_.reset();
     self->frame_ = Frame{};
+    self->guest_display_off_ = true;
     if (self->observer_)
         self->observer_->frame_replaced(*self);
     return sd_bus_reply_method_return(m, "");

@@ -74,6 +74,9 @@ public:
     const FrameCounters &counters() const;
     FrameCounters &counters();
     bool connected() const { return connected_; }
+    // QEMU said Disable (the guest switched its display off, or let go of
+    // its GL scanout) and no frame has come since.
+    bool guest_display_off() const { return guest_display_off_; }
 
     void set_observer(ConsoleObserver *observer) { observer_ = observer; }
 
@@ -125,6 +128,7 @@ private:
     uint64_t shadow_generation_ = 0;
     std::shared_ptr<const PixelMemory> shadow_memory_;
     Frame frame_;
+    bool guest_display_off_ = false;
     Cursor cursor_;
 
     // The Unix.Map path: QEMU's surface in shared memory. Formats the

@@ -22,7 +22,10 @@ TEST(Format, Status)
                                                    "present_latency_ns_max":2500000}}},
                            {"name":"DP-2","width":800,"height":600,"console":null},
                            {"name":"DP-3","width":800,"height":600,"enabled":false,
-                            "console":null}],
+                            "console":null},
+                           {"name":"DP-4","width":800,"height":600,"enabled":false,
+                            "off_for_guest":true,"console":{"id":0,"head":1,"width":0,
+                            "height":0,"counters":{}}}],
                 "devices":["Kbd","Mouse"]},
                {"name":"right","vm":null,"state":null,"outputs":[],"devices":[]}],
       "vms":[{"name":"work","state":"Running","shown_on":["left"]},
@@ -36,6 +39,9 @@ TEST(Format, Status)
         << text;
     EXPECT_NE(text.find("output DP-2 800x600: status card"), std::string::npos) << text;
     EXPECT_NE(text.find("output DP-3 800x600: off\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("output DP-4 800x600: off (the guest switched its display off)\n"),
+              std::string::npos)
+        << text;
     EXPECT_NE(text.find("devices: Kbd, Mouse"), std::string::npos) << text;
     EXPECT_NE(text.find("seat right: no VM"), std::string::npos) << text;
     EXPECT_NE(text.find("vm work: Running (shown on left)"), std::string::npos) << text;

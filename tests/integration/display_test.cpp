@@ -14,8 +14,10 @@
 #include "compositor/status_card.hpp"
 #include "compositor/wlr_compat.hpp"
 #include "input/placement.hpp"
+#include "session/control_status.hpp"
 #include "tests/support/fake_qemu.hpp"
 #include "tests/support/in_process.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/seated_vms.hpp"
 #include "vmview/pixel_format.hpp"
 
@@ -65,6 +67,7 @@ protected:
         fake_ = std::make_unique<FakeQemu>(GetParam());
         Server::Settings settings;
         settings.headless = {{kOutputWidth, kOutputHeight}};
+        settings.guest_display_off_delay_ms = guest_display_off_delay_ms_;
         connect_server(settings, side_);
         session_ = std::make_unique<InProcessSession>(std::move(settings));
         side_ = std::make_unique<SeatedVms>(session_->server(),
@@ -156,6 +159,8 @@ protected:
         };
     }
 
+    // Longer than any test: only GuestDisplayPower waits for it.
+    int guest_display_off_delay_ms_ = 600000;
     config::Config config_;
     std::unique_ptr<FakeQemu> fake_;
     std::unique_ptr<InProcessSession> session_;
@@ -302,6 +307,87 @@ TEST_P(Display, DisableShowsTheStatusCardAgain)
     // A new frame takes the output back.
     expect_ok("scanout 64 48 x8r8g8b8 405060");
     EXPECT_EQ(differing_until(64, 48, [](int, int) { return 0x405060u; }), 0);
+}
+
+// A guest that switches its display off puts its monitor to sleep, after a
+// grace period (none here), and its next frame wakes it; a monitor the user
+// switched stays as the user left it.
+class GuestDisplayPower : public Display {
+protected:
+    GuestDisplayPower() { guest_display_off_delay_ms_ = 1; }
+
+    // The seat's output as `phyllomectl status` reports it.
+    nlohmann::json status_of_output()
+    {
+        const nlohmann::json status =
+            status_json(config_, side_->seats, side_->fleet, session_->server(), side_->input);
+        return status["seats"][0]["outputs"][0];
+    }
+};
+
+TEST_P(GuestDisplayPower, DisableSwitchesTheMonitorOffAndTheNextFrameOn)
+{
+    Output &output = *session_->server().outputs().front();
+    expect_ok("scanout 64 48 x8r8g8b8 102030");
+    ASSERT_EQ(differing_until(64, 48, [](int, int) { return 0x102030u; }), 0);
+    expect_ok("disable");
+    if (!compat::kHeadlessOutputsSwitchOff) {
+        // wlroots 0.15's headless outputs refuse to switch off: the card
+        // stays, and the output with it.
+        auto image = session_->capture_until(
+            "HEADLESS-1", [](const Image &i) { return i.at(1, 1) == kBackgroundColor; });
+        ASSERT_TRUE(image);
+        EXPECT_EQ(image->at(1, 1), kBackgroundColor);
+        EXPECT_TRUE(output.wlr()->enabled);
+        EXPECT_FALSE(output.off_for_guest());
+        return;
+    }
+    ASSERT_TRUE(session_->dispatch_until([&] { return !output.wlr()->enabled; }));
+    EXPECT_TRUE(output.off_for_guest());
+    const nlohmann::json status = status_of_output();
+    EXPECT_EQ(status["enabled"], false) << status;
+    EXPECT_EQ(status["off_for_guest"], true) << status;
+    // Its mode and place are kept for when it wakes.
+    EXPECT_EQ(output.wlr()->width, kOutputWidth);
+    EXPECT_EQ(output.wlr()->height, kOutputHeight);
+
+    expect_ok("scanout 64 48 x8r8g8b8 405060");
+    ASSERT_TRUE(session_->dispatch_until([&] { return output.wlr()->enabled; }));
+    EXPECT_FALSE(output.off_for_guest());
+    EXPECT_EQ(differing_until(64, 48, [](int, int) { return 0x405060u; }), 0);
+    EXPECT_EQ(status_of_output()["enabled"], true);
+}
+
+TEST_P(GuestDisplayPower, AMonitorTheUserSwitchedStaysAsTheUserLeftIt)
+{
+    Output &output = *session_->server().outputs().front();
+    if (!compat::kHeadlessOutputsSwitchOff) {
+        // wlroots 0.15 (no wlopm beside it): the user's switch is refused
+        // and changes nothing.
+        output.set_power_by_user(false);
+        EXPECT_TRUE(output.wlr()->enabled);
+        EXPECT_FALSE(output.off_for_guest());
+        return;
+    }
+    const std::string wlopm = required_env("WLOPM");
+    expect_ok("scanout 64 48 x8r8g8b8 102030");
+    expect_ok("disable");
+    ASSERT_TRUE(session_->dispatch_until([&] { return !output.wlr()->enabled; }));
+    // The user wakes it while the guest's display is still off: it stays on.
+    ASSERT_EQ(session_->run_client({wlopm, "--on", "HEADLESS-1"}, "wlopm.log"), 0);
+    EXPECT_TRUE(output.wlr()->enabled);
+    EXPECT_FALSE(output.off_for_guest());
+    for (int i = 0; i < 3; ++i)
+        expect_ok("wait-listener");
+    EXPECT_TRUE(output.wlr()->enabled);
+    // The user puts it to sleep: the guest's next frame does not wake it.
+    ASSERT_EQ(session_->run_client({wlopm, "--off", "HEADLESS-1"}, "wlopm.log"), 0);
+    EXPECT_FALSE(output.wlr()->enabled);
+    expect_ok("scanout 64 48 x8r8g8b8 405060");
+    for (int i = 0; i < 3; ++i)
+        expect_ok("wait-listener");
+    EXPECT_FALSE(output.wlr()->enabled);
+    EXPECT_EQ(status_of_output()["off_for_guest"], false);
 }
 
 TEST_P(Display, SharedMemoryIsShownWithoutCopies)
@@ -578,12 +664,17 @@ TEST(Scaling, FitIntegerAndStretchPlaceTheFrameWhereThePlacementSays)
     }
 }
 
+std::string qemu_version_name(const ::testing::TestParamInfo<std::string> &info)
+{
+    std::string name = info.param;
+    std::replace(name.begin(), name.end(), '.', '_');
+    return "qemu_" + name;
+}
+
 INSTANTIATE_TEST_SUITE_P(QemuVersions, Display, ::testing::Values("7.2", "9.2", "10.1"),
-                         [](const auto &info) {
-                             std::string name = info.param;
-                             std::replace(name.begin(), name.end(), '.', '_');
-                             return "qemu_" + name;
-                         });
+                         qemu_version_name);
+INSTANTIATE_TEST_SUITE_P(QemuVersions, GuestDisplayPower, ::testing::Values("7.2", "9.2", "10.1"),
+                         qemu_version_name);
 
 } // namespace
 } // namespace phyllome::test

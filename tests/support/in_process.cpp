@@ -62,19 +62,16 @@ bool InProcessSession::dispatch_until(const std::function<bool()> &done,
     return true;
 }
 
-std::optional<Image> InProcessSession::capture(const std::string &output, bool with_cursor)
+int InProcessSession::run_client(const std::vector<std::string> &argv, const std::string &log)
 {
-    const std::string path = runtime_dir_ + "/" + output + ".ppm";
-    std::vector<std::string> argv = {required_env("GRIM"), "-t", "ppm"};
-    if (with_cursor)
-        argv.push_back("-c");
-    argv.insert(argv.end(), {"-o", output, path});
     const pid_t pid =
-        spawn(argv, {{"WAYLAND_DISPLAY", server_->socket()}}, runtime_dir_ + "/grim.log");
+        spawn(argv, {{"WAYLAND_DISPLAY", server_->socket()}}, runtime_dir_ + "/" + log);
     const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
     if (pidfd < 0) {
         ADD_FAILURE() << "pidfd_open failed";
-        return std::nullopt;
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+        return -1;
     }
     bool exited = false;
     wl_event_source *source = wl_event_loop_add_fd(
@@ -90,12 +87,22 @@ std::optional<Image> InProcessSession::capture(const std::string &output, bool w
     if (!finished) {
         kill(pid, SIGKILL);
         waitpid(pid, nullptr, 0);
-        ADD_FAILURE() << "grim did not finish";
-        return std::nullopt;
+        ADD_FAILURE() << argv.front() << " did not finish";
+        return -1;
     }
     int status = 0;
     waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::optional<Image> InProcessSession::capture(const std::string &output, bool with_cursor)
+{
+    const std::string path = runtime_dir_ + "/" + output + ".ppm";
+    std::vector<std::string> argv = {required_env("GRIM"), "-t", "ppm"};
+    if (with_cursor)
+        argv.push_back("-c");
+    argv.insert(argv.end(), {"-o", output, path});
+    if (run_client(argv, "grim.log") != 0) {
         ADD_FAILURE() << "grim -o " << output << " failed";
         return std::nullopt;
     }

@@ -36,6 +36,11 @@ public:
     bool dispatch_until(const std::function<bool()> &done,
                         std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
+    // Runs a Wayland client of this session to its end, serving it
+    // meanwhile; its output goes to `log` in the runtime directory. Its
+    // exit status, or -1 when it did not exit normally or in time.
+    int run_client(const std::vector<std::string> &argv, const std::string &log);
+
     // `grim [-c] -o OUTPUT`, served by this process while it runs.
     std::optional<Image> capture(const std::string &output, bool with_cursor = false);
 
