@@ -19,6 +19,8 @@ constexpr const char *kVmPath = "/org/qemu/Display1/VM";
 constexpr const char *kVmInterface = "org.qemu.Display1.VM";
 constexpr const char *kConsoleInterface = "org.qemu.Display1.Console";
 constexpr const char *kConsolePathPrefix = "/org/qemu/Display1/Console_";
+constexpr const char *kAudioPath = "/org/qemu/Display1/Audio";
+constexpr const char *kAudioInterface = "org.qemu.Display1.Audio";
 constexpr const char *kKeyboardInterface = "org.qemu.Display1.Keyboard";
 constexpr const char *kMouseInterface = "org.qemu.Display1.Mouse";
 constexpr uint32_t kMaxQemuButton = 8; // 7.2 does not range-check them
@@ -101,6 +103,8 @@ DisplayClient::DisplayClient(wl_event_loop *loop, base::UniqueFd fd, std::string
 DisplayClient::~DisplayClient()
 {
     consoles_.clear();
+    audio_out_.reset();
+    audio_in_.reset();
     if (properties_match_)
         sd_bus_slot_unref(properties_match_);
     source_.reset();
@@ -137,9 +141,12 @@ int DisplayClient::on_vm_properties(sd_bus_message *reply, void *data, sd_bus_er
         return 0;
     }
     std::vector<uint32_t> ids;
+    bool has_interfaces = false; // QEMU 8.1 and newer
     const int r = read_properties(reply, [&](const std::string &name, sd_bus_message *m) {
         if (name == "ConsoleIDs")
             return read_u32_array(m, ids, kMaxConsoles);
+        if (name == "Interfaces")
+            has_interfaces = true;
         return 0;
     });
     if (r < 0) {
@@ -150,6 +157,66 @@ int DisplayClient::on_vm_properties(sd_bus_message *reply, void *data, sd_bus_er
         base::log_info("VM %s: QEMU lists no console", self->vm_name_.c_str());
     for (uint32_t id : ids)
         self->read_console(id);
+    // QEMU before 8.0 keys audio listeners by the caller's bus name, which a
+    // peer-to-peer connection does not have: registering one there can crash
+    // it. 8.1 is the first release that says which it is (VM.Interfaces).
+    if (has_interfaces) {
+        self->register_audio(AudioListener::Direction::Out);
+        self->register_audio(AudioListener::Direction::In);
+    } else {
+        base::log_info("VM %s: no sound: QEMU older than 8.1 cannot take a sound listener on "
+                       "this connection",
+                       self->vm_name_.c_str());
+    }
+    return 0;
+}
+
+void DisplayClient::register_audio(AudioListener::Direction direction)
+{
+    const bool out = direction == AudioListener::Direction::Out;
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, pair) < 0) {
+        base::log_info("VM %s: sound: socketpair: %s", vm_name_.c_str(), std::strerror(errno));
+        return;
+    }
+    base::UniqueFd ours(pair[0]), theirs(pair[1]);
+    const int r = sd_bus_call_method_async(bus_, nullptr, nullptr, kAudioPath, kAudioInterface,
+                                           out ? "RegisterOutListener" : "RegisterInListener",
+                                           out ? on_audio_registered<AudioListener::Direction::Out>
+                                               : on_audio_registered<AudioListener::Direction::In>,
+                                           this, "h", theirs.get());
+    if (r < 0) {
+        base::log_info("VM %s: sound: cannot register a listener: %s", vm_name_.c_str(),
+                       std::strerror(-r));
+        return;
+    }
+    theirs.reset(); // the message holds its own copy
+    source_->update();
+    // Our side of the handshake starts with QEMU's answer: QEMU answers
+    // before it runs its own side, and a VM without sound answers with an
+    // error (then nothing is set up, and nothing is logged twice).
+    (out ? audio_out_fd_ : audio_in_fd_) = std::move(ours);
+}
+
+template <AudioListener::Direction direction>
+int DisplayClient::on_audio_registered(sd_bus_message *reply, void *data, sd_bus_error *)
+{
+    auto *self = static_cast<DisplayClient *>(data);
+    const bool out = direction == AudioListener::Direction::Out;
+    base::UniqueFd fd = std::move(out ? self->audio_out_fd_ : self->audio_in_fd_);
+    if (sd_bus_message_is_method_error(reply, nullptr)) {
+        // QEMU has no Audio object without `-audiodev dbus`. Said once:
+        // the input is refused alike.
+        if (out)
+            base::log_info("VM %s: no sound: %s", self->vm_name_.c_str(),
+                           sd_bus_message_get_error(reply)->message);
+        return 0;
+    }
+    auto &listener = out ? self->audio_out_ : self->audio_in_;
+    listener = std::make_unique<AudioListener>(self->loop_, direction, self->vm_name_,
+                                               std::move(fd), nullptr);
+    if (self->handlers_.audio_added)
+        self->handlers_.audio_added(*listener);
     return 0;
 }
 

@@ -14,9 +14,10 @@
 #include <systemd/sd-bus.h>
 #include <wayland-server-core.h>
 
+#include "base/unique_fd.hpp"
+#include "vmview/audio_listener.hpp"
 #include "vmview/bus_source.hpp"
 #include "vmview/console.hpp"
-#include "base/unique_fd.hpp"
 
 namespace phyllome::vmview {
 
@@ -38,6 +39,9 @@ public:
         std::function<void(uint32_t console_id, bool absolute)> pointer_mode;
         // The guest's keyboard LEDs changed (see keyboard_leds()).
         std::function<void(uint32_t console_id, uint32_t leds)> keyboard_leds;
+        // QEMU took our sound output or input listener (only with a D-Bus
+        // audiodev); its voices follow.
+        std::function<void(AudioListener &listener)> audio_added;
     };
 
     DisplayClient(wl_event_loop *loop, base::UniqueFd fd, std::string vm_name, Handlers handlers);
@@ -47,6 +51,12 @@ public:
 
     const std::string &vm_name() const { return vm_name_; }
     const std::vector<std::unique_ptr<Console>> &consoles() const { return consoles_; }
+    // The sound listeners QEMU took; null without a D-Bus audiodev (or
+    // before QEMU answered).
+    AudioListener *audio(AudioListener::Direction direction) const
+    {
+        return (direction == AudioListener::Direction::Out ? audio_out_ : audio_in_).get();
+    }
     bool connected() const { return connected_; }
 
     // Asks the guest to take this size for a console (Console.SetUIInfo):
@@ -83,11 +93,14 @@ private:
     void read_vm();
     void read_console(uint32_t id);
     void register_listener(Console::Info info);
+    void register_audio(AudioListener::Direction direction);
     void refresh_console_size(Console &console);
     Console *find_console(uint32_t id);
     const Console *find_console(uint32_t id) const;
 
     static int on_vm_properties(sd_bus_message *reply, void *data, sd_bus_error *error);
+    template <AudioListener::Direction direction>
+    static int on_audio_registered(sd_bus_message *reply, void *data, sd_bus_error *error);
     static int on_properties_changed(sd_bus_message *m, void *data, sd_bus_error *error);
 
     wl_event_loop *loop_;
@@ -97,6 +110,8 @@ private:
     std::unique_ptr<BusSource> source_;
     bool connected_ = true;
     std::vector<std::unique_ptr<Console>> consoles_;
+    std::unique_ptr<AudioListener> audio_out_, audio_in_;
+    base::UniqueFd audio_out_fd_, audio_in_fd_; // ours, until QEMU answers
     struct UiInfo {
         uint32_t width, height;
         uint16_t width_mm, height_mm;

@@ -27,6 +27,7 @@ struct CommandSpec {
 std::span<const CommandSpec> control_commands();
 std::span<const CommandSpec> frame_commands();
 std::span<const CommandSpec> bad_commands();
+std::span<const CommandSpec> audio_commands();
 
 // Thrown by the argument helpers; the dispatcher prints "error usage: ...".
 struct UsageError {};

@@ -18,8 +18,9 @@ Fake::Fake(const Options &options, sd_event *event) : options_(options), event_(
 
 Fake::~Fake()
 {
-    // The listener's pending calls report into commands; end them first.
+    // The listeners' pending calls report into commands; end them first.
     listener_.reset();
+    audio_.reset();
 }
 
 bool Fake::start(std::string *error)
@@ -39,11 +40,14 @@ bool Fake::start(std::string *error)
     sd_id128_t guid{};
     sd_bus_slot *slot = nullptr;
     display_ = std::make_unique<Display>(raw, options_, *this);
+    if (options_.audio)
+        audio_ = std::make_unique<Audio>(raw, event_, options_);
     // QEMU is the authentication server of the p2p main connection too.
     if ((r = sd_bus_set_fd(raw, options_.fd, options_.fd)) < 0 ||
         (r = sd_id128_randomize(&guid)) < 0 || (r = sd_bus_set_server(raw, 1, guid)) < 0 ||
         (r = sd_bus_negotiate_fds(raw, 1)) < 0 || (r = sd_bus_set_description(raw, "main")) < 0 ||
-        (r = display_->export_objects()) < 0 || (r = sd_bus_start(raw)) < 0 ||
+        (r = display_->export_objects()) < 0 || (audio_ && (r = audio_->export_object()) < 0) ||
+        (r = sd_bus_start(raw)) < 0 ||
         (r = sd_bus_attach_event(raw, event_, SD_EVENT_PRIORITY_NORMAL)) < 0 ||
         (r = sd_bus_match_signal(raw, &slot, nullptr, "/org/freedesktop/DBus/Local",
                                  "org.freedesktop.DBus.Local", "Disconnected", on_main_disconnected,
@@ -73,6 +77,8 @@ int Fake::on_post(sd_event_source *, void *userdata)
     // Looked up only now: the main connection may just have replaced it.
     while (self->listener_ && sd_bus_process(self->listener_->bus(), nullptr) > 0) {
     }
+    if (self->audio_)
+        self->audio_->process_listeners();
     return 0;
 }
 

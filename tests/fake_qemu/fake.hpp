@@ -2,6 +2,7 @@
 // state a newly registered listener is sent.
 #pragma once
 
+#include "audio.hpp"
 #include "console.hpp"
 #include "display.hpp"
 #include "listener.hpp"
@@ -31,6 +32,8 @@ public:
 
     const Options &options() const { return options_; }
     Display &display() { return *display_; }
+    // The D-Bus audio, only with --audio (a dbus audiodev).
+    Audio *audio() { return audio_.get(); }
     // The registered listener if its connection is still open.
     Listener *listener();
 
@@ -73,6 +76,7 @@ private:
     SlotPtr disconnect_slot_;
     SourcePtr post_;
     std::unique_ptr<Display> display_;
+    std::unique_ptr<Audio> audio_;
     std::unique_ptr<Listener> listener_;
     uint64_t generation_ = 0; // bumped per registration; stale replies are ignored
     int initial_pending_ = 0;

@@ -63,8 +63,10 @@ CallResult local_error(const char *name, const std::string &message)
 
 } // namespace
 
-std::unique_ptr<Listener> Listener::connect(int fd, sd_event *event, const Version &version,
-                                            uint64_t timeout_us, std::string *error)
+// The handshake on fd (taken over) and the GetAll QEMU's proxy makes.
+std::unique_ptr<Listener> Listener::handshake(int fd, const char *path, const char *interface,
+                                              const char *description, uint64_t timeout_us,
+                                              std::string *error)
 {
     sd_bus *raw = nullptr;
     int r = sd_bus_new(&raw);
@@ -80,17 +82,18 @@ std::unique_ptr<Listener> Listener::connect(int fd, sd_event *event, const Versi
     } else if ((r = sd_id128_randomize(&guid)) >= 0 &&
                (r = sd_bus_set_server(bus.get(), 1, guid)) >= 0 &&
                (r = sd_bus_negotiate_fds(bus.get(), 1)) >= 0 &&
-               (r = sd_bus_set_description(bus.get(), "listener")) >= 0) {
+               (r = sd_bus_set_description(bus.get(), description)) >= 0) {
         r = sd_bus_start(bus.get());
     }
     if (r < 0) {
-        *error = std::string("listener bus: ") + strerror(-r);
+        *error = std::string(description) + " bus: " + strerror(-r);
         return nullptr;
     }
 
-    std::unique_ptr<Listener> listener(new Listener(std::move(bus)));
+    std::unique_ptr<Listener> listener(new Listener(std::move(bus), path));
+    listener->description_ = description;
     MessagePtr reply;
-    r = listener->get_all(kListenerInterface, timeout_us, &reply);
+    r = listener->get_all(interface, timeout_us, &reply);
     if (sd_bus_is_ready(listener->bus_.get()) <= 0) {
         *error = r == -ETIMEDOUT ? "handshake timed out" : "handshake failed";
         return nullptr;
@@ -104,8 +107,33 @@ std::unique_ptr<Listener> Listener::connect(int fd, sd_event *event, const Versi
     else
         listener->advertised_ = read_interfaces(reply.get());
     if (!listener->getall_error_.empty())
-        fprintf(stderr, "fake-qemu: GetAll(%s) failed: %s\n", kListenerInterface,
+        fprintf(stderr, "fake-qemu: GetAll(%s) failed: %s\n", interface,
                 listener->getall_error_.c_str());
+    return listener;
+}
+
+bool Listener::attach(sd_event *event, std::string *error)
+{
+    sd_bus *b = bus_.get();
+    sd_bus_slot *slot = nullptr;
+    int r;
+    if ((r = sd_bus_attach_event(b, event, SD_EVENT_PRIORITY_NORMAL)) < 0 ||
+        (r = sd_bus_match_signal(b, &slot, nullptr, "/org/freedesktop/DBus/Local",
+                                 "org.freedesktop.DBus.Local", "Disconnected", on_disconnected,
+                                 this)) < 0) {
+        *error = description_ + " bus: " + strerror(-r);
+        return false;
+    }
+    disconnect_slot_.reset(slot);
+    return true;
+}
+
+std::unique_ptr<Listener> Listener::connect(int fd, sd_event *event, const Version &version,
+                                            uint64_t timeout_us, std::string *error)
+{
+    auto listener = handshake(fd, kListenerPath, kListenerInterface, "listener", timeout_us, error);
+    if (!listener)
+        return nullptr;
 
     // QEMU builds a proxy (one more GetAll) for each optional interface it
     // knows and the client lists; 7.2 does not look at the list at all.
@@ -125,16 +153,18 @@ std::unique_ptr<Listener> Listener::connect(int fd, sd_event *event, const Versi
     if (version.has_dmabuf2())
         listener->uses_dmabuf2_ = proxy(kDmabuf2Interface);
 
-    sd_bus *b = listener->bus_.get();
-    sd_bus_slot *slot = nullptr;
-    if ((r = sd_bus_attach_event(b, event, SD_EVENT_PRIORITY_NORMAL)) < 0 ||
-        (r = sd_bus_match_signal(b, &slot, nullptr, "/org/freedesktop/DBus/Local",
-                                 "org.freedesktop.DBus.Local", "Disconnected", on_disconnected,
-                                 listener.get())) < 0) {
-        *error = std::string("listener bus: ") + strerror(-r);
+    if (!listener->attach(event, error))
         return nullptr;
-    }
-    listener->disconnect_slot_.reset(slot);
+    return listener;
+}
+
+std::unique_ptr<Listener> Listener::connect_object(int fd, sd_event *event, const char *path,
+                                                   const char *interface, const char *description,
+                                                   uint64_t timeout_us, std::string *error)
+{
+    auto listener = handshake(fd, path, interface, description, timeout_us, error);
+    if (!listener || !listener->attach(event, error))
+        return nullptr;
     return listener;
 }
 
@@ -154,18 +184,28 @@ bool Listener::connected() const
 
 int Listener::get_all(const char *interface, uint64_t timeout_us, MessagePtr *reply)
 {
+    return wait_reply(
+        "org.freedesktop.DBus.Properties", "GetAll",
+        [interface](sd_bus_message *m) { return sd_bus_message_append(m, "s", interface); },
+        timeout_us, reply);
+}
+
+// Sends a call and processes this connection alone until its answer (or
+// the deadline) comes: QEMU's main loop is blocked meanwhile.
+int Listener::wait_reply(const char *interface, const char *member, const Appender &append,
+                         uint64_t timeout_us, MessagePtr *reply)
+{
     struct Wait {
         bool done = false;
         MessagePtr reply;
     } wait;
     sd_bus *bus = bus_.get();
     sd_bus_message *raw = nullptr;
-    int r = sd_bus_message_new_method_call(bus, &raw, nullptr, kListenerPath,
-                                           "org.freedesktop.DBus.Properties", "GetAll");
+    int r = sd_bus_message_new_method_call(bus, &raw, nullptr, path_, interface, member);
     if (r < 0)
         return r;
     MessagePtr call(raw);
-    if ((r = sd_bus_message_append(call.get(), "s", interface)) < 0)
+    if ((r = append(call.get())) < 0)
         return r;
     sd_bus_slot *slot = nullptr;
     r = sd_bus_call_async(
@@ -199,6 +239,34 @@ int Listener::get_all(const char *interface, uint64_t timeout_us, MessagePtr *re
     return 0;
 }
 
+CallResult Listener::call_blocking(const char *interface, const char *member,
+                                   const Appender &append, uint64_t timeout_us, MessagePtr *reply)
+{
+    if (!connected())
+        return local_error("no-listener", "the listener connection is closed");
+    const uint64_t start = monotonic_us();
+    MessagePtr answer;
+    const int r = wait_reply(interface, member, append, timeout_us, &answer);
+    CallResult result;
+    if (r == -ETIMEDOUT || (r >= 0 && is_timeout(answer.get()))) {
+        result.timed_out = true;
+        result.error_name = "timeout";
+    } else if (!connected()) {
+        result = local_error("listener-gone", "the listener went away before it replied");
+    } else if (r < 0) {
+        result = local_error("send", std::string(member) + ": " + strerror(-r));
+    } else if (sd_bus_message_is_method_error(answer.get(), nullptr)) {
+        const sd_bus_error *error = sd_bus_message_get_error(answer.get());
+        result.error_name = error->name;
+        result.error_message = error->message ? error->message : "";
+    } else {
+        result.ok = true;
+        *reply = std::move(answer);
+    }
+    result.elapsed_us = monotonic_us() - start;
+    return result;
+}
+
 void Listener::call(const char *interface, const char *member, const Appender &append,
                     uint64_t timeout_us, CallDone done)
 {
@@ -208,7 +276,7 @@ void Listener::call(const char *interface, const char *member, const Appender &a
     }
     sd_bus *bus = bus_.get();
     sd_bus_message *raw = nullptr;
-    int r = sd_bus_message_new_method_call(bus, &raw, nullptr, kListenerPath, interface, member);
+    int r = sd_bus_message_new_method_call(bus, &raw, nullptr, path_, interface, member);
     MessagePtr m(raw);
     if (r >= 0)
         r = append(m.get());
@@ -257,9 +325,10 @@ int Listener::on_reply(sd_bus_message *m, void *userdata, sd_bus_error *)
     return 0;
 }
 
-int Listener::on_disconnected(sd_bus_message *, void *, sd_bus_error *)
+int Listener::on_disconnected(sd_bus_message *, void *userdata, sd_bus_error *)
 {
-    fprintf(stderr, "fake-qemu: the listener connection closed\n");
+    const auto *self = static_cast<const Listener *>(userdata);
+    fprintf(stderr, "fake-qemu: the %s connection closed\n", self->description_.c_str());
     return 0;
 }
 

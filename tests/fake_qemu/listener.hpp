@@ -1,5 +1,6 @@
-// The listener connection: QEMU's side of the socket the client passed with
-// RegisterListener. QEMU is the authentication server and the caller here.
+// A listener connection: QEMU's side of the socket the client passed with
+// RegisterListener (or the audio RegisterOutListener/RegisterInListener).
+// QEMU is the authentication server and the caller here.
 #pragma once
 
 #include "options.hpp"
@@ -36,6 +37,11 @@ public:
     // is only recorded: QEMU accepts any answer.
     static std::unique_ptr<Listener> connect(int fd, sd_event *event, const Version &version,
                                              uint64_t timeout_us, std::string *error);
+    // The same for another listener object (the audio ones): the handshake
+    // and one GetAll(interface) on path, which QEMU's proxy makes.
+    static std::unique_ptr<Listener> connect_object(int fd, sd_event *event, const char *path,
+                                                    const char *interface, const char *description,
+                                                    uint64_t timeout_us, std::string *error);
     ~Listener();
     Listener(const Listener &) = delete;
     Listener &operator=(const Listener &) = delete;
@@ -51,11 +57,16 @@ public:
     bool connected() const;
     sd_bus *bus() const { return bus_.get(); }
 
-    // Calls a method on the client's /org/qemu/Display1/Listener. done runs
-    // exactly once: with the reply, an error, a timeout, or when this
-    // listener goes away first.
+    // Calls a method on the client's listener object. done runs exactly
+    // once: with the reply, an error, a timeout, or when this listener goes
+    // away first.
     void call(const char *interface, const char *member, const Appender &append,
               uint64_t timeout_us, CallDone done);
+    // Calls a method and waits for the answer without returning to the event
+    // loop, as QEMU's synchronous calls block its main loop. The result's
+    // error fields say why it failed; *reply is the answer when ok.
+    CallResult call_blocking(const char *interface, const char *member, const Appender &append,
+                             uint64_t timeout_us, MessagePtr *reply);
 
 private:
     struct Pending {
@@ -65,12 +76,20 @@ private:
         uint64_t start_us;
     };
 
-    explicit Listener(BusPtr bus) : bus_(std::move(bus)) {}
+    Listener(BusPtr bus, const char *path) : bus_(std::move(bus)), path_(path) {}
+    static std::unique_ptr<Listener> handshake(int fd, const char *path, const char *interface,
+                                               const char *description, uint64_t timeout_us,
+                                               std::string *error);
+    bool attach(sd_event *event, std::string *error);
+    int wait_reply(const char *interface, const char *member, const Appender &append,
+                   uint64_t timeout_us, MessagePtr *reply);
     int get_all(const char *interface, uint64_t timeout_us, MessagePtr *reply);
     static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *error);
     static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *error);
 
     BusPtr bus_;
+    const char *path_;
+    std::string description_;
     SlotPtr disconnect_slot_;
     std::vector<std::string> advertised_;
     std::string getall_error_;

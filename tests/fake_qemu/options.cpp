@@ -10,7 +10,7 @@ namespace fake_qemu {
 
 const char *const kUsage =
     "usage: fake-qemu --qemu-version 7.2|9.2|10.1 --fd N [--width W --height H] "
-    "[--name VMNAME] [--virtio]";
+    "[--name VMNAME] [--virtio] [--audio]";
 
 std::optional<Version> Version::parse(std::string_view text)
 {
@@ -31,6 +31,10 @@ std::optional<Options> parse_options(int argc, char **argv, std::string *error)
         const std::string_view flag = argv[i];
         if (flag == "--virtio") {
             options.virtio = true;
+            continue;
+        }
+        if (flag == "--audio") {
+            options.audio = true;
             continue;
         }
         if (i + 1 >= argc) {

@@ -20,6 +20,10 @@ struct Version {
     bool has_interfaces() const { return at_least(8, 1); }
     bool has_unix_map() const { return at_least(9, 2); }
     bool has_dmabuf2() const { return at_least(10, 1); }
+    bool has_audio_nsamples() const { return at_least(10, 0); }
+    // 7.2 looks a p2p audio listener up by the caller's bus name, which a
+    // p2p connection lacks; 8.0 fixed it.
+    bool takes_p2p_audio_listeners() const { return at_least(8, 0); }
     std::string text() const { return std::to_string(major) + "." + std::to_string(minor); }
 };
 
@@ -30,6 +34,7 @@ struct Options {
     uint32_t height = 480;
     std::string name; // empty: "QEMU <version>", as QEMU without -name
     bool virtio = false;
+    bool audio = false; // a dbus audiodev: the Audio object exists
 };
 
 // Returns nullopt and fills *error on a bad command line.

@@ -86,6 +86,24 @@ const sd_bus_vtable FakeQemu::kDmabuf2[] = {
     SD_BUS_METHOD("ScanoutDMABUF2", "ahuuuuauauuuuutb", "", on_call, kAny),
     SD_BUS_VTABLE_END,
 };
+const sd_bus_vtable FakeQemu::kAudioOut[] = {
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_METHOD("Init", "tybbuyuub", "", on_call, kAny),
+    SD_BUS_METHOD("Fini", "t", "", on_call, kAny),
+    SD_BUS_METHOD("SetEnabled", "tb", "", on_call, kAny),
+    SD_BUS_METHOD("SetVolume", "tbay", "", on_call, kAny),
+    SD_BUS_METHOD("Write", "tay", "", on_call, kAny),
+    SD_BUS_VTABLE_END,
+};
+const sd_bus_vtable FakeQemu::kAudioIn[] = {
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_METHOD("Init", "tybbuyuub", "", on_call, kAny),
+    SD_BUS_METHOD("Fini", "t", "", on_call, kAny),
+    SD_BUS_METHOD("SetEnabled", "tb", "", on_call, kAny),
+    SD_BUS_METHOD("SetVolume", "tbay", "", on_call, kAny),
+    SD_BUS_METHOD("Read", "tt", "ay", on_read, kAny),
+    SD_BUS_VTABLE_END,
+};
 
 FakeQemu::FakeQemu(const std::string &version, const std::vector<std::string> &extra)
 {
@@ -129,8 +147,10 @@ FakeQemu::FakeQemu(const std::string &version, const std::vector<std::string> &e
 
 FakeQemu::~FakeQemu()
 {
-    if (listener_)
-        sd_bus_close_unref(listener_);
+    for (sd_bus *bus : {listener_, audio_out_, audio_in_}) {
+        if (bus)
+            sd_bus_close_unref(bus);
+    }
     for (sd_bus *old : old_listeners_)
         sd_bus_close_unref(old);
     stdin_.reset(); // EOF: the fake exits 0 once idle
@@ -197,6 +217,43 @@ void FakeQemu::register_listener(const std::vector<std::string> &interfaces)
     ASSERT_GE(sd_bus_start(bus), 0);
 }
 
+std::string FakeQemu::register_audio_listener(bool out)
+{
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+        return "socketpair failed";
+    sd_bus_error error = SD_BUS_ERROR_NULL;
+    const int r = sd_bus_call_method(main_, nullptr, kAudioPath, kAudioInterface,
+                                     out ? "RegisterOutListener" : "RegisterInListener", &error,
+                                     nullptr, "h", pair[1]);
+    close(pair[1]);
+    if (r < 0) {
+        close(pair[0]);
+        std::string out_error = std::string(error.name ? error.name : "?") + ": " +
+                                (error.message ? error.message : "");
+        sd_bus_error_free(&error);
+        return out_error;
+    }
+    sd_bus *&slot = out ? audio_out_ : audio_in_;
+    if (slot)
+        old_listeners_.push_back(slot);
+    sd_bus *bus = nullptr;
+    if (sd_bus_new(&bus) < 0) {
+        close(pair[0]);
+        return "sd_bus_new failed";
+    }
+    slot = bus;
+    const char *path =
+        out ? "/org/qemu/Display1/AudioOutListener" : "/org/qemu/Display1/AudioInListener";
+    if (sd_bus_set_fd(bus, pair[0], pair[0]) < 0 || sd_bus_negotiate_fds(bus, 1) < 0 ||
+        (export_listener &&
+         sd_bus_add_object_vtable(bus, nullptr, path, out ? kAudioOutInterface : kAudioInInterface,
+                                  out ? kAudioOut : kAudioIn, this) < 0) ||
+        sd_bus_start(bus) < 0)
+        return "audio listener connection failed";
+    return "ok";
+}
+
 std::optional<Call> FakeQemu::take(const std::string &member)
 {
     for (auto it = calls_.begin(); it != calls_.end(); ++it) {
@@ -248,7 +305,7 @@ void FakeQemu::dispatch_until(const std::function<bool()> &done)
 {
     const auto deadline = Clock::now() + kWait;
     for (;;) {
-        for (sd_bus *bus : {main_, listener_}) {
+        for (sd_bus *bus : buses()) {
             while (bus && sd_bus_process(bus, nullptr) > 0) {
             }
         }
@@ -263,7 +320,7 @@ void FakeQemu::dispatch_until(const std::function<bool()> &done)
         // A closed stdout stays readable; stop watching it then.
         std::vector<pollfd> fds{{stdout_eof_ ? -1 : stdout_.get(), POLLIN, 0}};
         int timeout = int(left.count());
-        for (sd_bus *bus : {main_, listener_}) {
+        for (sd_bus *bus : buses()) {
             if (!bus || sd_bus_get_fd(bus) < 0)
                 continue;
             fds.push_back({sd_bus_get_fd(bus), short(sd_bus_get_events(bus)), 0});
@@ -290,6 +347,11 @@ void FakeQemu::dispatch_until(const std::function<bool()> &done)
             }
         }
     }
+}
+
+std::vector<sd_bus *> FakeQemu::buses() const
+{
+    return {main_, listener_, audio_out_, audio_in_};
 }
 
 // Waits (bounded) for the fake to exit and returns its wait status.
@@ -375,6 +437,36 @@ int FakeQemu::on_call(sd_bus_message *m, void *userdata, sd_bus_error *)
     if (listed(self->reject))
         return sd_bus_reply_method_errorf(m, "org.example.Rejected", "%s rejected", member.c_str());
     return sd_bus_reply_method_return(m, "");
+}
+
+// Records the call like on_call, then answers read_answer (or the error or
+// silence that reject and hold ask for).
+int FakeQemu::on_read(sd_bus_message *m, void *userdata, sd_bus_error *)
+{
+    auto *self = static_cast<FakeQemu *>(userdata);
+    Call call;
+    call.interface = sd_bus_message_get_interface(m);
+    call.member = sd_bus_message_get_member(m);
+    uint64_t id = 0, size = 0;
+    sd_bus_message_read(m, "tt", &id, &size);
+    call.numbers = {int64_t(id), int64_t(size)};
+    self->calls_.push_back(std::move(call));
+    auto listed = [](const std::vector<std::string> &list) {
+        return std::find(list.begin(), list.end(), "Read") != list.end();
+    };
+    if (listed(self->hold))
+        return 1;
+    if (listed(self->reject))
+        return sd_bus_reply_method_errorf(m, "org.example.Rejected", "Read rejected");
+    sd_bus_message *reply = nullptr;
+    int r = sd_bus_message_new_method_return(m, &reply);
+    if (r >= 0)
+        r = sd_bus_message_append_array(reply, 'y', self->read_answer.data(),
+                                        self->read_answer.size());
+    if (r >= 0)
+        r = sd_bus_send(nullptr, reply, nullptr);
+    sd_bus_message_unref(reply);
+    return r < 0 ? r : 1;
 }
 
 int FakeQemu::on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *)

@@ -1,6 +1,7 @@
 // The tests' side of fake-qemu: it starts the fake and plays the session's
 // part with a tiny sd-bus client (the p2p main connection, RegisterListener,
-// and the Listener object, which records every call it gets).
+// the Listener object and the audio listeners, which record every call they
+// get).
 #pragma once
 
 #include <systemd/sd-bus.h>
@@ -18,6 +19,10 @@ namespace fake_qemu_test {
 inline constexpr const char *kConsolePath = "/org/qemu/Display1/Console_0";
 inline constexpr const char *kMapInterface = "org.qemu.Display1.Listener.Unix.Map";
 inline constexpr const char *kDmabuf2Interface = "org.qemu.Display1.Listener.Unix.ScanoutDMABUF2";
+inline constexpr const char *kAudioPath = "/org/qemu/Display1/Audio";
+inline constexpr const char *kAudioInterface = "org.qemu.Display1.Audio";
+inline constexpr const char *kAudioOutInterface = "org.qemu.Display1.AudioOutListener";
+inline constexpr const char *kAudioInInterface = "org.qemu.Display1.AudioInListener";
 
 class UniqueFd {
 public:
@@ -64,12 +69,18 @@ public:
     // client side of the handshake on our end, exporting the Listener.
     void register_listener(const std::vector<std::string> &interfaces);
 
+    // RegisterOutListener (out) or RegisterInListener, then the handshake as
+    // above, exporting the AudioOutListener or AudioInListener. "ok", or
+    // "<error name>: <message>" (and no new connection) if the call failed.
+    std::string register_audio_listener(bool out);
+
     // The first recorded call to member, taken out of the list.
     std::optional<Call> take(const std::string &member);
     std::vector<Call> &calls() { return calls_; }
 
     sd_bus *main_bus() { return main_; }
     sd_bus *listener_bus() { return listener_; }
+    sd_bus *audio_bus(bool out) { return out ? audio_out_ : audio_in_; }
     void close_main();
 
     uint32_t console_u32(const char *property);
@@ -81,13 +92,18 @@ public:
 
     // Members whose calls we answer with an error, or never answer.
     std::vector<std::string> reject, hold;
-    bool export_listener = true; // false: no Listener object at all
+    bool export_listener = true;      // false: no Listener (or audio listener) object at all
+    std::vector<uint8_t> read_answer; // what the AudioInListener's Read answers
     // "Interface.Property" for every PropertiesChanged seen on Console_0.
     std::vector<std::string> changed;
 
-private:
+    // Waits (bounded) for the fake to exit; its wait status.
     int wait_exit();
+
+private:
     static int on_call(sd_bus_message *m, void *userdata, sd_bus_error *error);
+    static int on_read(sd_bus_message *m, void *userdata, sd_bus_error *error);
+    std::vector<sd_bus *> buses() const;
     static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *error);
     static int get_interfaces(sd_bus *bus, const char *path, const char *interface,
                               const char *property, sd_bus_message *reply, void *userdata,
@@ -96,6 +112,8 @@ private:
     static const sd_bus_vtable kListener[];
     static const sd_bus_vtable kMap[];
     static const sd_bus_vtable kDmabuf2[];
+    static const sd_bus_vtable kAudioOut[];
+    static const sd_bus_vtable kAudioIn[];
 
     pid_t pid_ = -1;
     UniqueFd stdin_, stdout_;
@@ -103,6 +121,8 @@ private:
     std::string output_;
     sd_bus *main_ = nullptr;
     sd_bus *listener_ = nullptr;
+    sd_bus *audio_out_ = nullptr;
+    sd_bus *audio_in_ = nullptr;
     std::vector<sd_bus *> old_listeners_;
     std::vector<std::string> interfaces_;
     std::vector<Call> calls_;
