@@ -18,9 +18,8 @@ struct VmAspects {
     bool autostart = false;
     bool scaling = false;
     bool follow_output = false;
-    bool audio_when_hidden = false;
 
-    bool any() const { return uri || autostart || scaling || follow_output || audio_when_hidden; }
+    bool any() const { return uri || autostart || scaling || follow_output; }
     bool operator==(const VmAspects &) const = default;
 };
 
@@ -30,9 +29,8 @@ struct SeatAspects {
     bool vms = false;     // the VMs it may switch between
     bool outputs = false; // its output list or all_outputs
     bool devices = false; // its device rules
-    bool audio = false;   // audio_out or audio_in
 
-    bool any() const { return vm || vms || outputs || devices || audio; }
+    bool any() const { return vm || vms || outputs || devices; }
     bool operator==(const SeatAspects &) const = default;
 };
 
