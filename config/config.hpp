@@ -10,6 +10,7 @@
 
 #include "config/device_rule.hpp"
 #include "config/key_chord.hpp"
+#include "config/sound_target.hpp"
 
 namespace phyllome::config {
 
@@ -51,6 +52,10 @@ struct Vm {
     bool autostart = false;         // start the domain when shown and off
     Scaling scaling = Scaling::Fit;
     bool follow_output = true; // ask the guest for the output's resolution
+    // While no seat shows the VM: its sound muted, or played on where the
+    // last seat that showed it plays.
+    enum class HiddenAudio { Mute, Play };
+    HiddenAudio audio_when_hidden = HiddenAudio::Mute;
 
     bool operator==(const Vm &) const = default;
 };
@@ -73,6 +78,10 @@ struct Seat {
 
     // Rules in file order. An omitted `devices` key means ["*"].
     std::vector<DeviceRule> devices;
+
+    // Where the sound of the VM shown plays, and where its microphone
+    // records from.
+    SoundTarget audio_out, audio_in;
 
     bool operator==(const Seat &) const = default;
 };

@@ -13,6 +13,7 @@ VmAspects compare(const Config &old_cfg, const Vm &a, const Config &new_cfg, con
     changed.autostart = a.autostart != b.autostart;
     changed.scaling = a.scaling != b.scaling;
     changed.follow_output = a.follow_output != b.follow_output;
+    changed.audio_when_hidden = a.audio_when_hidden != b.audio_when_hidden;
     return changed;
 }
 
@@ -23,6 +24,7 @@ SeatAspects compare(const Seat &a, const Seat &b)
     changed.vms = a.all_vms != b.all_vms || a.vms != b.vms;
     changed.outputs = a.all_outputs != b.all_outputs || a.outputs != b.outputs;
     changed.devices = a.devices != b.devices;
+    changed.audio = a.audio_out != b.audio_out || a.audio_in != b.audio_in;
     return changed;
 }
 
@@ -130,6 +132,7 @@ std::string to_string(const Action &action)
         append_aspect(out, action.vm.autostart, "autostart");
         append_aspect(out, action.vm.scaling, "scaling");
         append_aspect(out, action.vm.follow_output, "follow_output");
+        append_aspect(out, action.vm.audio_when_hidden, "audio_when_hidden");
         return out;
     case Action::Kind::SeatChanged:
         out = seat + " changed:";
@@ -137,6 +140,7 @@ std::string to_string(const Action &action)
         append_aspect(out, action.seat.vms, "vms");
         append_aspect(out, action.seat.outputs, "outputs");
         append_aspect(out, action.seat.devices, "devices");
+        append_aspect(out, action.seat.audio, "audio");
         return out;
     case Action::Kind::SeatAdded:
         return seat + " added";

@@ -18,8 +18,9 @@ struct VmAspects {
     bool autostart = false;
     bool scaling = false;
     bool follow_output = false;
+    bool audio_when_hidden = false;
 
-    bool any() const { return uri || autostart || scaling || follow_output; }
+    bool any() const { return uri || autostart || scaling || follow_output || audio_when_hidden; }
     bool operator==(const VmAspects &) const = default;
 };
 
@@ -29,8 +30,9 @@ struct SeatAspects {
     bool vms = false;     // the VMs it may switch between
     bool outputs = false; // its output list or all_outputs
     bool devices = false; // its device rules
+    bool audio = false;   // audio_out or audio_in
 
-    bool any() const { return vm || vms || outputs || devices; }
+    bool any() const { return vm || vms || outputs || devices || audio; }
     bool operator==(const SeatAspects &) const = default;
 };
 

@@ -247,9 +247,10 @@ constexpr std::array<std::string_view, 4> kRootKeys{"session", "keys", "vm", "se
 constexpr std::array<std::string_view, 2> kSessionKeys{"libvirt_uri", "host_keys"};
 constexpr std::array<std::string_view, 6> kKeysKeys{"next_vm",     "prev_vm",  "start_vm",
                                                     "shutdown_vm", "identify", "release_input"};
-constexpr std::array<std::string_view, 5> kVmKeys{"name", "uri", "autostart", "scaling",
-                                                  "follow_output"};
-constexpr std::array<std::string_view, 5> kSeatKeys{"name", "vm", "vms", "outputs", "devices"};
+constexpr std::array<std::string_view, 6> kVmKeys{"name",    "uri",           "autostart",
+                                                  "scaling", "follow_output", "audio_when_hidden"};
+constexpr std::array<std::string_view, 7> kSeatKeys{"name",    "vm",        "vms",     "outputs",
+                                                    "devices", "audio_out", "audio_in"};
 constexpr std::array<std::string_view, 4> kScalingNames{"fit", "stretch", "integer", "none"};
 
 // How a root entry is written, for messages: [session], [[vm]].
@@ -643,6 +644,17 @@ void Validator::parse_vm(const toml::table &table, Config &config)
         if (auto b = get_bool(*f))
             vm.follow_output = *b;
     }
+    if (auto f = field(table, "audio_when_hidden")) {
+        if (auto s = get_string(*f, true)) {
+            if (*s == "mute")
+                vm.audio_when_hidden = Vm::HiddenAudio::Mute;
+            else if (*s == "play")
+                vm.audio_when_hidden = Vm::HiddenAudio::Play;
+            else
+                error(at(*f->value),
+                      "unknown audio_when_hidden " + quote(*s) + " (expected mute or play)");
+        }
+    }
     if (auto f = field(table, "scaling")) {
         if (auto s = get_string(*f, true)) {
             if (auto scaling = parse_scaling(*s)) {
@@ -710,6 +722,18 @@ void Validator::parse_seat(const toml::table &table, std::size_t number, Config 
     }
     parse_outputs(table, label, seat);
     parse_devices(table, label, seat);
+    for (const auto &[key, target] :
+         {std::pair{"audio_out", &seat.audio_out}, std::pair{"audio_in", &seat.audio_in}}) {
+        if (auto f = field(table, key)) {
+            if (auto s = get_string(*f)) {
+                std::string why;
+                if (auto parsed = parse_sound_target(*s, why))
+                    *target = std::move(*parsed);
+                else
+                    error(at(*f->value), std::string("'") + key + "': " + why);
+            }
+        }
+    }
 
     config.seats.push_back(std::move(seat));
     refs_.push_back(refs);

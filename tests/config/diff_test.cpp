@@ -104,6 +104,12 @@ TEST(Diff, VmSettingChanged)
     EXPECT_THAT(diff_lines(kBase, edit("name = \"work\"\n", "name = \"work\"\n"
                                                             "follow_output = false\n")),
                 ElementsAre("vm 'work' changed: follow_output"));
+    EXPECT_THAT(diff_lines(kBase, edit("name = \"work\"\n", "name = \"work\"\n"
+                                                            "audio_when_hidden = \"play\"\n")),
+                ElementsAre("vm 'work' changed: audio_when_hidden"));
+    EXPECT_THAT(diff_lines(kBase, edit("devices = [\"*\"]\n", "devices = [\"*\"]\n"
+                                                              "audio_out = \"node:hdmi-*\"\n")),
+                ElementsAre("seat 'right' changed: audio"));
 }
 
 TEST(Diff, UriComparesTheEffectiveConnection)

@@ -394,6 +394,26 @@ TEST(BadValue, CommandKeyChord)
                             "'Super+Right'"));
 }
 
+TEST(BadValue, SoundDevicesAndHiddenAudio)
+{
+    EXPECT_THAT(errors(R"([[seat]]
+name = "s"
+audio_out = "speakers"
+audio_in = "node:"
+)"),
+                ElementsAre("t.toml:3:13: error: 'audio_out': unknown sound device 'speakers' "
+                            "(expected default, node:GLOB for a PipeWire node name such as "
+                            "node:alsa_output.usb-*, or path:GLOB for a sound card's udev path "
+                            "such as path:pci-0000:00:1f.3)",
+                            "t.toml:4:12: error: 'audio_in': 'node:' needs a value after the "
+                            "colon (expected default, node:GLOB for a PipeWire node name such as "
+                            "node:alsa_output.usb-*, or path:GLOB for a sound card's udev path "
+                            "such as path:pci-0000:00:1f.3)"));
+    EXPECT_THAT(errors("[[vm]]\nname = \"a\"\naudio_when_hidden = \"loud\"\n"),
+                ElementsAre("t.toml:3:21: error: unknown audio_when_hidden 'loud' (expected "
+                            "mute or play)"));
+}
+
 TEST(BadValue, ScalingEnum)
 {
     EXPECT_THAT(errors("[[vm]]\nname = \"a\"\nscaling = \"strech\"\n"),

@@ -25,6 +25,51 @@ KeyChord key(std::string_view text)
     return parse_key_chord(text, error).value();
 }
 
+TEST(Parse, SoundDevicesPerSeatAndHiddenAudioPerVm)
+{
+    const Config config = parse_ok(R"(
+[[vm]]
+name = "work"
+audio_when_hidden = "play"
+[[vm]]
+name = "games"
+
+[[seat]]
+name = "left"
+vm = "work"
+devices = ["id:046d:c31c"]
+audio_out = "node:alsa_output.usb-Generic_Headset-*"
+audio_in = "path:pci-0000:00:14.0-usb-0:3:1.0"
+[[seat]]
+name = "right"
+vm = "games"
+outputs = ["HDMI-A-1"]
+)");
+    ASSERT_EQ(config.vms.size(), 2u);
+    ASSERT_EQ(config.seats.size(), 2u);
+    EXPECT_EQ(config.vms[0].audio_when_hidden, Vm::HiddenAudio::Play);
+    EXPECT_EQ(config.vms[1].audio_when_hidden, Vm::HiddenAudio::Mute); // the default
+    const Seat &left = config.seats[0];
+    EXPECT_EQ(left.audio_out,
+              (SoundTarget{SoundTarget::Kind::Node, "alsa_output.usb-Generic_Headset-*"}));
+    EXPECT_EQ(left.audio_in,
+              (SoundTarget{SoundTarget::Kind::Path, "pci-0000:00:14.0-usb-0:3:1.0"}));
+    EXPECT_EQ(to_string(left.audio_out), "node:alsa_output.usb-Generic_Headset-*");
+    EXPECT_EQ(config.seats[1].audio_out, SoundTarget{}); // default
+    EXPECT_EQ(to_string(config.seats[1].audio_in), "default");
+}
+
+TEST(Parse, SoundTargetsMatchNodeNamesAndCardPaths)
+{
+    const SoundTarget node{SoundTarget::Kind::Node, "alsa_output.usb-*"};
+    EXPECT_TRUE(matches(node, "alsa_output.usb-Generic-00.analog-stereo", ""));
+    EXPECT_FALSE(matches(node, "alsa_output.pci-0000_00_1f.3.analog-stereo", ""));
+    const SoundTarget path{SoundTarget::Kind::Path, "pci-0000:00:14.0-usb-0:3*"};
+    EXPECT_TRUE(matches(path, "anything", "pci-0000:00:14.0-usb-0:3:1.0"));
+    EXPECT_FALSE(matches(path, "anything", ""));
+    EXPECT_FALSE(matches(SoundTarget{}, "alsa_output.usb-Generic-00.analog-stereo", ""));
+}
+
 TEST(Parse, EmptyFileIsTheDefault)
 {
     EXPECT_EQ(parse_ok(""), default_config());
