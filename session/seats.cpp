@@ -139,6 +139,17 @@ void Seats::assign()
                 {compositor_.console_placement(seat_input.outputs[i]), seat_input.consoles[i]});
         compositor_.route(seat_input.seat, seat_input.vm, std::move(heads), seat_input.outputs);
     }
+
+    // Sound follows the seat that shows the VM (the first, if two do); a VM
+    // no seat shows is muted or plays on (its audio_when_hidden).
+    for (const config::Vm &vm : config.vms) {
+        const config::Seat *shown_on = nullptr;
+        for (const config::Seat &seat : config.seats)
+            if (!shown_on && shown_vm(seat) == vm.name)
+                shown_on = &seat;
+        fleet_.route_sound(vm.name, shown_on,
+                           vm.audio_when_hidden == config::Vm::HiddenAudio::Play);
+    }
 }
 
 void Seats::placement_changed()

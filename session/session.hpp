@@ -15,6 +15,7 @@
 #include "session/reloader.hpp"
 #include "session/seated_vms.hpp"
 #include "session/session_config.hpp"
+#include "sound/server.hpp"
 
 namespace phyllome {
 
@@ -32,6 +33,7 @@ public:
 
 private:
     Server::Settings server_settings(const Options &options);
+    static std::unique_ptr<sound::Server> connect_sound(wl_event_loop *loop);
     const config::Config &config() const { return session_config_.config(); }
     // The control socket for phyllomectl, named after the Wayland display
     // and exported to children; null (and logged) when it cannot be had.
@@ -44,6 +46,8 @@ private:
     bool outputs_settled_ = false;
 
     Server server_;
+    // PipeWire for the VMs' sound; null (and logged) when none runs.
+    std::unique_ptr<sound::Server> sound_;
     SeatedVms vms_;
     Reloader reloader_;
     ControlCommands commands_;

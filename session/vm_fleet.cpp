@@ -41,6 +41,8 @@ void VmFleet::follow(const std::map<std::string, Followed> &vms)
         base::log_info("VM %s: no longer shown; its display is closed", it->first.c_str());
         if (auto vm = vms_.find(it->first); vm != vms_.end()) {
             auto old = std::move(vm->second.client);
+            if (old)
+                forget_sound(*old);
             vms_.erase(vm);
             if (old)
                 close(std::move(old));
@@ -89,8 +91,37 @@ void VmFleet::prepare_libvirt()
 
 void VmFleet::close(std::unique_ptr<vmview::DisplayClient> client)
 {
+    forget_sound(*client);
     handlers_.changed(); // outputs and input let go of its consoles first
     forget_inputs(*client);
+}
+
+void VmFleet::forget_sound(vmview::DisplayClient &client)
+{
+    for (auto direction :
+         {vmview::AudioListener::Direction::Out, vmview::AudioListener::Direction::In})
+        if (vmview::AudioListener *listener = client.audio(direction))
+            listener->set_observer(nullptr);
+    if (auto it = vms_.find(client.vm_name()); it != vms_.end() && it->second.sound)
+        it->second.sound->clear();
+}
+
+void VmFleet::route_sound(const std::string &vm, const config::Seat *seat, bool play_hidden)
+{
+    auto it = vms_.find(vm);
+    if (it == vms_.end() || !it->second.sound)
+        return;
+    VmSound &sound = *it->second.sound;
+    if (seat)
+        sound.route(seat->audio_out, seat->audio_in, true);
+    else
+        sound.hide(play_hidden);
+}
+
+const VmSound *VmFleet::sound(const std::string &vm) const
+{
+    auto it = vms_.find(vm);
+    return it == vms_.end() ? nullptr : it->second.sound.get();
 }
 
 void VmFleet::forget_inputs(const vmview::DisplayClient &client)
@@ -125,6 +156,7 @@ void VmFleet::attach(const std::string &vm, base::UniqueFd fd)
         base::log_error("VM %s: display %s", vm.c_str(), reason.c_str());
         // Destroyed later, outside its own callback.
         vmview::DisplayClient &client = *closed_.emplace_back(std::move(it->second.client));
+        forget_sound(client);
         // The VM may still run (QEMU closed the socket): libvirt opens it again.
         if (auto link = links_.find(vm); link != links_.end())
             link->second->display_lost();
@@ -144,6 +176,13 @@ void VmFleet::attach(const std::string &vm, base::UniqueFd fd)
     };
     handlers.pointer_mode = [this](uint32_t, bool) {
         handlers_.pointer_mode_changed();
+    };
+    handlers.audio_added = [this, vm](vmview::AudioListener &listener) {
+        Vm &entry = vms_[vm];
+        if (!entry.sound)
+            entry.sound = std::make_unique<VmSound>(sound_server_, vm);
+        listener.set_observer(entry.sound.get());
+        handlers_.changed(); // routed by the seats
     };
     entry.client =
         std::make_unique<vmview::DisplayClient>(loop_, std::move(fd), vm, std::move(handlers));

@@ -21,6 +21,7 @@
 #include "libvirt/libvirt_loop.hpp"
 #include "libvirt/vm_link.hpp"
 #include "session/session_config.hpp"
+#include "session/vm_sound.hpp"
 #include "vmview/console_input.hpp"
 #include "vmview/display_client.hpp"
 
@@ -93,6 +94,16 @@ public:
     void start(const std::string &vm);
     void shutdown(const std::string &vm);
 
+    // Sound: where the streams of each VM's voices go (PipeWire; null: no
+    // sound server, the samples are dropped). Set before any VM attaches.
+    void set_sound_server(sound::Server *server) { sound_server_ = server; }
+    // The VM's sound plays on `seat`'s audio_out and records from its
+    // audio_in; with no seat (not shown), it is muted unless `play_hidden`,
+    // and then plays on where it played.
+    void route_sound(const std::string &vm, const config::Seat *seat, bool play_hidden);
+    // Null while the VM has no sound (no D-Bus audiodev, QEMU before 8.1).
+    const VmSound *sound(const std::string &vm) const;
+
     const vmview::DisplayClient *client(const std::string &vm) const;
     vmview::DisplayClient *client(const std::string &vm);
     const libvirt::VmLink *link(const std::string &vm) const;
@@ -105,15 +116,20 @@ public:
 
 private:
     struct Vm {
+        // Before the client: its listeners tell the sound of their voices.
+        std::unique_ptr<VmSound> sound;
         std::unique_ptr<vmview::DisplayClient> client;
         std::string state;
     };
     // Closes a display: the handlers hear of it while it still exists.
     void close(std::unique_ptr<vmview::DisplayClient> client);
     void forget_inputs(const vmview::DisplayClient &client);
+    // The client's voices leave the VM's sound before the client goes.
+    void forget_sound(vmview::DisplayClient &client);
 
     wl_event_loop *loop_;
     Handlers handlers_;
+    sound::Server *sound_server_ = nullptr;
     std::map<std::string, Vm> vms_;
     std::map<const vmview::Console *, std::unique_ptr<vmview::ConsoleInput>> inputs_;
     // Clients whose connection ended, destroyed outside their own callbacks.

@@ -1,0 +1,199 @@
+// Each VM's sound on its seat's speakers, end to end: a private PipeWire
+// with two null sinks (tests/sound/private_pipewire.hpp) stands for two
+// desks' speakers, two fake QEMUs (10.1, with a D-Bus audiodev) for two
+// VMs, and the session's own VM fleet and seats route them. What the sinks
+// play is recorded from their monitors: the VM a seat shows is heard on that
+// seat's sink and never on the other one, a seat switch moves the sound,
+// and a VM no seat shows is muted.
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "session/seated_vms.hpp"
+#include "sound/capture.hpp"
+#include "sound/server.hpp"
+#include "tests/sound/private_pipewire.hpp"
+#include "tests/support/fake_qemu.hpp"
+#include "tests/support/in_process.hpp"
+#include "tests/support/seated_vms.hpp"
+
+namespace phyllome::test {
+namespace {
+
+constexpr sound::Format kStereo16{16, true, false, false, 48000, 2};
+
+// The longest run of samples in which each follows the one before as
+// fake-qemu's ramp does (+7, modulo 2^16): that VM's sound, undamaged.
+std::size_t longest_ramp_run(const std::vector<int16_t> &samples)
+{
+    std::size_t best = 0, run = 0;
+    for (std::size_t i = 1; i < samples.size(); ++i) {
+        const auto step = static_cast<uint16_t>(static_cast<uint16_t>(samples[i]) -
+                                                static_cast<uint16_t>(samples[i - 1]));
+        run = step == 7 ? run + 1 : 0;
+        best = std::max(best, run);
+    }
+    return best;
+}
+
+class Sound : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        pipewire_ = std::make_unique<PrivatePipeWire>();
+        config::Seat left, right;
+        left.name = "left";
+        left.vm = "a";
+        left.vms = {"a", "b"};
+        left.all_vms = false;
+        left.outputs = {"HEADLESS-1"};
+        left.devices = {config::DeviceRule{config::DeviceRule::Kind::Name, "left-*", 0, 0}};
+        left.audio_out = {config::SoundTarget::Kind::Node, "test-sink-a"};
+        right.name = "right";
+        right.vm = "b";
+        right.vms = {"b", "a"};
+        right.all_vms = false;
+        right.outputs = {"HEADLESS-2"};
+        right.devices = {config::DeviceRule{}};
+        right.audio_out = {config::SoundTarget::Kind::Node, "test-sink-b"};
+        for (const char *name : {"a", "b"}) {
+            config::Vm vm;
+            vm.name = name;
+            config_.vms.push_back(vm);
+        }
+        config_.seats = {left, right};
+
+        Server::Settings settings;
+        settings.headless = {{320, 240}, {320, 240}};
+        connect_server(settings, side_);
+        session_ = std::make_unique<InProcessSession>(std::move(settings));
+        sound_ = std::make_unique<sound::Server>(session_->server().event_loop(),
+                                                 pipewire_->socket_path());
+        side_ = std::make_unique<SeatedVms>(session_->server(),
+                                            [this]() -> const config::Config & { return config_; });
+        side_->fleet.set_sound_server(sound_.get());
+        for (const char *name : {"a", "b"}) {
+            auto &fake = fakes_.emplace_back(std::make_unique<FakeQemu>("10.1", "--audio"));
+            side_->fleet.attach(name, base::UniqueFd(fake->take_client_fd()));
+        }
+        ASSERT_TRUE(session_->dispatch_until([&] { return session_->ready(); }));
+        for (auto &fake : fakes_) {
+            ASSERT_EQ(fake->command(*session_, "wait-audio-listener out"), "ok");
+            ASSERT_EQ(fake->command(*session_, "audio-init out 1 16 1 0 48000 2"), "ok");
+            ASSERT_EQ(fake->command(*session_, "audio-enable out 1 1"), "ok");
+        }
+        for (const char *sink : {"test-sink-a", "test-sink-b"})
+            monitors_.push_back(std::make_unique<sound::Capture>(
+                *sound_, kStereo16,
+                sound::StreamSettings{std::string("test monitor of ") + sink, sink, "1024/48000",
+                                      1000}));
+    }
+
+    void TearDown() override
+    {
+        monitors_.clear();
+        side_.reset();
+        fakes_.clear();
+        sound_.reset();
+        session_.reset();
+        pipewire_.reset();
+    }
+
+    // VM `which` (0: a, 1: b) plays about half a second of the ramp, while
+    // both monitors record; what each recorded.
+    std::vector<std::vector<int16_t>> play(std::size_t which)
+    {
+        std::vector<std::vector<int16_t>> recorded(monitors_.size());
+        auto drain = [&] {
+            uint8_t buffer[8192];
+            for (std::size_t m = 0; m < monitors_.size(); ++m) {
+                std::size_t n;
+                while ((n = monitors_[m]->read(buffer)) > 0) {
+                    auto &into = recorded[m];
+                    const std::size_t at = into.size();
+                    into.resize(at + n / 2);
+                    std::memcpy(into.data() + at, buffer, n / 2 * 2);
+                }
+            }
+        };
+        // 10 ms at a time, then 10 ms of the loop (draining the monitors),
+        // as QEMU's audio timer paces a guest's sound.
+        for (int block = 0; block < 50; ++block) {
+            EXPECT_EQ(fakes_[which]->command(*session_, "audio-write 1 480"), "ok");
+            session_->dispatch_until(
+                [&] {
+                    drain();
+                    return false;
+                },
+                std::chrono::milliseconds(10));
+        }
+        session_->dispatch_until(
+            [&] {
+                drain();
+                return false;
+            },
+            std::chrono::milliseconds(200));
+        return recorded;
+    }
+
+    std::unique_ptr<PrivatePipeWire> pipewire_;
+    config::Config config_;
+    std::unique_ptr<InProcessSession> session_;
+    std::unique_ptr<sound::Server> sound_;
+    std::unique_ptr<SeatedVms> side_;
+    std::vector<std::unique_ptr<FakeQemu>> fakes_;
+    std::vector<std::unique_ptr<sound::Capture>> monitors_;
+};
+
+// At least 100 ms of the ramp in one piece.
+constexpr std::size_t kHeard = 9600;
+
+TEST_F(Sound, EachVmIsHeardOnItsSeatsSinkOnly)
+{
+    auto a = play(0);
+    EXPECT_GE(longest_ramp_run(a[0]), kHeard) << "VM a on the left seat's sink";
+    EXPECT_LT(longest_ramp_run(a[1]), 16u) << "VM a leaked onto the right seat's sink";
+    auto b = play(1);
+    EXPECT_GE(longest_ramp_run(b[1]), kHeard) << "VM b on the right seat's sink";
+    EXPECT_LT(longest_ramp_run(b[0]), 16u) << "VM b leaked onto the left seat's sink";
+    const VmSound *sound = side_->fleet.sound("a");
+    ASSERT_TRUE(sound);
+    const auto status = sound->status();
+    ASSERT_EQ(status.size(), 1u);
+    EXPECT_EQ(status[0].node, "test-sink-a");
+    EXPECT_EQ(status[0].format, "s16le 48000 Hz 2 ch");
+}
+
+TEST_F(Sound, TheGuestsMuteSilencesItsSound)
+{
+    ASSERT_EQ(fakes_[0]->command(*session_, "audio-volume out 1 1 255,255"), "ok");
+    auto a = play(0);
+    EXPECT_LT(longest_ramp_run(a[0]), 16u) << "VM a muted by its guest is heard";
+    ASSERT_EQ(fakes_[0]->command(*session_, "audio-volume out 1 0 255,255"), "ok");
+    a = play(0);
+    EXPECT_GE(longest_ramp_run(a[0]), kHeard) << "VM a unmuted by its guest";
+}
+
+TEST_F(Sound, ASeatSwitchMovesTheSoundAndAHiddenVmIsMuted)
+{
+    // The left seat switches to b: a is shown nowhere (muted, the default),
+    // b is shown on both seats and plays on the first's (left) sink.
+    side_->seats.run("left", input::HostCommand{input::HostCommand::Kind::NextVm, 0});
+    ASSERT_TRUE(session_->dispatch_until([&] {
+        const VmSound *b = side_->fleet.sound("b");
+        return b && !b->status().empty() && b->status()[0].node == "test-sink-a";
+    }));
+    auto b = play(1);
+    EXPECT_GE(longest_ramp_run(b[0]), kHeard) << "VM b moved to the left seat's sink";
+    auto a = play(0);
+    EXPECT_LT(longest_ramp_run(a[0]), 16u) << "hidden VM a is heard on the left";
+    EXPECT_LT(longest_ramp_run(a[1]), 16u) << "hidden VM a is heard on the right";
+    EXPECT_TRUE(side_->fleet.sound("a")->status()[0].muted);
+}
+
+} // namespace
+} // namespace phyllome::test
