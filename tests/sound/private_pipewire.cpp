@@ -1,5 +1,6 @@
 #include "tests/sound/private_pipewire.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -16,6 +17,13 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
+
+#include <pipewire/pipewire.h>
+#include <spa/param/audio/format-utils.h>
+#include <spa/param/param.h>
+#include <spa/pod/builder.h>
+#include <spa/utils/dict.h>
 
 #include "base/unique_fd.hpp"
 #include "tests/support/process.hpp"
@@ -37,11 +45,14 @@ using namespace std::chrono_literals;
 // The null sink is a driver (a timer paces it), so a graph with it runs
 // without a device. adapter.auto-port-config gives each sink its ports at
 // once (playback_FL/FR and their monitor_FL/FR), which a session manager
-// would otherwise configure.
+// would otherwise configure. PipeWire 1.x does not apply that property
+// without a session manager: configure_sink_ports() below does it then.
+const char *const sink_names[] = {"test-sink-a", "test-sink-b"};
+
 std::string config_text()
 {
     std::string sinks;
-    for (const char *name : {"test-sink-a", "test-sink-b"}) {
+    for (const char *name : sink_names) {
         sinks += std::string(R"(
     { factory = adapter
       args = {
@@ -95,6 +106,151 @@ bool can_connect(const std::string &path)
     return connect(fd.get(), reinterpret_cast<sockaddr *>(&address), sizeof address) == 0;
 }
 
+// What a session manager does for each sink: ask for one port per channel
+// and a monitor port of each (PortConfig, mode dsp), then wait until every
+// sink has playback_FL/FR and monitor_FL/FR. Harmless where the daemon has
+// configured them already (PipeWire 0.3). Connects through this process's
+// environment, which names the private daemon; throws after 10 s.
+class SinkPortConfigurator {
+public:
+    SinkPortConfigurator()
+    {
+        pw_init(nullptr, nullptr);
+        loop_ = pw_main_loop_new(nullptr);
+        context_ = pw_context_new(pw_main_loop_get_loop(loop_), nullptr, 0);
+        core_ = context_ ? pw_context_connect(context_, nullptr, 0) : nullptr;
+        if (!core_)
+            throw std::runtime_error(std::string("cannot connect to the test's PipeWire: ") +
+                                     std::strerror(errno));
+        registry_ = pw_core_get_registry(core_, PW_VERSION_REGISTRY, 0);
+        static const pw_registry_events events = [] {
+            pw_registry_events e{};
+            e.version = PW_VERSION_REGISTRY_EVENTS;
+            e.global = &SinkPortConfigurator::on_global;
+            return e;
+        }();
+        pw_registry_add_listener(registry_, &registry_listener_, &events, this);
+    }
+
+    ~SinkPortConfigurator()
+    {
+        for (Sink &sink : sinks_) {
+            if (sink.proxy)
+                pw_proxy_destroy(reinterpret_cast<pw_proxy *>(sink.proxy));
+        }
+        if (registry_) {
+            spa_hook_remove(&registry_listener_);
+            pw_proxy_destroy(reinterpret_cast<pw_proxy *>(registry_));
+        }
+        if (core_)
+            pw_core_disconnect(core_);
+        if (context_)
+            pw_context_destroy(context_);
+        pw_main_loop_destroy(loop_);
+    }
+
+    void run()
+    {
+        spa_source *timer = pw_loop_add_timer(pw_main_loop_get_loop(loop_), &on_timeout, this);
+        timespec ten_seconds{10, 0};
+        pw_loop_update_timer(pw_main_loop_get_loop(loop_), timer, &ten_seconds, nullptr, false);
+        pw_main_loop_run(loop_);
+        pw_loop_destroy_source(pw_main_loop_get_loop(loop_), timer);
+        if (!done())
+            throw std::runtime_error("the test's null sinks did not get their ports in 10 s");
+    }
+
+private:
+    struct Sink {
+        std::string name;
+        uint32_t id = SPA_ID_INVALID;
+        pw_node *proxy = nullptr;
+        std::vector<std::string> ports;
+    };
+
+    static constexpr const char *wanted_ports[] = {"playback_FL", "playback_FR", "monitor_FL",
+                                                   "monitor_FR"};
+
+    bool done() const
+    {
+        for (const Sink &sink : sinks_) {
+            for (const char *port : wanted_ports) {
+                if (std::find(sink.ports.begin(), sink.ports.end(), port) == sink.ports.end())
+                    return false;
+            }
+        }
+        return true;
+    }
+
+    static void on_global(void *data, uint32_t id, uint32_t, const char *type, uint32_t,
+                          const spa_dict *props)
+    {
+        auto *self = static_cast<SinkPortConfigurator *>(data);
+        const char *node_name = props ? spa_dict_lookup(props, PW_KEY_NODE_NAME) : nullptr;
+        if (std::strcmp(type, PW_TYPE_INTERFACE_Node) == 0 && node_name) {
+            for (Sink &sink : self->sinks_) {
+                if (sink.name == node_name && !sink.proxy) {
+                    sink.id = id;
+                    sink.proxy = static_cast<pw_node *>(pw_registry_bind(
+                        self->registry_, id, PW_TYPE_INTERFACE_Node, PW_VERSION_NODE, 0));
+                    set_dsp_ports(sink.proxy);
+                }
+            }
+            return;
+        }
+        const char *node = props ? spa_dict_lookup(props, PW_KEY_NODE_ID) : nullptr;
+        const char *port_name = props ? spa_dict_lookup(props, PW_KEY_PORT_NAME) : nullptr;
+        if (std::strcmp(type, PW_TYPE_INTERFACE_Port) == 0 && node && port_name) {
+            for (Sink &sink : self->sinks_) {
+                if (std::to_string(sink.id) == node)
+                    sink.ports.emplace_back(port_name);
+            }
+            if (self->done())
+                pw_main_loop_quit(self->loop_);
+        }
+    }
+
+    static void set_dsp_ports(pw_node *node)
+    {
+        spa_audio_info_raw raw{};
+        raw.format = SPA_AUDIO_FORMAT_F32P;
+        raw.rate = 48000;
+        raw.channels = 2;
+        raw.position[0] = SPA_AUDIO_CHANNEL_FL;
+        raw.position[1] = SPA_AUDIO_CHANNEL_FR;
+        uint8_t buffer[1024];
+        spa_pod_builder builder{};
+        spa_pod_builder_init(&builder, buffer, sizeof buffer);
+        spa_pod *format = spa_format_audio_raw_build(&builder, SPA_PARAM_Format, &raw);
+        spa_pod_frame frame{};
+        spa_pod_builder_push_object(&builder, &frame, SPA_TYPE_OBJECT_ParamPortConfig,
+                                    SPA_PARAM_PortConfig);
+        spa_pod_builder_prop(&builder, SPA_PARAM_PORT_CONFIG_direction, 0);
+        spa_pod_builder_id(&builder, SPA_DIRECTION_INPUT);
+        spa_pod_builder_prop(&builder, SPA_PARAM_PORT_CONFIG_mode, 0);
+        spa_pod_builder_id(&builder, SPA_PARAM_PORT_CONFIG_MODE_dsp);
+        spa_pod_builder_prop(&builder, SPA_PARAM_PORT_CONFIG_monitor, 0);
+        spa_pod_builder_bool(&builder, true);
+        spa_pod_builder_prop(&builder, SPA_PARAM_PORT_CONFIG_format, 0);
+        spa_pod_builder_primitive(&builder, format);
+        auto *config = static_cast<spa_pod *>(spa_pod_builder_pop(&builder, &frame));
+        pw_node_set_param(node, SPA_PARAM_PortConfig, 0, config);
+    }
+
+    static void on_timeout(void *data, uint64_t)
+    {
+        pw_main_loop_quit(static_cast<SinkPortConfigurator *>(data)->loop_);
+    }
+
+    pw_main_loop *loop_ = nullptr;
+    pw_context *context_ = nullptr;
+    pw_core *core_ = nullptr;
+    pw_registry *registry_ = nullptr;
+    spa_hook registry_listener_{};
+    std::vector<Sink> sinks_ = {Sink{sink_names[0], SPA_ID_INVALID, nullptr, {}},
+                                Sink{sink_names[1], SPA_ID_INVALID, nullptr, {}}};
+};
+
 } // namespace
 
 PrivatePipeWire::PrivatePipeWire()
@@ -129,6 +285,7 @@ PrivatePipeWire::PrivatePipeWire()
                       {"PHYLLOME_PIPEWIRE_DAEMON", std::nullopt}},
                      dir_ + "/pipewire.log");
         wait_until_listening();
+        SinkPortConfigurator().run();
     } catch (...) {
         clean_up();
         throw;
