@@ -23,6 +23,8 @@ COUNTERS = {
     "PresentCopySmall": ["median_us", "p99_us", "frames"],
     "PresentCopyLetterboxed": ["median_us", "p99_us", "frames"],
     "PresentMap": ["median_us", "p99_us", "frames"],
+    "SoundLatency": ["median_us", "p99_us", "quantum_frames", "graph_rate", "markers", "lost"],
+    "SoundCpu": ["cpu_ms_per_audio_minute", "audio_seconds"],
 }
 
 
@@ -44,6 +46,8 @@ def check(run):
                         f"damaged {run['damaged_bytes']}")
     if base in ("Key", "MotionAbsolute") and run["recorded"] != run["sent"]:
         problems.append(f"{name}: sent {run['sent']}, peer recorded {run['recorded']}")
+    if base == "SoundLatency" and (run["quantum_frames"] <= 0 or run["graph_rate"] != 48000):
+        problems.append(f"{name}: graph quantum {run['quantum_frames']} at {run['graph_rate']} Hz")
     if base == "ConfigReload" and (run["seats"] != 16 or run["actions"] < 1):
         problems.append(f"{name}: seats {run['seats']}, actions {run['actions']}")
     return problems

@@ -48,31 +48,17 @@ VmSound::Key VmSound::key(const vmview::AudioListener &listener, uint64_t voice)
     return {listener.direction() == vmview::AudioListener::Direction::Out, voice};
 }
 
-std::string VmSound::node_for(const config::SoundTarget &target, bool out) const
+std::string VmSound::glob_for(const config::SoundTarget &target)
 {
-    if (!server_ || target.kind == config::SoundTarget::Kind::Default)
-        return {};
-    // A sound card's udev path is not in PipeWire's node properties that
-    // sound/ mirrors yet: such a target plays to the default, said once.
-    for (const auto &[id, node_entry] : server_->graph().nodes()) {
-        const sound::Node *node = &node_entry;
-        const bool wanted =
-            out ? node->media_class == "Audio/Sink"
-                : node->media_class == "Audio/Source" || node->media_class == "Audio/Sink";
-        if (wanted && config::matches(target, node->name, ""))
-            return node->name;
-    }
-    return {};
+    // The streams follow PipeWire's graph themselves (sound/links.hpp): a
+    // seat's device that is not there yet, or comes back, is linked when it
+    // appears, and nothing plays elsewhere meanwhile.
+    return target.kind == config::SoundTarget::Kind::Node ? target.pattern : std::string();
 }
 
 void VmSound::route(const config::SoundTarget &out, const config::SoundTarget &in, bool audible)
 {
     const bool moved = out != out_ || in != in_;
-    for (const config::SoundTarget *target : {&out, &in})
-        if (moved && target->kind == config::SoundTarget::Kind::Path)
-            base::log_info("VM %s: sound devices by udev path (%s) are not found yet: the "
-                           "default device is used",
-                           vm_.c_str(), config::to_string(*target).c_str());
     out_ = out;
     in_ = in;
     const bool was_audible = audible_;
@@ -80,9 +66,9 @@ void VmSound::route(const config::SoundTarget &out, const config::SoundTarget &i
     for (auto &[k, voice] : voices_) {
         if (moved) {
             if (voice->playback)
-                voice->playback->set_target(node_for(out_, true));
+                voice->playback->set_target(glob_for(out_));
             if (voice->capture)
-                voice->capture->set_target(node_for(in_, false));
+                voice->capture->set_target(glob_for(in_));
         }
         if (audible_ != was_audible)
             apply_volume(*voice);
@@ -121,7 +107,7 @@ void VmSound::voice_added(vmview::AudioListener &listener, uint64_t id)
         const bool out = k.first;
         sound::StreamSettings settings;
         settings.name = "VM " + vm_ + (out ? ": sound" : ": microphone");
-        settings.target = node_for(out ? out_ : in_, out);
+        settings.target = glob_for(out ? out_ : in_);
         const sound::Format format = format_of(listener.voices().at(id).format);
         try {
             if (out)

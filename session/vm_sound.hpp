@@ -62,8 +62,8 @@ private:
     struct Voice;
     using Key = std::pair<bool, uint64_t>; // (out, QEMU's voice id)
     static Key key(const vmview::AudioListener &listener, uint64_t voice);
-    // The node a target names now, from PipeWire's graph ("" for the default).
-    std::string node_for(const config::SoundTarget &target, bool out) const;
+    // What the streams link to: a node name glob ("" for the default).
+    static std::string glob_for(const config::SoundTarget &target);
     void apply_volume(Voice &voice);
     // Muted by its guest, disabled, or the VM hidden and muted.
     bool silent(const vmview::AudioListener &listener, uint64_t voice) const;

@@ -52,9 +52,9 @@ void Capture::set_volume(bool mute, std::vector<float> per_channel)
     stream_.set_volume(mute, std::move(per_channel));
 }
 
-void Capture::set_target(std::string node_name)
+void Capture::set_target(std::string glob)
 {
-    stream_.set_target(std::move(node_name));
+    stream_.set_target(std::move(glob));
 }
 
 Capture::Stats Capture::stats() const

@@ -45,7 +45,7 @@ public:
 
     void set_volume(bool mute, std::vector<float> per_channel);
     // Records another node from now on (empty: the default source).
-    void set_target(std::string node_name);
+    void set_target(std::string glob);
 
     const Format &format() const { return format_; }
     Stats stats() const;

@@ -1,5 +1,7 @@
 #include "sound/graph.hpp"
 
+#include <fnmatch.h>
+
 namespace phyllome::sound {
 
 const Node *Graph::node(uint32_t id) const
@@ -12,6 +14,17 @@ const Node *Graph::node_named(const std::string &name) const
 {
     for (const auto &[id, node] : nodes_) {
         if (node.name == name)
+            return &node;
+    }
+    return nullptr;
+}
+
+const Node *Graph::device_matching(const std::string &glob, bool playback) const
+{
+    for (const auto &[id, node] : nodes_) {
+        const bool fits =
+            node.media_class == "Audio/Sink" || (!playback && node.media_class == "Audio/Source");
+        if (fits && fnmatch(glob.c_str(), node.name.c_str(), 0) == 0)
             return &node;
     }
     return nullptr;

@@ -69,11 +69,11 @@ void Links::set_own_node(uint32_t node)
     update();
 }
 
-void Links::set_target(std::string node_name)
+void Links::set_target(std::string glob)
 {
-    if (node_name == target_)
+    if (glob == target_)
         return;
-    target_ = std::move(node_name);
+    target_ = std::move(glob);
     update();
 }
 
@@ -110,8 +110,8 @@ std::vector<std::pair<uint32_t, uint32_t>> Links::wanted() const
     if (!server_.connected() || own_node_ == no_id || target_.empty())
         return {};
     const Graph &graph = server_.graph();
-    const Node *target = graph.node_named(target_);
-    if (!target || target->id == own_node_)
+    const Node *target = graph.device_matching(target_, ours_output_);
+    if (!target)
         return {};
     // A sink's output ports are its monitor: a Capture told to record a
     // sink records what it plays.
@@ -153,7 +153,7 @@ void Links::update()
 void Links::make(uint32_t output_port, uint32_t input_port)
 {
     // Called from update() only, which found the target.
-    const uint32_t target = server_.graph().node_named(target_)->id;
+    const uint32_t target = server_.graph().device_matching(target_, ours_output_)->id;
     const uint32_t output_node = ours_output_ ? own_node_ : target;
     const uint32_t input_node = ours_output_ ? target : own_node_;
 

@@ -1,13 +1,14 @@
-// Links one of our stream nodes to a node named by the caller, port by
-// port, ourselves (the way pw-link does), rather than through a session
-// manager's policy: which seat's speakers a VM plays to is the session's
+// Links one of our stream nodes to the device node whose name matches the
+// caller's glob (Graph::device_matching), port by port, ourselves (the way pw-link does), rather
+// than through a session manager's policy: which seat's speakers a VM plays to is the session's
 // decision, it must not depend on what WirePlumber remembers of a stream's
 // name, and it must work where no session manager runs at all. Our stream
 // nodes say node.autoconnect = false, so a session manager leaves them alone.
 //
 // The links follow the graph: made when both nodes have their ports (a
 // sink plugged in later, a stream that negotiated its format), made again
-// when a node comes back, dropped when the target changes. Links made here
+// when a node comes back, dropped when the target changes. While nothing
+// matches, the stream is linked to nothing: silent, never the default. Links made here
 // do not linger: PipeWire removes them with our connection.
 #pragma once
 
@@ -36,9 +37,9 @@ public:
 
     // Our stream's node (no_id while PipeWire has not made it).
     void set_own_node(uint32_t node);
-    // The node.name to link to; empty: none (a session manager links the
-    // stream to its default instead).
-    void set_target(std::string node_name);
+    // A glob of the node.name to link to; empty: none (a session manager
+    // links the stream to its default instead).
+    void set_target(std::string glob);
     const std::string &target() const { return target_; }
 
     // The node linked to ours (by us or by a session manager), if any.

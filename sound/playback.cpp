@@ -19,12 +19,14 @@ void Playback::write(std::span<const uint8_t> samples)
 {
     std::lock_guard lock(mutex_);
     stats_.bytes_written += samples.size();
+    // At most a quarter of the ring: a block that large is a burst, not
+    // the producer's pace.
+    block_ = std::min(samples.size(), ring_.capacity() / 4);
     const size_t dropped = ring_.push(samples);
     if (dropped > 0) {
         ++stats_.overruns;
         stats_.bytes_dropped += dropped;
     }
-    started_ = true;
 }
 
 void Playback::process(pw_stream *stream)
@@ -49,10 +51,20 @@ void Playback::process(pw_stream *stream)
     size_t taken = 0;
     {
         std::lock_guard lock(mutex_);
-        taken = ring_.pop(out);
-        stats_.bytes_played += taken;
-        if (taken < out.size() && started_)
-            ++stats_.underruns;
+        if (!playing_ && ring_.size() >= block_ + out.size() && ring_.size() > 0)
+            playing_ = true;
+        if (playing_) {
+            taken = ring_.pop(out);
+            stats_.bytes_played += taken;
+            if (taken < out.size()) {
+                ++stats_.underruns;
+                playing_ = false;
+                window_min_ = SIZE_MAX;
+                window_bytes_ = 0;
+            } else {
+                trim_backlog(out.size());
+            }
+        }
     }
     fill_silence(format_, out.subspan(taken));
 
@@ -63,14 +75,30 @@ void Playback::process(pw_stream *stream)
     pw_stream_queue_buffer(stream, buffer);
 }
 
+void Playback::trim_backlog(size_t cycle)
+{
+    window_min_ = std::min(window_min_, ring_.size());
+    window_bytes_ += cycle;
+    if (window_bytes_ < bytes_for(format_, 500))
+        return;
+    if (window_min_ >= 2 * cycle) {
+        const size_t excess = (window_min_ - cycle) / cycle * cycle;
+        ring_.drop(excess);
+        stats_.bytes_dropped += excess;
+        ++stats_.trims;
+    }
+    window_min_ = SIZE_MAX;
+    window_bytes_ = 0;
+}
+
 void Playback::set_volume(bool mute, std::vector<float> per_channel)
 {
     stream_.set_volume(mute, std::move(per_channel));
 }
 
-void Playback::set_target(std::string node_name)
+void Playback::set_target(std::string glob)
 {
-    stream_.set_target(std::move(node_name));
+    stream_.set_target(std::move(glob));
 }
 
 Playback::Stats Playback::stats() const

@@ -7,6 +7,7 @@
 // Not thread-safe: its owner locks around it.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -28,6 +29,9 @@ public:
     // Moves up to out.size() bytes, whole frames only, into `out`; returns
     // how many.
     size_t pop(std::span<uint8_t> out);
+
+    // Drops the oldest `bytes` (rounded down to whole frames, at most all).
+    void drop(size_t bytes) { drop_front(std::min(bytes, size_) / frame_ * frame_); }
 
     size_t size() const { return size_; }
     size_t capacity() const { return buffer_.size(); }

@@ -153,12 +153,12 @@ void Stream::on_state(int state, const char *error)
     }
 }
 
-void Stream::set_target(std::string node_name)
+void Stream::set_target(std::string glob)
 {
-    if (node_name == settings_.target)
+    if (glob == settings_.target)
         return;
     const bool was_ours = !settings_.target.empty();
-    settings_.target = std::move(node_name);
+    settings_.target = std::move(glob);
     if (was_ours && !settings_.target.empty()) {
         // Only the links change: the stream plays on.
         links_.set_target(settings_.target);

@@ -28,8 +28,9 @@ struct StreamSettings {
     // Shown in PipeWire (node.name, node.description, media.name), e.g.
     // "VM work: sound".
     std::string name;
-    // The node.name of the sink to play to or of the source (or sink: its
-    // monitor) to record from; empty: the session manager's default, and no
+    // A glob of the node.name of the sink to play to, or of the source (or
+    // sink: its monitor) to record from, linked while one is there (else
+    // the stream is silent); empty: the session manager's default, and no
     // link at all where none runs.
     std::string target;
     // node.latency: the graph quantum asked for, in frames of a rate (the
@@ -71,7 +72,7 @@ public:
 
     // Another node, linked at once (to the default: through a new stream
     // that the session manager links).
-    void set_target(std::string node_name);
+    void set_target(std::string glob);
     // Mute, and a volume per channel (linear, 1.0: unchanged); missing
     // channels take the last value given, or 1.0.
     void set_volume(bool mute, std::vector<float> per_channel);

@@ -400,15 +400,21 @@ TEST(BadValue, SoundDevicesAndHiddenAudio)
 name = "s"
 audio_out = "speakers"
 audio_in = "node:"
+[[seat]]
+name = "t"
+outputs = ["HDMI-A-1"]
+devices = ["name:*"]
+audio_out = "path:pci-0000:00:1f.3"
 )"),
                 ElementsAre("t.toml:3:13: error: 'audio_out': unknown sound device 'speakers' "
-                            "(expected default, node:GLOB for a PipeWire node name such as "
-                            "node:alsa_output.usb-*, or path:GLOB for a sound card's udev path "
-                            "such as path:pci-0000:00:1f.3)",
+                            "(expected default, or node:GLOB for a PipeWire node name such as "
+                            "node:alsa_output.usb-* (pw-cli ls Node lists them))",
                             "t.toml:4:12: error: 'audio_in': 'node:' needs a value after the "
-                            "colon (expected default, node:GLOB for a PipeWire node name such as "
-                            "node:alsa_output.usb-*, or path:GLOB for a sound card's udev path "
-                            "such as path:pci-0000:00:1f.3)"));
+                            "colon (expected default, or node:GLOB for a PipeWire node name such "
+                            "as node:alsa_output.usb-* (pw-cli ls Node lists them))",
+                            "t.toml:9:13: error: 'audio_out': sound devices are not found by udev "
+                            "path (expected default, or node:GLOB for a PipeWire node name such "
+                            "as node:alsa_output.usb-* (pw-cli ls Node lists them))"));
     EXPECT_THAT(errors("[[vm]]\nname = \"a\"\naudio_when_hidden = \"loud\"\n"),
                 ElementsAre("t.toml:3:21: error: unknown audio_when_hidden 'loud' (expected "
                             "mute or play)"));

@@ -65,14 +65,23 @@ int16_t ramp(uint64_t i)
 // Keeps a Playback fed with the ramp, 150 ms ahead (of its 200 ms ring):
 // the test's loop shares two loaded cores with the daemon and the build,
 // and a gap in the ramp would fail the comparisons.
+// Plays the ramp as QEMU plays a guest's sound: blocks of 10 ms, at the
+// pace of the clock (after a first `lead` frames), however late the loop
+// calls it.
 struct RampFeeder {
     Playback &playback;
+    uint64_t lead = 960;
     uint64_t next = 0;
+    std::optional<std::chrono::steady_clock::time_point> start{};
 
     void top_up()
     {
-        const size_t ahead = bytes_for(playback.format(), 150);
-        while (playback.stats().buffered < ahead) {
+        const auto now = std::chrono::steady_clock::now();
+        if (!start)
+            start = now;
+        const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(now - *start);
+        const uint64_t due = lead + static_cast<uint64_t>(elapsed.count()) * 48 / 1000;
+        while (next < due) {
             std::vector<int16_t> block(480); // 10 ms
             for (auto &sample : block)
                 sample = ramp(next++);
@@ -123,12 +132,15 @@ struct Recorder {
 // How a recording follows the ramp from sample `from`, which is the ramp's
 // sample `ramp_at` and the start of a graph cycle, cycle by cycle
 // (`quantum` frames): each cycle holds the ramp's next samples, or is
-// silent, or holds the ramp's samples some whole cycles later. On a loaded
-// machine PipeWire's threads now and then miss a cycle: our playback's
-// (silence, that cycle of the ramp lost), the graph's turn for it (silence,
-// nothing lost) or our capture's (that cycle of the recording lost). Any
-// other difference (a sample out of order or twice, a part of a cycle
-// wrong) is a problem.
+// silent, or holds the ramp's samples some whole cycles later, or the
+// ramp's next samples and then silence. On a loaded machine PipeWire's
+// threads now and then miss a cycle: our playback's (silence, that cycle of
+// the ramp lost), the graph's turn for it (silence, nothing lost) or our
+// capture's (that cycle of the recording lost); the feeder may be late (our
+// playback runs dry: the rest of that cycle is silent, nothing lost); our
+// playback drops a standing backlog (whole cycles skipped). Any other
+// difference (a sample out of order or twice, a part of a cycle wrong) is a
+// problem.
 struct RampCheck {
     std::string problem; // empty: in order
     size_t compared = 0;
@@ -150,6 +162,11 @@ RampCheck check_ramp(const std::vector<int16_t> &samples, size_t from, uint64_t 
             check.compared += n;
             continue;
         }
+        // The ramp, then silence to the cycle's end: our playback ran dry
+        // (the feeder was late) and waits for more.
+        size_t sound = n;
+        while (sound > 0 && cycle[sound - 1] == 0)
+            --sound;
         // The ramp's first sample of the cycle says how many were skipped:
         // values repeat every 16000 samples, the nearest later one is taken.
         const uint64_t ahead = (static_cast<uint64_t>(cycle[0] - ramp(k)) + 16000) % 16000;
@@ -160,7 +177,7 @@ RampCheck check_ramp(const std::vector<int16_t> &samples, size_t from, uint64_t 
         }
         check.skipped += ahead / quantum;
         k += ahead;
-        for (size_t i = 0; i < n; ++i, ++k) {
+        for (size_t i = 0; i < sound; ++i, ++k) {
             if (cycle[i] != ramp(k)) {
                 check.problem = "sample " + std::to_string(at - from + i) + " is " +
                                 std::to_string(cycle[i]) + ", the ramp's is " +
@@ -219,6 +236,7 @@ protected:
     }
 
     Server &server() { return *server_; }
+    PrivatePipeWire &daemon() { return *daemon_; }
 
     // Runs the loop until `done` or the deadline; whether `done` came.
     bool dispatch_until(const std::function<bool()> &done, std::chrono::milliseconds timeout = 10s)
@@ -353,6 +371,64 @@ TEST_F(SoundTest, LowLatencyQuantum)
     RecordProperty("rate", static_cast<int>(info.rate));
     RecordProperty("missed_cycles", static_cast<int>(missed));
     EXPECT_EQ(playback.stats().overruns, 0u);
+}
+
+TEST_F(SoundTest, AStandingBacklogIsDroppedByWholeCycles)
+{
+    // 150 ms queued before the clock's pace: latency that would stay for
+    // good. Playback drops it (the oldest whole cycles) within its window.
+    Capture monitor(server(), mono16, monitor_of("test-sink-a", "256/48000"));
+    Playback playback(server(), mono16, {"VM test: sound", "test-sink-a"});
+    ASSERT_TRUE(dispatch_until([&] {
+        return linked_to(playback.info(), "test-sink-a") &&
+               linked_to(monitor.info(), "test-sink-a");
+    }));
+    RampFeeder feeder{playback, 7200};
+    Recorder recorder{monitor};
+    each_tick([&] {
+        feeder.top_up();
+        recorder.drain();
+    });
+    const size_t second = 48000;
+    ASSERT_TRUE(dispatch_until([&] {
+        auto start = recorder.ramp_start();
+        return start && recorder.samples.size() >= *start + second;
+    }));
+
+    const Playback::Stats stats = playback.stats();
+    EXPECT_GE(stats.trims, 1u);
+    const RampCheck check = check_ramp(recorder.samples, *recorder.ramp_start(), 0, second, 256);
+    EXPECT_EQ(check.problem, "");
+    EXPECT_GE(check.skipped, 1u) << "whole cycles of the backlog were dropped";
+    std::cout << "dropped " << stats.trims << " times, " << check.skipped
+              << " cycles of 256 frames; " << stats.buffered / 2
+              << " frames buffered now; underruns: " << stats.underruns << std::endl;
+}
+
+TEST_F(SoundTest, ASinkThatComesLaterIsLinkedWhenItAppearsAndNothingElsePlaysMeanwhile)
+{
+    Capture monitor_a(server(), mono16, monitor_of("test-sink-a"));
+    Playback playback(server(), mono16, vm_to("late-headset-*"));
+    RampFeeder feeder{playback};
+    Recorder a{monitor_a};
+    each_tick([&] {
+        feeder.top_up();
+        a.drain();
+    });
+    ASSERT_TRUE(dispatch_until([&] { return linked_to(monitor_a.info(), "test-sink-a"); }));
+    dispatch_for(300ms);
+    EXPECT_EQ(playback.info().peer_id, no_id) << playback.info().peer_name;
+
+    daemon().add_sink("late-headset-1");
+    Capture monitor_late(server(), mono16, monitor_of("late-headset-1"));
+    Recorder late{monitor_late};
+    each_tick([&] { late.drain(); });
+    ASSERT_TRUE(dispatch_until([&] {
+        return linked_to(playback.info(), "late-headset-1") &&
+               late.first_sound() + 4800 < late.samples.size();
+    })) << "playback: "
+        << playback.info().state << " to '" << playback.info().peer_name << "'";
+    EXPECT_TRUE(a.silent_from(0)) << "test-sink-a played something: " << a.samples[a.first_sound()];
 }
 
 TEST_F(SoundTest, StereoBigEndianKeepsItsChannels)

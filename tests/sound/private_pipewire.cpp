@@ -106,15 +106,18 @@ bool can_connect(const std::string &path)
     return connect(fd.get(), reinterpret_cast<sockaddr *>(&address), sizeof address) == 0;
 }
 
-// What a session manager does for each sink: ask for one port per channel
-// and a monitor port of each (PortConfig, mode dsp), then wait until every
-// sink has playback_FL/FR and monitor_FL/FR. Harmless where the daemon has
-// configured them already (PipeWire 0.3). Connects through this process's
-// environment, which names the private daemon; throws after 10 s.
-class SinkPortConfigurator {
+// Makes null sinks (`create`: else they are in the daemon's configuration)
+// and does what a session manager does for each: ask for one port per
+// channel and a monitor port of each (PortConfig, mode dsp), then wait until
+// every sink has playback_FL/FR and monitor_FL/FR. Harmless where the
+// daemon has configured them already (PipeWire 0.3). Connects through this
+// process's environment, which names the private daemon; throws after 10 s.
+class SinkSetup {
 public:
-    SinkPortConfigurator()
+    SinkSetup(const std::vector<std::string> &names, bool create)
     {
+        for (const std::string &name : names)
+            sinks_.push_back(Sink{name, SPA_ID_INVALID, nullptr, {}});
         pw_init(nullptr, nullptr);
         loop_ = pw_main_loop_new(nullptr);
         context_ = pw_context_new(pw_main_loop_get_loop(loop_), nullptr, 0);
@@ -126,17 +129,32 @@ public:
         static const pw_registry_events events = [] {
             pw_registry_events e{};
             e.version = PW_VERSION_REGISTRY_EVENTS;
-            e.global = &SinkPortConfigurator::on_global;
+            e.global = &SinkSetup::on_global;
             return e;
         }();
         pw_registry_add_listener(registry_, &registry_listener_, &events, this);
+        for (const std::string &name : create ? names : std::vector<std::string>{}) {
+            // Lingering: it stays when this connection ends, as the
+            // configuration's sinks do.
+            pw_properties *props =
+                pw_properties_new("factory.name", "support.null-audio-sink", PW_KEY_NODE_NAME,
+                                  name.c_str(), PW_KEY_MEDIA_CLASS, "Audio/Sink", "audio.position",
+                                  "[ FL FR ]", PW_KEY_OBJECT_LINGER, "true", nullptr);
+            created_.push_back(static_cast<pw_proxy *>(pw_core_create_object(
+                core_, "adapter", PW_TYPE_INTERFACE_Node, PW_VERSION_NODE, &props->dict, 0)));
+            pw_properties_free(props);
+        }
     }
 
-    ~SinkPortConfigurator()
+    ~SinkSetup()
     {
         for (Sink &sink : sinks_) {
             if (sink.proxy)
                 pw_proxy_destroy(reinterpret_cast<pw_proxy *>(sink.proxy));
+        }
+        for (pw_proxy *proxy : created_) {
+            if (proxy)
+                pw_proxy_destroy(proxy);
         }
         if (registry_) {
             spa_hook_remove(&registry_listener_);
@@ -157,7 +175,7 @@ public:
         pw_main_loop_run(loop_);
         pw_loop_destroy_source(pw_main_loop_get_loop(loop_), timer);
         if (!done())
-            throw std::runtime_error("the test's null sinks did not get their ports in 10 s");
+            throw std::runtime_error("the test's null sinks did not come with their ports in 10 s");
     }
 
 private:
@@ -185,7 +203,7 @@ private:
     static void on_global(void *data, uint32_t id, uint32_t, const char *type, uint32_t,
                           const spa_dict *props)
     {
-        auto *self = static_cast<SinkPortConfigurator *>(data);
+        auto *self = static_cast<SinkSetup *>(data);
         const char *node_name = props ? spa_dict_lookup(props, PW_KEY_NODE_NAME) : nullptr;
         if (std::strcmp(type, PW_TYPE_INTERFACE_Node) == 0 && node_name) {
             for (Sink &sink : self->sinks_) {
@@ -239,7 +257,7 @@ private:
 
     static void on_timeout(void *data, uint64_t)
     {
-        pw_main_loop_quit(static_cast<SinkPortConfigurator *>(data)->loop_);
+        pw_main_loop_quit(static_cast<SinkSetup *>(data)->loop_);
     }
 
     pw_main_loop *loop_ = nullptr;
@@ -247,8 +265,8 @@ private:
     pw_core *core_ = nullptr;
     pw_registry *registry_ = nullptr;
     spa_hook registry_listener_{};
-    std::vector<Sink> sinks_ = {Sink{sink_names[0], SPA_ID_INVALID, nullptr, {}},
-                                Sink{sink_names[1], SPA_ID_INVALID, nullptr, {}}};
+    std::vector<Sink> sinks_;
+    std::vector<pw_proxy *> created_;
 };
 
 } // namespace
@@ -285,7 +303,7 @@ PrivatePipeWire::PrivatePipeWire()
                       {"PHYLLOME_PIPEWIRE_DAEMON", std::nullopt}},
                      dir_ + "/pipewire.log");
         wait_until_listening();
-        SinkPortConfigurator().run();
+        SinkSetup({sink_names[0], sink_names[1]}, false).run();
     } catch (...) {
         clean_up();
         throw;
@@ -355,6 +373,11 @@ void PrivatePipeWire::wait_until_listening()
         while (read(inotify.get(), events, sizeof events) > 0) {
         }
     }
+}
+
+void PrivatePipeWire::add_sink(const std::string &name)
+{
+    SinkSetup({name}, true).run();
 }
 
 void PrivatePipeWire::kill()

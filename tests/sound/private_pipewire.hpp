@@ -30,6 +30,10 @@ public:
     const std::string &runtime_dir() const { return dir_; }
     std::string socket_path() const { return dir_ + "/pipewire-0"; }
 
+    // Another null sink (as a headset plugged in), with its ports; returns
+    // once they are there.
+    void add_sink(const std::string &name);
+
     // SIGKILL, as a crash would; returns once it is gone.
     void kill();
     bool running() const { return pid_ > 0; }
