@@ -15,6 +15,7 @@
 
 #include "session/seated_vms.hpp"
 #include "sound/capture.hpp"
+#include "sound/playback.hpp"
 #include "sound/server.hpp"
 #include "tests/sound/private_pipewire.hpp"
 #include "tests/support/fake_qemu.hpp"
@@ -40,6 +41,18 @@ std::size_t longest_ramp_run(const std::vector<int16_t> &samples)
     return best;
 }
 
+// The longest run of samples each one more than the one before: a ramp
+// rising by one, undamaged.
+std::size_t longest_rising_run(const std::vector<int16_t> &samples)
+{
+    std::size_t best = 0, run = 0;
+    for (std::size_t i = 1; i < samples.size(); ++i) {
+        run = samples[i] == samples[i - 1] + 1 ? run + 1 : 0;
+        best = std::max(best, run);
+    }
+    return best;
+}
+
 class Sound : public ::testing::Test {
 protected:
     void SetUp() override
@@ -53,6 +66,10 @@ protected:
         left.outputs = {"HEADLESS-1"};
         left.devices = {config::DeviceRule{config::DeviceRule::Kind::Name, "left-*", 0, 0}};
         left.audio_out = {config::SoundTarget::Kind::Node, "test-sink-a"};
+        // The left desk's microphone: what test-sink-b plays (its monitor),
+        // which the microphone test alone plays to. The right desk has
+        // none (the default: no session manager picks one here).
+        left.audio_in = {config::SoundTarget::Kind::Node, "test-sink-b"};
         right.name = "right";
         right.vm = "b";
         right.vms = {"b", "a"};
@@ -152,6 +169,22 @@ protected:
 // At least 100 ms of the ramp in one piece.
 constexpr std::size_t kHeard = 9600;
 
+// The samples of a fake-qemu "ok N HEX" answer to audio-read.
+std::vector<int16_t> read_samples(const std::string &answer)
+{
+    std::vector<int16_t> samples;
+    const auto hex_at = answer.find(' ', 3);
+    if (answer.rfind("ok ", 0) != 0 || hex_at == std::string::npos)
+        return samples;
+    const std::string hex = answer.substr(hex_at + 1);
+    for (std::size_t i = 0; i + 3 < hex.size(); i += 4) {
+        const auto lo = static_cast<uint16_t>(std::stoul(hex.substr(i, 2), nullptr, 16));
+        const auto hi = static_cast<uint16_t>(std::stoul(hex.substr(i + 2, 2), nullptr, 16));
+        samples.push_back(static_cast<int16_t>(lo | hi << 8));
+    }
+    return samples;
+}
+
 TEST_F(Sound, EachVmIsHeardOnItsSeatsSinkOnly)
 {
     auto a = play(0);
@@ -193,6 +226,51 @@ TEST_F(Sound, ASeatSwitchMovesTheSoundAndAHiddenVmIsMuted)
     EXPECT_LT(longest_ramp_run(a[0]), 16u) << "hidden VM a is heard on the left";
     EXPECT_LT(longest_ramp_run(a[1]), 16u) << "hidden VM a is heard on the right";
     EXPECT_TRUE(side_->fleet.sound("a")->status()[0].muted);
+}
+
+TEST_F(Sound, EachSeatsMicrophoneReachesOnlyItsVm)
+{
+    // Someone speaks into the left desk's microphone: a ramp rising by one,
+    // played to test-sink-b, whose monitor is that microphone.
+    sound::Playback voice(*sound_, kStereo16,
+                          sound::StreamSettings{"test: the left desk's speaker", "test-sink-b"});
+    for (auto &fake : fakes_) {
+        ASSERT_EQ(fake->command(*session_, "wait-audio-listener in"), "ok");
+        ASSERT_EQ(fake->command(*session_, "audio-init in 2 16 1 0 48000 2"), "ok");
+        ASSERT_EQ(fake->command(*session_, "audio-enable in 2 1"), "ok");
+    }
+    ASSERT_TRUE(session_->dispatch_until([&] {
+        const VmSound *a = side_->fleet.sound("a");
+        const auto status = a ? a->status() : std::vector<VmSound::VoiceStatus>{};
+        return std::any_of(status.begin(), status.end(), [](const auto &voice) {
+            return !voice.out && voice.node == "test-sink-b" && voice.state == "streaming";
+        });
+    }));
+
+    // QEMU reads the guest's recording 10 ms at a time, as its audio timer
+    // does; the ramp is written to the speaker at the same pace.
+    std::vector<int16_t> heard_a, heard_b;
+    std::vector<int16_t> block(960);
+    int next = 0;
+    for (int i = 0; i < 60; ++i) {
+        for (std::size_t s = 0; s < block.size(); s += 2)
+            block[s] = block[s + 1] = static_cast<int16_t>(100 + next++ % 16000);
+        voice.write({reinterpret_cast<const uint8_t *>(block.data()), block.size() * 2});
+        for (std::size_t vm = 0; vm < 2; ++vm) {
+            auto samples = read_samples(fakes_[vm]->command(*session_, "audio-read 2 1920"));
+            auto &into = vm == 0 ? heard_a : heard_b;
+            into.insert(into.end(), samples.begin(), samples.end());
+        }
+        session_->dispatch_until([] { return false; }, std::chrono::milliseconds(10));
+    }
+    // The left channel of what VM a recorded.
+    std::vector<int16_t> left;
+    for (std::size_t i = 0; i < heard_a.size(); i += 2)
+        left.push_back(heard_a[i]);
+    EXPECT_EQ(heard_a.size(), 60u * 960) << "every Read is answered in full";
+    EXPECT_GE(longest_rising_run(left), 4800u) << "VM a did not hear its desk's microphone";
+    EXPECT_TRUE(std::all_of(heard_b.begin(), heard_b.end(), [](int16_t s) { return s == 0; }))
+        << "VM b heard the left desk's microphone";
 }
 
 } // namespace
