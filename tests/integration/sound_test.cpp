@@ -211,6 +211,23 @@ TEST_F(Sound, TheGuestsMuteSilencesItsSound)
     EXPECT_GE(longest_ramp_run(a[0]), kHeard) << "VM a unmuted by its guest";
 }
 
+TEST_F(Sound, TheGuestsVolumeScalesItsSound)
+{
+    // QEMU's volume is linear, 255 being full scale; the ramp (+7 a sample)
+    // spans the whole 16-bit range, so its loudest sample says the gain.
+    auto loudest = [](const std::vector<int16_t> &samples) {
+        int most = 0;
+        for (int16_t s : samples)
+            most = std::max(most, std::abs(static_cast<int>(s)));
+        return most;
+    };
+    const int full = loudest(play(0)[0]);
+    EXPECT_GE(full, 32000);
+    ASSERT_EQ(fakes_[0]->command(*session_, "audio-volume out 1 0 128,128"), "ok");
+    const int half = loudest(play(0)[0]);
+    EXPECT_NEAR(half, full * 128 / 255, full / 50) << "full scale " << full;
+}
+
 TEST_F(Sound, ASeatSwitchMovesTheSoundAndAHiddenVmIsMuted)
 {
     // The left seat switches to b: a is shown nowhere (muted, the default),
