@@ -14,12 +14,18 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <span>
 #include <vector>
+
+#include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <wayland-server-core.h>
@@ -375,15 +381,17 @@ TEST_F(SoundTest, LowLatencyQuantum)
 
 TEST_F(SoundTest, AStandingBacklogIsDroppedByWholeCycles)
 {
-    // 150 ms queued before the clock's pace: latency that would stay for
+    // 100 ms queued before the clock's pace: latency that would stay for
     // good. Playback drops it (the oldest whole cycles) within its window.
+    // (100 ms more, from a stalled loop, would overflow the ring's 200 ms,
+    // which drops by frames.)
     Capture monitor(server(), mono16, monitor_of("test-sink-a", "256/48000"));
     Playback playback(server(), mono16, {"VM test: sound", "test-sink-a"});
     ASSERT_TRUE(dispatch_until([&] {
         return linked_to(playback.info(), "test-sink-a") &&
                linked_to(monitor.info(), "test-sink-a");
     }));
-    RampFeeder feeder{playback, 7200};
+    RampFeeder feeder{playback, 4800};
     Recorder recorder{monitor};
     each_tick([&] {
         feeder.top_up();
@@ -701,6 +709,41 @@ TEST_F(SoundTest, CaptureRingKeepsItsBoundAndReadNeverWaits)
     EXPECT_EQ(stats.bytes_dropped + stats.buffered, stats.bytes_recorded);
     // Whole frames only.
     EXPECT_EQ(monitor.read({buffer, 3}), 2u);
+}
+
+// The threads of this process that run with a realtime policy.
+std::vector<std::string> realtime_threads()
+{
+    std::vector<std::string> names;
+    for (const auto &entry : std::filesystem::directory_iterator("/proc/self/task")) {
+        const pid_t tid = std::stoi(entry.path().filename().string());
+        const int policy = sched_getscheduler(tid) & ~SCHED_RESET_ON_FORK;
+        if (policy == SCHED_FIFO || policy == SCHED_RR) {
+            std::ifstream comm(entry.path() / "comm");
+            std::string name;
+            std::getline(comm, name);
+            names.push_back(name);
+        }
+    }
+    return names;
+}
+
+TEST_F(SoundTest, TheDataThreadIsRealtimeWhereTheLimitsAllow)
+{
+    // PipeWire's module-rt asks RTKit (no system bus here) or takes
+    // realtime itself where RLIMIT_RTPRIO (or root) allows; CI runs as root.
+    rlimit limit{};
+    getrlimit(RLIMIT_RTPRIO, &limit);
+    const bool allowed = geteuid() == 0 || limit.rlim_cur > 0;
+    Playback playback(server(), mono16, vm_to("test-sink-a"));
+    ASSERT_TRUE(dispatch_until([&] { return linked_to(playback.info(), "test-sink-a"); }));
+    const auto threads = realtime_threads();
+    if (allowed)
+        EXPECT_EQ(threads.size(), 1u) << "PipeWire's data thread, alone";
+    else
+        EXPECT_TRUE(threads.empty());
+    for (const auto &name : threads)
+        std::cout << "realtime: " << name << std::endl;
 }
 
 TEST_F(SoundTest, NoServerIsAOneLineError)
