@@ -265,27 +265,37 @@ TEST_F(Sound, EachSeatsMicrophoneReachesOnlyItsVm)
     }));
 
     // QEMU reads the guest's recording 10 ms at a time, as its audio timer
-    // does; the ramp is written to the speaker at the same pace.
+    // does, and the ramp is written to the speaker 10 ms at a time: both at
+    // the clock's pace (the loop may be late on a loaded machine), the
+    // speaker 20 ms ahead.
     std::vector<int16_t> heard_a, heard_b;
     std::vector<int16_t> block(960);
-    int next = 0;
-    for (int i = 0; i < 60; ++i) {
-        for (std::size_t s = 0; s < block.size(); s += 2)
-            block[s] = block[s + 1] = static_cast<int16_t>(100 + next++ % 16000);
-        voice.write({reinterpret_cast<const uint8_t *>(block.data()), block.size() * 2});
-        for (std::size_t vm = 0; vm < 2; ++vm) {
-            auto samples = read_samples(fakes_[vm]->command(*session_, "audio-read 2 1920"));
-            auto &into = vm == 0 ? heard_a : heard_b;
-            into.insert(into.end(), samples.begin(), samples.end());
+    int next = 0, written = 0, read = 0;
+    const auto start = std::chrono::steady_clock::now();
+    while (read < 60) {
+        const auto elapsed = std::chrono::steady_clock::now() - start;
+        const int due = static_cast<int>(elapsed / std::chrono::milliseconds(10));
+        for (; written < due + 2; ++written) {
+            for (std::size_t s = 0; s < block.size(); s += 2)
+                block[s] = block[s + 1] = static_cast<int16_t>(100 + next++ % 16000);
+            voice.write({reinterpret_cast<const uint8_t *>(block.data()), block.size() * 2});
         }
-        session_->dispatch_until([] { return false; }, std::chrono::milliseconds(10));
+        for (; read < std::min(due, 60); ++read) {
+            for (std::size_t vm = 0; vm < 2; ++vm) {
+                auto samples = read_samples(fakes_[vm]->command(*session_, "audio-read 2 1920"));
+                auto &into = vm == 0 ? heard_a : heard_b;
+                into.insert(into.end(), samples.begin(), samples.end());
+            }
+        }
+        session_->dispatch_until([] { return false; }, std::chrono::milliseconds(5));
     }
     // The left channel of what VM a recorded.
     std::vector<int16_t> left;
     for (std::size_t i = 0; i < heard_a.size(); i += 2)
         left.push_back(heard_a[i]);
     EXPECT_EQ(heard_a.size(), 60u * 960) << "every Read is answered in full";
-    EXPECT_GE(longest_rising_run(left), 4800u) << "VM a did not hear its desk's microphone";
+    // 50 ms in one piece (a loaded machine may break it up elsewhere).
+    EXPECT_GE(longest_rising_run(left), 2400u) << "VM a did not hear its desk's microphone";
     EXPECT_TRUE(std::all_of(heard_b.begin(), heard_b.end(), [](int16_t s) { return s == 0; }))
         << "VM b heard the left desk's microphone";
 }
