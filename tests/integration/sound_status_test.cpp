@@ -371,6 +371,24 @@ TEST_F(SoundStatus, StreamsTargetsAndTheDoctorWithPipeWire)
                   "set audio_out of seat right in the session file to \"node:NAME\""),
               std::string::npos);
     EXPECT_TRUE(checks["seat right audio_in"].value("ok", false));
+
+    // PipeWire dies: the session says so, and its streams go nowhere.
+    pipewire.kill();
+    now = status_until(
+        [](const json &s) {
+            return s.value("sound", json::object()).value("connected", true) == false;
+        },
+        [] {});
+    EXPECT_EQ(now["sound"]["error"].get<std::string>().rfind("went away: ", 0), 0u)
+        << now["sound"].dump();
+    played = stream(now, "a", "playback", 1);
+    EXPECT_TRUE(played["node"].is_null()) << played.dump();
+    EXPECT_EQ(played["no_node"].get<std::string>().rfind("PipeWire went away: ", 0), 0u)
+        << played.dump();
+    EXPECT_EQ(now["seats"][0]["audio_out"]["resolves"], false);
+    EXPECT_EQ(
+        now["seats"][0]["audio_out"]["detail"].get<std::string>().rfind("PipeWire went away: ", 0),
+        0u);
 }
 
 TEST_F(SoundStatus, WithoutPipeWire)
