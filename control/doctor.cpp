@@ -125,8 +125,8 @@ struct SoundProbe {
             listed = "none";
         if (target.kind == config::SoundTarget::Kind::Default) {
             check.ok = !fitting.empty();
-            check.detail += check.ok ? "the session manager's default"
-                                     : "PipeWire has no " + kinds + " at all";
+            check.detail +=
+                check.ok ? "the session manager's default" : "PipeWire has no " + kinds + " at all";
             if (!check.ok)
                 check.fix = "start the session manager (systemctl --user start wireplumber) and "
                             "check that the sound card is seen (wpctl status)";
@@ -141,7 +141,8 @@ struct SoundProbe {
                         " matches it (" + kinds + ": " + listed + "): silent until one appears";
         check.fix = std::string("set ") + key + " of seat " + seat.name +
                     " in the session file to \"node:NAME\" with NAME one of the " + kinds + " (" +
-                    listed + "; pw-cli ls Node lists them), or to \"default\"; or plug the "
+                    listed +
+                    "; pw-cli ls Node lists them), or to \"default\"; or plug the "
                     "device in";
         return check;
     }
