@@ -1,17 +1,23 @@
 #include "control/doctor.hpp"
 
+#include <chrono>
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <unistd.h>
 
+#include "base/log.hpp"
 #include "config/load.hpp"
+#include "config/sound_target.hpp"
 #include "control/client.hpp"
 #include "control/reply.hpp"
 #include "control/request.hpp"
 #include "libvirt/libvirt_connection.hpp"
+#include "sound/server.hpp"
 
 namespace phyllome::control {
 namespace {
@@ -32,6 +38,144 @@ libvirt::Check check_vm_through_session(const std::string &socket, const std::st
                 " --os linux) or fix its name in the session file"};
 }
 
+constexpr const char *kStartPipeWire =
+    "No sound: PipeWire is not running for this user; start it (systemctl --user start "
+    "pipewire wireplumber) or install it (apt install pipewire wireplumber)";
+
+// PipeWire as the session finds it (the same socket, $PIPEWIRE_REMOTE or
+// pipewire-0 in the runtime directory), with the whole graph read once.
+struct SoundProbe {
+    std::unique_ptr<wl_event_loop, void (*)(wl_event_loop *)> loop{wl_event_loop_create(),
+                                                                   wl_event_loop_destroy};
+    std::unique_ptr<sound::Server> server; // null when unreachable
+    libvirt::Check check{"PipeWire", false, "", ""};
+
+    SoundProbe()
+    {
+        // The library's "connected" line is for the session's log.
+        const bool quiet = !base::log_enabled(base::LogLevel::Debug);
+        if (quiet)
+            base::set_log_level(base::LogLevel::Error);
+        try {
+            server = std::make_unique<sound::Server>(loop.get());
+        } catch (const sound::ServerError &e) {
+            check.detail = e.what();
+            check.fix = kStartPipeWire;
+        }
+        if (quiet)
+            base::set_log_level(base::LogLevel::Info);
+        if (!server)
+            return;
+        // Its registry comes before the answer to a round trip; a server
+        // that does not answer within seconds is as good as none.
+        server->sync();
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (!server->synced() && server->connected()) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0)
+                break;
+            wl_event_loop_dispatch(loop.get(), static_cast<int>(left.count()));
+        }
+        if (!server->connected()) {
+            check.detail =
+                "PipeWire at " + server->socket_path() + " went away: " + server->gone_reason();
+            check.fix = kStartPipeWire;
+            server.reset();
+            return;
+        }
+        if (!server->synced()) {
+            check.detail = "PipeWire at " + server->socket_path() + " does not answer";
+            check.fix = "restart it: systemctl --user restart pipewire wireplumber";
+            server.reset();
+            return;
+        }
+        int sinks = 0, sources = 0;
+        for (const auto &[id, node] : server->graph().nodes()) {
+            sinks += node.media_class == "Audio/Sink";
+            sources += node.media_class == "Audio/Source";
+        }
+        const sound::ServerInfo &info = server->info();
+        check.ok = true;
+        check.detail = "PipeWire " + (info.version.empty() ? "?" : info.version) + " (" +
+                       (info.name.empty() ? "?" : info.name) + ") at " + server->socket_path() +
+                       ": " + std::to_string(sinks) + (sinks == 1 ? " sink, " : " sinks, ") +
+                       std::to_string(sources) + (sources == 1 ? " source" : " sources");
+    }
+    SoundProbe(const SoundProbe &) = delete;
+    SoundProbe &operator=(const SoundProbe &) = delete;
+
+    // A seat's audio_out (`out`) or audio_in, on the graph read.
+    libvirt::Check target(const config::Seat &seat, const config::SoundTarget &target,
+                          bool out) const
+    {
+        const char *key = out ? "audio_out" : "audio_in";
+        libvirt::Check check{"seat " + seat.name + " " + key, false,
+                             config::to_string(target) + ": ", ""};
+        // The nodes a target of this kind could name (Graph::device_matching).
+        std::vector<std::string> fitting;
+        for (const auto &[id, node] : server->graph().nodes())
+            if (node.media_class == "Audio/Sink" || (!out && node.media_class == "Audio/Source"))
+                fitting.push_back(node.name);
+        const std::string kinds = out ? "sinks" : "sources and sinks";
+        std::string listed;
+        for (const std::string &name : fitting)
+            listed += (listed.empty() ? "" : ", ") + name;
+        if (listed.empty())
+            listed = "none";
+        if (target.kind == config::SoundTarget::Kind::Default) {
+            check.ok = !fitting.empty();
+            check.detail +=
+                check.ok ? "the session manager's default" : "PipeWire has no " + kinds + " at all";
+            if (!check.ok)
+                check.fix = "start the session manager (systemctl --user start wireplumber) and "
+                            "check that the sound card is seen (wpctl status)";
+            return check;
+        }
+        if (const sound::Node *node = server->graph().device_matching(target.pattern, out)) {
+            check.ok = true;
+            check.detail += node->name + " (" + node->media_class + ")";
+            return check;
+        }
+        check.detail += "no PipeWire " + std::string(out ? "sink" : "source or sink") +
+                        " matches it (" + kinds + ": " + listed + "): silent until one appears";
+        check.fix = std::string("set ") + key + " of seat " + seat.name +
+                    " in the session file to \"node:NAME\" with NAME one of the " + kinds + " (" +
+                    listed +
+                    "; pw-cli ls Node lists them), or to \"default\"; or plug the "
+                    "device in";
+        return check;
+    }
+};
+
+// The running session's own PipeWire connection (it connects when it
+// starts, and never again).
+std::optional<libvirt::Check> check_session_sound(const std::string &socket, bool reachable)
+{
+    if (socket.empty())
+        return std::nullopt;
+    const auto line = send_request(socket, to_line(to_json(StatusRequest{})));
+    if (std::holds_alternative<RequestFailure>(line))
+        return std::nullopt; // no session there after all
+    const auto reply = nlohmann::json::parse(std::get<std::string>(line), nullptr, false);
+    if (!reply.is_object() || !reply.contains("sound") || !reply["sound"].is_object())
+        return std::nullopt;
+    const nlohmann::json &sound = reply["sound"];
+    if (sound.value("connected", false))
+        return libvirt::Check{"session sound", true,
+                              "the running session plays through PipeWire at " +
+                                  sound.value("socket", std::string("?")),
+                              ""};
+    const nlohmann::json &error = sound["error"];
+    return libvirt::Check{
+        "session sound", false,
+        "the running session has no PipeWire: " +
+            (error.is_string() ? error.get<std::string>() : std::string("not connected")),
+        reachable ? "PipeWire runs now, and the session connects to it only when it starts: "
+                    "log out and in again"
+                  : kStartPipeWire};
+}
+
 } // namespace
 
 std::vector<libvirt::Check> run_doctor(const std::string &config_path,
@@ -49,6 +193,10 @@ std::vector<libvirt::Check> run_doctor(const std::string &config_path,
     const char *search_path = std::getenv("PATH");
     checks.push_back(libvirt::check_swtpm(search_path ? search_path : "/usr/bin:/bin"));
     checks.push_back(libvirt::check_ovmf());
+    const SoundProbe sound;
+    checks.push_back(sound.check);
+    if (auto session = check_session_sound(session_socket, sound.server != nullptr))
+        checks.push_back(*session);
 
     const auto path = config::find_config_path(config_path.empty() ? nullptr : config_path.c_str());
     config::Config config = config::default_config();
@@ -67,6 +215,12 @@ std::vector<libvirt::Check> run_doctor(const std::string &config_path,
     } else {
         checks.push_back({"session file", true, "none: the built-in default (no VMs)", ""});
     }
+    // Where each seat's sound goes, when there is PipeWire to look in.
+    if (sound.server)
+        for (const config::Seat &seat : config.seats) {
+            checks.push_back(sound.target(seat, seat.audio_out, true));
+            checks.push_back(sound.target(seat, seat.audio_in, false));
+        }
 
     // One connection per URI, as the session keeps.
     std::map<std::string, virConnectPtr> connections;

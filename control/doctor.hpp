@@ -13,7 +13,9 @@
 namespace phyllome::control {
 
 // Every check: KVM, the render node, virglrenderer, what `vm create` needs
-// (swtpm, OVMF), each libvirt URI the session file uses, each VM.
+// (swtpm, OVMF), PipeWire (and the running session's connection to it),
+// each seat's audio_out and audio_in, each libvirt URI the session file
+// uses, each VM.
 // `config_path` empty: the session's lookup. An embedded root that a
 // running session holds (libvirt lets one process in) is checked through
 // that session's control socket, `session_socket` (empty: none found).

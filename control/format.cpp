@@ -103,10 +103,80 @@ std::string config_text(const json &config)
     return out.str();
 }
 
+// The session's PipeWire connection.
+std::string sound_text(const json &sound)
+{
+    if (!sound.is_object())
+        return "";
+    if (member(sound, "connected") == true)
+        return "sound: PipeWire " + text(sound, "version") + " (" + text(sound, "name") + ") at " +
+               text(sound, "socket") + "\n";
+    return "sound: none: " + text(sound, "error", "not connected") + "\n";
+}
+
+// A seat's audio_out or audio_in: what it is set to and where it leads.
+std::string target_text(const char *key, const json &target)
+{
+    if (!target.is_object())
+        return "";
+    std::string out = std::string("  ") + key + " " + text(target, "target") + ": ";
+    if (!text(target, "node", "").empty())
+        out += text(target, "node");
+    else
+        out += (member(target, "resolves") == true ? "" : "not found: ") + text(target, "detail");
+    return out + "\n";
+}
+
+std::string numbers(const json &items)
+{
+    std::string out;
+    for (const auto &item : items)
+        out += (out.empty() ? "" : ",") + (item.is_number() ? item.dump() : std::string("?"));
+    return out.empty() ? "-" : out;
+}
+
+// One stream of a VM: "playback voice 1 s16le 48000 Hz 2 ch, volume
+// 255,255 -> test-sink-a (streaming), 96000 bytes, 0 underruns, 0 overruns".
+std::string stream_text(const json &stream)
+{
+    std::ostringstream out;
+    out << "  " << text(stream, "direction") << " voice " << text(stream, "voice") << " "
+        << text(stream, "format") << " " << text(stream, "rate") << " Hz "
+        << text(stream, "channels") << " ch, volume " << numbers(array(stream, "volume"));
+    if (member(stream, "muted") == true)
+        out << " muted";
+    out << (text(stream, "direction") == "capture" ? " <- " : " -> ");
+    if (text(stream, "node", "").empty())
+        out << "no node (" << text(stream, "no_node") << ")";
+    else
+        out << text(stream, "node");
+    out << " (" << text(stream, "state") << "), " << text(stream, "bytes") << " bytes, "
+        << text(stream, "underruns") << " underruns, " << text(stream, "overruns") << " overruns";
+    if (!text(stream, "silent", "").empty())
+        out << "; silent: " << text(stream, "silent");
+    return out.str() + "\n";
+}
+
+// A VM's sound, when it has a display to have it through.
+std::string vm_sound_text(const json &sound)
+{
+    const std::string state = text(sound, "state", "");
+    if (state.empty() || state == "no display")
+        return "";
+    std::string out;
+    if (state != "listening" || array(sound, "streams").empty())
+        out = "  sound: " + state +
+              (text(sound, "detail", "").empty() ? "" : ": " + text(sound, "detail")) + "\n";
+    for (const json &stream : array(sound, "streams"))
+        out += stream_text(stream);
+    return out;
+}
+
 std::string status_text(const json &reply)
 {
     std::ostringstream out;
     out << config_text(member(reply, "config"));
+    out << sound_text(member(reply, "sound"));
     for (const json &seat : array(reply, "seats")) {
         out << "seat " << text(seat, "name") << ": ";
         if (text(seat, "vm", "").empty())
@@ -123,12 +193,14 @@ std::string status_text(const json &reply)
                         : console_text(member(output, "console")))
                 << "\n";
         out << "  devices: " << joined(array(seat, "devices")) << "\n";
+        out << target_text("audio_out", member(seat, "audio_out"))
+            << target_text("audio_in", member(seat, "audio_in"));
     }
     for (const json &vm : array(reply, "vms")) {
         out << "vm " << text(vm, "name") << ": " << text(vm, "state");
         if (!array(vm, "shown_on").empty())
             out << " (shown on " << joined(array(vm, "shown_on")) << ")";
-        out << "\n";
+        out << "\n" << vm_sound_text(member(vm, "sound"));
     }
     return out.str();
 }

@@ -6,6 +6,9 @@
 #include "control/devices.hpp"
 #include "session/seats.hpp"
 #include "session/session_config.hpp"
+#include "session/vm_fleet.hpp"
+#include "session/vm_sound.hpp"
+#include "sound/server.hpp"
 
 namespace phyllome {
 namespace {
@@ -52,6 +55,98 @@ json output_json(const Output &output)
     return result;
 }
 
+json target_json(const SoundTargetStatus &target)
+{
+    return {
+        {"target", target.target},
+        {"node", target.node.empty() ? json() : json(target.node)},
+        {"resolves", target.resolves},
+        {"detail", target.detail},
+    };
+}
+
+json or_null(const std::string &text)
+{
+    return text.empty() ? json() : json(text);
+}
+
+// The session's PipeWire connection.
+json sound_json(const VmFleet &fleet)
+{
+    const sound::Server *server = fleet.sound_server();
+    if (!server)
+        return {{"connected", false},
+                {"socket", nullptr},
+                {"name", nullptr},
+                {"version", nullptr},
+                {"error", or_null(fleet.sound_error())}};
+    return {
+        {"connected", server->connected()},
+        {"socket", server->socket_path()},
+        {"name", or_null(server->info().name)},
+        {"version", or_null(server->info().version)},
+        {"error", server->connected() ? json() : json("went away: " + server->gone_reason())},
+    };
+}
+
+json stream_json(const VmSound::VoiceStatus &voice)
+{
+    return {
+        {"direction", voice.out ? "playback" : "capture"},
+        {"voice", voice.voice},
+        {"format", voice.sample},
+        {"rate", voice.rate},
+        {"channels", voice.channels},
+        {"enabled", voice.enabled},
+        {"muted", voice.guest_muted},
+        {"volume", voice.volume},
+        {"silent", or_null(voice.silent)},
+        {"target", voice.target},
+        {"node", or_null(voice.node)},
+        {"no_node", or_null(voice.no_node)},
+        {"state", voice.state},
+        {"bytes", voice.bytes},
+        {"bytes_dropped", voice.bytes_dropped},
+        {"underruns", voice.underruns},
+        {"overruns", voice.overruns},
+    };
+}
+
+// A VM's sound: what QEMU offers, and a stream per voice.
+json vm_sound_json(const VmFleet &fleet, const std::string &vm)
+{
+    json streams = json::array();
+    if (const VmSound *sound = fleet.sound(vm))
+        for (const auto &voice : sound->status())
+            streams.push_back(stream_json(voice));
+    const vmview::DisplayClient *client = fleet.client(vm);
+    std::string state = "no display", detail;
+    if (client && client->connected()) {
+        using Support = vmview::DisplayClient::AudioSupport;
+        switch (client->audio_support()) {
+        case Support::Asking:
+            state = "asking QEMU";
+            break;
+        case Support::Listening:
+            state = "listening";
+            if (streams.empty())
+                detail = "the guest opened no voice";
+            break;
+        case Support::OldQemu:
+            state = "left alone";
+            detail = "QEMU before 8.1 (Debian 12 has 7.2) crashes when a sound listener is "
+                     "registered over the display's peer-to-peer connection: no sound";
+            break;
+        case Support::None:
+            state = "no audiodev";
+            detail =
+                "QEMU has no D-Bus audio (the VM needs -audiodev dbus): " + client->audio_refusal();
+            break;
+        }
+    }
+    return {{"state", state}, {"detail", or_null(detail)}, {"streams", std::move(streams)}};
+}
+
 json seat_json(const config::Seat &seat, const Seats &seats, const VmFleet &fleet,
                const Server &server, const std::vector<InputDevices::DeviceInfo> &devices)
 {
@@ -70,6 +165,8 @@ json seat_json(const config::Seat &seat, const Seats &seats, const VmFleet &flee
         {"state", vm ? json(fleet.state_of(*vm)) : json()},
         {"outputs", std::move(outputs)},
         {"devices", std::move(names)},
+        {"audio_out", target_json(sound_target_status(fleet.sound_server(), seat.audio_out, true))},
+        {"audio_in", target_json(sound_target_status(fleet.sound_server(), seat.audio_in, false))},
     };
 }
 
@@ -88,9 +185,11 @@ json status_json(const config::Config &config, const Seats &seats, const VmFleet
             {"name", vm.name},
             {"state", fleet.state_of(vm.name)},
             {"shown_on", seats.seats_showing(vm.name)},
+            {"sound", vm_sound_json(fleet, vm.name)},
         });
     }
-    return {{"seats", std::move(seats_json)}, {"vms", std::move(vms)}};
+    return {
+        {"seats", std::move(seats_json)}, {"vms", std::move(vms)}, {"sound", sound_json(fleet)}};
 }
 
 json config_json(const SessionConfig &session_config, const std::vector<std::string> &outputs)

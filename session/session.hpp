@@ -33,7 +33,8 @@ public:
 
 private:
     Server::Settings server_settings(const Options &options);
-    static std::unique_ptr<sound::Server> connect_sound(wl_event_loop *loop);
+    // `why_none`: why there is none, when it returns null.
+    static std::unique_ptr<sound::Server> connect_sound(wl_event_loop *loop, std::string &why_none);
     const config::Config &config() const { return session_config_.config(); }
     // The control socket for phyllomectl, named after the Wayland display
     // and exported to children; null (and logged) when it cannot be had.
@@ -47,6 +48,7 @@ private:
 
     Server server_;
     // PipeWire for the VMs' sound; null (and logged) when none runs.
+    std::string sound_error_;
     std::unique_ptr<sound::Server> sound_;
     SeatedVms vms_;
     Reloader reloader_;

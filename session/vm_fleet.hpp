@@ -96,7 +96,14 @@ public:
 
     // Sound: where the streams of each VM's voices go (PipeWire; null: no
     // sound server, the samples are dropped). Set before any VM attaches.
-    void set_sound_server(sound::Server *server) { sound_server_ = server; }
+    // `why_none`: why there is no server, for the status.
+    void set_sound_server(sound::Server *server, std::string why_none = {})
+    {
+        sound_server_ = server;
+        sound_error_ = std::move(why_none);
+    }
+    const sound::Server *sound_server() const { return sound_server_; }
+    const std::string &sound_error() const { return sound_error_; }
     // The VM's sound plays on `seat`'s audio_out and records from its
     // audio_in; with no seat (not shown), it is muted unless `play_hidden`,
     // and then plays on where it played.
@@ -130,6 +137,7 @@ private:
     wl_event_loop *loop_;
     Handlers handlers_;
     sound::Server *sound_server_ = nullptr;
+    std::string sound_error_;
     std::map<std::string, Vm> vms_;
     std::map<const vmview::Console *, std::unique_ptr<vmview::ConsoleInput>> inputs_;
     // Clients whose connection ended, destroyed outside their own callbacks.

@@ -1,9 +1,11 @@
 #include "session/vm_sound.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "base/log.hpp"
 #include "sound/capture.hpp"
+#include "sound/format.hpp"
 #include "sound/playback.hpp"
 #include "sound/server.hpp"
 
@@ -14,6 +16,7 @@ struct VmSound::Voice {
     uint64_t id = 0;
     std::unique_ptr<sound::Playback> playback;
     std::unique_ptr<sound::Capture> capture;
+    std::string error; // why there is no stream, when PipeWire is there
 };
 
 namespace {
@@ -54,6 +57,35 @@ std::string VmSound::glob_for(const config::SoundTarget &target)
     // seat's device that is not there yet, or comes back, is linked when it
     // appears, and nothing plays elsewhere meanwhile.
     return target.kind == config::SoundTarget::Kind::Node ? target.pattern : std::string();
+}
+
+SoundTargetStatus sound_target_status(const sound::Server *server,
+                                      const config::SoundTarget &target, bool out)
+{
+    SoundTargetStatus status;
+    status.target = config::to_string(target);
+    if (!server) {
+        status.detail = "no PipeWire";
+        return status;
+    }
+    if (!server->connected()) {
+        status.detail = "PipeWire went away: " + server->gone_reason();
+        return status;
+    }
+    if (target.kind == config::SoundTarget::Kind::Default) {
+        status.resolves = true;
+        status.detail = "the session manager's default";
+        return status;
+    }
+    // The node the streams link to (sound/links.hpp), as they find it.
+    if (const sound::Node *node = server->graph().device_matching(target.pattern, out)) {
+        status.node = node->name;
+        status.resolves = true;
+        return status;
+    }
+    status.detail = std::string("no PipeWire ") + (out ? "sink" : "source or sink") +
+                    " matches it: silent until one appears";
+    return status;
 }
 
 void VmSound::route(const config::SoundTarget &out, const config::SoundTarget &in, bool audible)
@@ -115,6 +147,7 @@ void VmSound::voice_added(vmview::AudioListener &listener, uint64_t id)
             else
                 voice->capture = std::make_unique<sound::Capture>(*server_, format, settings);
         } catch (const std::exception &e) {
+            voice->error = std::string("no stream: ") + e.what();
             base::log_info("VM %s: %s voice %llu cannot be %s: %s", vm_.c_str(),
                            out ? "sound" : "microphone", static_cast<unsigned long long>(id),
                            out ? "played" : "recorded", e.what());
@@ -146,42 +179,87 @@ void VmSound::played(vmview::AudioListener &listener, uint64_t id, std::span<con
 std::size_t VmSound::record(vmview::AudioListener &listener, uint64_t id, std::span<uint8_t> into)
 {
     auto it = voices_.find(key(listener, id));
-    if (it == voices_.end() || !it->second->capture || silent(listener, id))
+    if (it == voices_.end() || !it->second->capture)
         return 0; // silence
-    return it->second->capture->read(into);
+    const std::size_t taken = it->second->capture->read(into);
+    // Muted: what was recorded is taken all the same (so that it does not
+    // pile up in the stream's ring) and the guest gets silence.
+    return silent(listener, id) ? 0 : taken;
+}
+
+std::string VmSound::why_no_node(const Voice &voice, const std::string &state) const
+{
+    if (!server_)
+        return "no PipeWire";
+    if (!server_->connected())
+        return "PipeWire went away: " + server_->gone_reason();
+    if (!voice.error.empty())
+        return voice.error;
+    if (state == "error")
+        return "the stream failed";
+    const bool out = voice.playback != nullptr;
+    const SoundTargetStatus target = sound_target_status(server_, out ? out_ : in_, out);
+    if (!target.resolves)
+        return "target not found (" + target.detail + ")";
+    if (target.node.empty())
+        return "no session manager linked it to the default";
+    return "not linked yet (stream " + state + ")";
 }
 
 std::vector<VmSound::VoiceStatus> VmSound::status() const
 {
     std::vector<VoiceStatus> result;
-    for (const auto &[k, voice] : voices_) {
+    // Playback first, then capture, each by voice id.
+    for (auto it = voices_.rbegin(); it != voices_.rend(); ++it) {
+        const auto &[k, voice] = *it;
         VoiceStatus s;
         s.out = k.first;
+        s.voice = voice->id;
         const vmview::AudioVoice &state = voice->listener->voices().at(voice->id);
         s.format = vmview::to_string(state.format);
+        s.sample = vmview::sample_name(state.format);
+        s.rate = state.format.rate;
+        s.channels = state.format.channels;
         s.enabled = state.enabled;
+        s.guest_muted = state.muted;
         s.muted = state.muted || !audible_;
+        s.volume = state.volume;
+        if (!audible_)
+            s.silent = "hidden, and its audio_when_hidden is mute";
+        else if (!state.enabled)
+            s.silent = "the guest disabled it";
+        else if (state.muted)
+            s.silent = "the guest muted it";
+        s.target = config::to_string(s.out ? out_ : in_);
+        sound::StreamInfo info;
         if (voice->playback) {
-            const auto info = voice->playback->info();
+            info = voice->playback->info();
             const auto stats = voice->playback->stats();
-            s.node = info.peer_name;
-            s.state = info.state;
             s.bytes = stats.bytes_played;
+            s.bytes_dropped = stats.bytes_dropped;
             s.underruns = stats.underruns;
             s.overruns = stats.overruns;
         } else if (voice->capture) {
-            const auto info = voice->capture->info();
+            info = voice->capture->info();
             const auto stats = voice->capture->stats();
-            s.node = info.peer_name;
-            s.state = info.state;
             s.bytes = stats.bytes_read;
+            s.bytes_dropped = stats.bytes_dropped;
             s.underruns = stats.underruns;
             s.overruns = stats.overruns;
         } else {
-            s.state = "no sound server";
+            info.state = "no stream";
         }
+        s.state = info.state;
+        s.node = info.peer_name;
+        if (s.node.empty())
+            s.no_node = why_no_node(*voice, info.state);
         result.push_back(std::move(s));
     }
+    // rbegin gave each direction's voices backwards.
+    const auto captures =
+        std::find_if(result.begin(), result.end(), [](const VoiceStatus &s) { return !s.out; });
+    std::reverse(result.begin(), captures);
+    std::reverse(captures, result.end());
     return result;
 }
 

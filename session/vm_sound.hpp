@@ -39,13 +39,25 @@ public:
     // The display connection went: every voice with it.
     void clear();
 
+    // One voice's stream, for `phyllomectl status`.
     struct VoiceStatus {
-        bool out = true;
-        std::string format;
-        bool enabled = false, muted = false;
-        std::string node;  // what it plays to or records from, as PipeWire says
-        std::string state; // the stream's
-        uint64_t bytes = 0, underruns = 0, overruns = 0;
+        bool out = true;    // playback (the guest plays), else capture
+        uint64_t voice = 0; // QEMU's voice id
+        std::string format; // "s16le 48000 Hz 2 ch"
+        std::string sample; // "s16le"
+        uint32_t rate = 0;
+        int channels = 0;
+        bool enabled = false;        // by the guest
+        bool guest_muted = false;    // by the guest
+        bool muted = false;          // by the guest, or hidden and muted
+        std::vector<uint8_t> volume; // the guest's, 0..255 per channel
+        std::string silent;          // why nothing of it is heard; empty: heard
+        std::string target;          // the seat's audio_out or audio_in, as written
+        std::string node;            // what it plays to or records from, as PipeWire says
+        std::string no_node;         // why `node` is empty
+        std::string state;           // the stream's ("no stream" without one)
+        uint64_t bytes = 0;          // played, or recorded and read by the guest
+        uint64_t bytes_dropped = 0, underruns = 0, overruns = 0;
     };
     std::vector<VoiceStatus> status() const;
 
@@ -64,6 +76,8 @@ private:
     static Key key(const vmview::AudioListener &listener, uint64_t voice);
     // What the streams link to: a node name glob ("" for the default).
     static std::string glob_for(const config::SoundTarget &target);
+    // Why a voice's stream is linked to nothing.
+    std::string why_no_node(const Voice &voice, const std::string &state) const;
     void apply_volume(Voice &voice);
     // Muted by its guest, disabled, or the VM hidden and muted.
     bool silent(const vmview::AudioListener &listener, uint64_t voice) const;
@@ -74,5 +88,16 @@ private:
     bool audible_ = false;
     std::map<Key, std::unique_ptr<Voice>> voices_;
 };
+
+// Where a seat's audio_out (`out`) or audio_in leads now, on `server` (null:
+// no PipeWire).
+struct SoundTargetStatus {
+    std::string target;    // as written: "default", "node:alsa_output.*"
+    std::string node;      // the node it names now; empty for the default or none
+    bool resolves = false; // PipeWire is there and so is the node (or it is the default)
+    std::string detail;    // what it leads to, or why nothing
+};
+SoundTargetStatus sound_target_status(const sound::Server *server,
+                                      const config::SoundTarget &target, bool out);
 
 } // namespace phyllome

@@ -84,8 +84,13 @@ struct Server::Impl {
     std::function<void()> gone;
     std::string gone_reason;
     Graph graph;
+    ServerInfo info;
+    int sync_seq = -1; // the sync asked for, if any
+    bool synced = false;
     int streams = 0;
 
+    static void on_core_info(void *data, const pw_core_info *info);
+    static void on_core_done(void *data, uint32_t id, int seq);
     static void on_core_error(void *data, uint32_t id, int seq, int res, const char *message);
     static void on_global(void *data, uint32_t id, uint32_t permissions, const char *type,
                           uint32_t version, const spa_dict *props);
@@ -93,6 +98,22 @@ struct Server::Impl {
 
     void went_away(const std::string &why);
 };
+
+void Server::Impl::on_core_info(void *data, const pw_core_info *info)
+{
+    auto *impl = static_cast<Impl *>(data);
+    if (info->name)
+        impl->info.name = info->name;
+    if (info->version)
+        impl->info.version = info->version;
+}
+
+void Server::Impl::on_core_done(void *data, uint32_t id, int seq)
+{
+    auto *impl = static_cast<Impl *>(data);
+    if (id == PW_ID_CORE && impl->sync_seq >= 0 && seq == impl->sync_seq)
+        impl->synced = true;
+}
 
 void Server::Impl::on_core_error(void *data, uint32_t id, int, int res, const char *message)
 {
@@ -203,6 +224,8 @@ Server::Server(wl_event_loop *loop, const std::string &remote) : impl_(std::make
     static const pw_core_events core_events = [] {
         pw_core_events events{};
         events.version = PW_VERSION_CORE_EVENTS;
+        events.info = &Impl::on_core_info;
+        events.done = &Impl::on_core_done;
         events.error = &Impl::on_core_error;
         return events;
     }();
@@ -270,6 +293,22 @@ void Server::on_gone(std::function<void()> gone)
 const Graph &Server::graph() const
 {
     return impl_->graph;
+}
+
+const ServerInfo &Server::info() const
+{
+    return impl_->info;
+}
+
+void Server::sync()
+{
+    impl_->synced = false;
+    impl_->sync_seq = pw_core_sync(impl_->core, PW_ID_CORE, 0);
+}
+
+bool Server::synced() const
+{
+    return impl_->synced;
 }
 
 pw_core *Server::core() const

@@ -29,6 +29,12 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// What the server says of itself (its core's info), once it said it.
+struct ServerInfo {
+    std::string name;    // the core's name, e.g. "pipewire-0"
+    std::string version; // the server's version, e.g. "0.3.65"
+};
+
 class Server {
 public:
     // Connects to `remote`: a socket name in $PIPEWIRE_RUNTIME_DIR (else
@@ -54,6 +60,15 @@ public:
     void on_gone(std::function<void()> gone);
 
     const Graph &graph() const;
+    // Empty until the server sent it (soon after connecting).
+    const ServerInfo &info() const;
+
+    // True once the server answered a round trip asked for by sync(): the
+    // graph then holds every object that existed when it was asked (the
+    // server sends its registry before that answer). For a one-shot look
+    // at the graph (phyllomectl doctor); the session follows it as it goes.
+    void sync();
+    bool synced() const;
 
     // For the streams of this folder.
     pw_core *core() const;

@@ -51,14 +51,19 @@ std::optional<std::string> check_audio_block(const AudioFormat &format, uint64_t
     return std::nullopt;
 }
 
-std::string to_string(const AudioFormat &format)
+std::string sample_name(const AudioFormat &format)
 {
     std::string sample = format.is_float ? "f" : format.is_signed ? "s" : "u";
     sample += std::to_string(format.bits);
     if (format.bits > 8)
         sample += format.big_endian ? "be" : "le";
-    return sample + " " + std::to_string(format.rate) + " Hz " + std::to_string(format.channels) +
-           " ch";
+    return sample;
+}
+
+std::string to_string(const AudioFormat &format)
+{
+    return sample_name(format) + " " + std::to_string(format.rate) + " Hz " +
+           std::to_string(format.channels) + " ch";
 }
 
 } // namespace phyllome::vmview

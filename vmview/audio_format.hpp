@@ -39,6 +39,9 @@ std::optional<AudioFormat> check_audio_init(uint8_t bits, bool is_signed, bool i
 // or more than kMaxAudioBlockMs of it); nullopt when it is fine.
 std::optional<std::string> check_audio_block(const AudioFormat &format, uint64_t bytes);
 
+// The sample format alone: "s16le", "u8", "f32le".
+std::string sample_name(const AudioFormat &format);
+
 // "s16le 48000 Hz 2 ch", for logs and `phyllomectl status`.
 std::string to_string(const AudioFormat &format);
 

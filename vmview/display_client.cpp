@@ -164,11 +164,21 @@ int DisplayClient::on_vm_properties(sd_bus_message *reply, void *data, sd_bus_er
         self->register_audio(AudioListener::Direction::Out);
         self->register_audio(AudioListener::Direction::In);
     } else {
+        self->audio_support_ = AudioSupport::OldQemu;
         base::log_info("VM %s: no sound: QEMU older than 8.1 cannot take a sound listener on "
                        "this connection",
                        self->vm_name_.c_str());
     }
     return 0;
+}
+
+void DisplayClient::no_audio(const std::string &why)
+{
+    // One listener taken is sound enough; the first refusal is the reason.
+    if (audio_support_ == AudioSupport::Listening || audio_support_ == AudioSupport::None)
+        return;
+    audio_support_ = AudioSupport::None;
+    audio_refusal_ = why;
 }
 
 void DisplayClient::register_audio(AudioListener::Direction direction)
@@ -177,6 +187,7 @@ void DisplayClient::register_audio(AudioListener::Direction direction)
     int pair[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, pair) < 0) {
         base::log_info("VM %s: sound: socketpair: %s", vm_name_.c_str(), std::strerror(errno));
+        no_audio(std::string("socketpair: ") + std::strerror(errno));
         return;
     }
     base::UniqueFd ours(pair[0]), theirs(pair[1]);
@@ -188,6 +199,7 @@ void DisplayClient::register_audio(AudioListener::Direction direction)
     if (r < 0) {
         base::log_info("VM %s: sound: cannot register a listener: %s", vm_name_.c_str(),
                        std::strerror(-r));
+        no_audio(std::string("cannot register a listener: ") + std::strerror(-r));
         return;
     }
     theirs.reset(); // the message holds its own copy
@@ -207,11 +219,16 @@ int DisplayClient::on_audio_registered(sd_bus_message *reply, void *data, sd_bus
     if (sd_bus_message_is_method_error(reply, nullptr)) {
         // QEMU has no Audio object without `-audiodev dbus`. Said once:
         // the input is refused alike.
+        const sd_bus_error *error = sd_bus_message_get_error(reply);
+        const std::string message = error->message ? error->message
+                                    : error->name  ? error->name
+                                                   : "refused";
         if (out)
-            base::log_info("VM %s: no sound: %s", self->vm_name_.c_str(),
-                           sd_bus_message_get_error(reply)->message);
+            base::log_info("VM %s: no sound: %s", self->vm_name_.c_str(), message.c_str());
+        self->no_audio(message);
         return 0;
     }
+    self->audio_support_ = AudioSupport::Listening;
     auto &listener = out ? self->audio_out_ : self->audio_in_;
     listener = std::make_unique<AudioListener>(self->loop_, direction, self->vm_name_,
                                                std::move(fd), nullptr);

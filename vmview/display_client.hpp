@@ -59,6 +59,17 @@ public:
     }
     bool connected() const { return connected_; }
 
+    // Where the VM's sound stands with QEMU.
+    enum class AudioSupport {
+        Asking,    // QEMU has not said yet
+        Listening, // QEMU took our sound listeners (audio(): both, or one)
+        OldQemu,   // QEMU before 8.1: its D-Bus audio is left alone
+        None,      // no listener: no D-Bus audiodev (audio_refusal() says why)
+    };
+    AudioSupport audio_support() const { return audio_support_; }
+    // QEMU's answer when it took no listener (AudioSupport::None).
+    const std::string &audio_refusal() const { return audio_refusal_; }
+
     // Asks the guest to take this size for a console (Console.SetUIInfo):
     // the output's resolution and physical size. A repeat of the last
     // request is not sent. Devices without the hook (standard VGA) refuse;
@@ -94,6 +105,7 @@ private:
     void read_console(uint32_t id);
     void register_listener(Console::Info info);
     void register_audio(AudioListener::Direction direction);
+    void no_audio(const std::string &why);
     void refresh_console_size(Console &console);
     Console *find_console(uint32_t id);
     const Console *find_console(uint32_t id) const;
@@ -112,6 +124,8 @@ private:
     std::vector<std::unique_ptr<Console>> consoles_;
     std::unique_ptr<AudioListener> audio_out_, audio_in_;
     base::UniqueFd audio_out_fd_, audio_in_fd_; // ours, until QEMU answers
+    AudioSupport audio_support_ = AudioSupport::Asking;
+    std::string audio_refusal_;
     struct UiInfo {
         uint32_t width, height;
         uint16_t width_mm, height_mm;

@@ -48,6 +48,60 @@ TEST(Format, Status)
     EXPECT_NE(text.find("vm games: Not connected\n"), std::string::npos) << text;
 }
 
+TEST(Format, StatusSound)
+{
+    const json reply = json::parse(R"({"ok":true,
+      "sound":{"connected":true,"socket":"/run/user/1000/pipewire-0","name":"pipewire-0",
+               "version":"0.3.65","error":null},
+      "seats":[{"name":"left","vm":"work","state":"Running","outputs":[],"devices":[],
+                "audio_out":{"target":"node:alsa_output.usb-*","node":"alsa_output.usb-x",
+                             "resolves":true,"detail":""},
+                "audio_in":{"target":"node:mic\u001b","node":null,"resolves":false,
+                            "detail":"no PipeWire source or sink matches it"}}],
+      "vms":[{"name":"work","state":"Running","shown_on":["left"],
+              "sound":{"state":"listening","detail":null,"streams":[
+                {"direction":"playback","voice":1,"format":"s16le","rate":48000,"channels":2,
+                 "enabled":true,"muted":true,"volume":[255,128],"silent":"the guest muted it",
+                 "target":"node:alsa_output.usb-*","node":"alsa_output.usb-x","no_node":null,
+                 "state":"streaming","bytes":1920,"bytes_dropped":0,"underruns":3,
+                 "overruns":1},
+                {"direction":"capture","voice":"odd","volume":"loud"}]}},
+             {"name":"old","state":"Running","shown_on":[],
+              "sound":{"state":"left alone","detail":"QEMU before 8.1","streams":[]}},
+             {"name":"off","state":"Shut off","shown_on":[],
+              "sound":{"state":"no display","detail":null,"streams":[]}}]})");
+    const std::string text = format_reply(StatusRequest{}, reply);
+    EXPECT_NE(text.find("sound: PipeWire 0.3.65 (pipewire-0) at /run/user/1000/pipewire-0\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("  audio_out node:alsa_output.usb-*: alsa_output.usb-x\n"),
+              std::string::npos)
+        << text;
+    // Names are escaped; what is missing or malformed shows as '?'.
+    EXPECT_NE(text.find("  audio_in node:mic\\x1b: not found: no PipeWire source or sink "
+                        "matches it\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("vm work: Running (shown on left)\n"
+                        "  playback voice 1 s16le 48000 Hz 2 ch, volume 255,128 muted -> "
+                        "alsa_output.usb-x (streaming), 1920 bytes, 3 underruns, 1 overruns; "
+                        "silent: the guest muted it\n"
+                        "  capture voice odd ? ? Hz ? ch, volume - <- no node (?) (?), ? "
+                        "bytes, ? underruns, ? overruns\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("vm old: Running\n  sound: left alone: QEMU before 8.1\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("vm off: Shut off\n"), std::string::npos) << text;
+    EXPECT_EQ(text.find("no display"), std::string::npos) << text;
+
+    const json none = json::parse(R"({"ok":true,"seats":[],"vms":[],
+      "sound":{"connected":false,"socket":null,"error":"no PipeWire server at /x: refused"}})");
+    EXPECT_EQ(format_reply(StatusRequest{}, none),
+              "sound: none: no PipeWire server at /x: refused\n");
+}
+
 TEST(Format, Devices)
 {
     const json reply = json::parse(R"({"ok":true,"devices":[

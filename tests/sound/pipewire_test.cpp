@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <pipewire/pipewire.h>
 #include <wayland-server-core.h>
 
 #include "base/event_source.hpp"
@@ -686,6 +687,19 @@ TEST_F(SoundTest, CaptureRingKeepsItsBoundAndReadNeverWaits)
     EXPECT_EQ(stats.bytes_dropped + stats.buffered, stats.bytes_recorded);
     // Whole frames only.
     EXPECT_EQ(monitor.read({buffer, 3}), 2u);
+}
+
+TEST_F(SoundTest, ServerSaysWhatItIsAndASyncHasTheWholeGraph)
+{
+    EXPECT_FALSE(server().synced());
+    server().sync();
+    ASSERT_TRUE(dispatch_until([&] { return server().synced(); }));
+    // The daemon's core.name, and its version (the same package's library).
+    EXPECT_EQ(server().info().name, "pipewire-0");
+    EXPECT_EQ(server().info().version, pw_get_library_version());
+    // The registry comes before the answer: every node is there.
+    EXPECT_TRUE(server().graph().node_named("test-sink-a"));
+    EXPECT_TRUE(server().graph().node_named("test-sink-b"));
 }
 
 // The threads of this process that run with a realtime policy.
