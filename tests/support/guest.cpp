@@ -52,7 +52,7 @@ GuestImage build_guest()
     const std::string dir = guest_dir();
     const CommandResult result =
         run_command({required_env("GUEST_BUILDER"), dir, required_env("GUEST_PRINTER"),
-                     required_env("GUEST_ANIMATE")},
+                     required_env("GUEST_ANIMATE"), required_env("GUEST_TONE")},
                     {}, std::chrono::minutes(5));
     if (result.exit_code != 0)
         throw std::runtime_error("building the test guest failed:\n" + result.output);
