@@ -7,7 +7,9 @@
 // controls first (a codec's amplifiers start muted, as on any Linux without
 // alsactl), then plays S16_LE, 2 channels, 48000 Hz, interleaved, and
 // prepares the device again after each underrun (a slow TCG guest has them).
-// It prints what it does, and any error, to stdout (the serial console).
+// It prints what it does ("tone: playing" once the device takes the sound,
+// then "tone: played N s" each second), and any error, to stdout (the
+// serial console).
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -244,7 +246,7 @@ int main()
 
     unsigned position = 0; // frame in `second`
     unsigned long underruns = 0;
-    unsigned long written = 0; // frames, until the device has taken some
+    unsigned long written = 0; // frames
     while (true) {
         snd_xferi transfer{};
         transfer.buf = second.data() + position * kChannels;
@@ -271,10 +273,16 @@ int main()
         position = (position + static_cast<unsigned>(transfer.result)) % kRate;
         // Once a write had to wait for the device to take a period, the
         // device plays: the guest's sound leaves through QEMU.
-        if (written < buffer + kPeriodFrames) {
-            written += static_cast<unsigned long>(transfer.result);
-            if (written >= buffer + kPeriodFrames)
-                say("playing");
-        }
+        // Then every second played is said, so that a test knows how much
+        // the guest played (written, less the buffer still to play).
+        const unsigned long before = written;
+        written += static_cast<unsigned long>(transfer.result);
+        if (before < buffer + kPeriodFrames && written >= buffer + kPeriodFrames)
+            say("playing");
+        auto seconds_played = [&](unsigned long frames) {
+            return frames > buffer ? (frames - buffer) / kRate : 0;
+        };
+        if (seconds_played(written) > seconds_played(before))
+            say("played %lu s", seconds_played(written));
     }
 }

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <stdexcept>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -69,47 +70,57 @@ std::string guest_accelerator()
     return accelerator;
 }
 
+std::vector<std::string> GuestVm::sound_arguments()
+{
+    return {"-audiodev", "dbus,id=snd0", "-device",
+            "intel-hda", "-device",      "hda-output,audiodev=snd0"};
+}
+
 GuestVm::GuestVm(const GuestImage &image, const std::string &name, const std::string &dir,
-                 const std::string &accelerator, const std::vector<std::string> &devices)
+                 const std::string &accelerator, const std::vector<std::string> &devices,
+                 const Extra &extra)
     : name_(name), dir_(dir)
 {
     const std::string serial_path = dir + "/" + name + "-serial.sock";
     const int listener = listen_on(serial_path);
-    std::vector<std::string> argv = {required_env("QEMU"),
-                                     "-name",
-                                     name,
-                                     "-machine",
-                                     "pc,accel=" + accelerator,
-                                     "-m",
-                                     "256",
-                                     "-nodefaults",
-                                     "-no-user-config",
-                                     "-vga",
-                                     "std",
-                                     "-display",
-                                     "dbus,p2p=on",
-                                     "-nic",
-                                     "none",
-                                     "-monitor",
-                                     "none",
-                                     "-kernel",
-                                     image.kernel,
-                                     "-initrd",
-                                     image.initrd,
-                                     "-append",
-                                     "console=ttyS0 quiet panic=-1",
-                                     "-no-reboot",
-                                     "-chardev",
-                                     "socket,id=serial,path=" + serial_path,
-                                     "-serial",
-                                     "chardev:serial",
-                                     "-qmp",
-                                     "unix:" + dir + "/" + name + "-qmp.sock,server=on,wait=off",
-                                     "-daemonize",
-                                     "-pidfile",
-                                     dir + "/" + name + ".pid"};
+    std::vector<std::string> argv = {
+        required_env("QEMU"),
+        "-name",
+        name,
+        "-machine",
+        "pc,accel=" + accelerator,
+        "-m",
+        "256",
+        "-nodefaults",
+        "-no-user-config",
+        "-vga",
+        "std",
+        "-display",
+        "dbus,p2p=on",
+        "-nic",
+        "none",
+        "-monitor",
+        "none",
+        "-kernel",
+        image.kernel,
+        "-initrd",
+        image.initrd,
+        "-append",
+        "console=ttyS0 quiet panic=-1" +
+            (extra.command_line.empty() ? std::string() : " " + extra.command_line),
+        "-no-reboot",
+        "-chardev",
+        "socket,id=serial,path=" + serial_path,
+        "-serial",
+        "chardev:serial",
+        "-qmp",
+        "unix:" + dir + "/" + name + "-qmp.sock,server=on,wait=off",
+        "-daemonize",
+        "-pidfile",
+        dir + "/" + name + ".pid"};
     for (const std::string &device : devices)
         argv.insert(argv.end(), {"-device", device});
+    argv.insert(argv.end(), extra.arguments.begin(), extra.arguments.end());
     const std::string log = dir + "/" + name + "-qemu.log";
     const pid_t starter = spawn(argv, {}, log);
     // -daemonize: the first process exits once QEMU is set up, its serial
@@ -140,9 +151,48 @@ GuestVm::~GuestVm()
         }
     }
     if (pid_ > 0)
-        kill(pid_, SIGKILL);
+        ::kill(pid_, SIGKILL);
     if (serial_fd_ >= 0)
         close(serial_fd_);
+}
+
+std::pair<int, int> GuestVm::qemu_version()
+{
+    const std::string reply = qmp_->execute(R"({"execute":"query-version"})");
+    // {"return": {"qemu": {"micro": 22, "minor": 2, "major": 7}, ...}}
+    auto number = [&](const char *key) {
+        const std::string quoted = std::string("\"") + key + "\":";
+        const std::size_t at = reply.find(quoted);
+        return at == std::string::npos ? -1 : atoi(reply.c_str() + at + quoted.size());
+    };
+    const int major = number("major"), minor = number("minor");
+    if (major < 0 || minor < 0)
+        throw std::runtime_error("QEMU's version is not in " + reply);
+    return {major, minor};
+}
+
+bool GuestVm::running() const
+{
+    return pid_ > 0 && ::kill(pid_, 0) == 0;
+}
+
+bool GuestVm::kill(std::chrono::milliseconds timeout)
+{
+    if (pid_ <= 0)
+        return true;
+    // Not our child (QEMU daemonized): its pidfd says when it is gone.
+    const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+    if (pidfd < 0)
+        return !running();
+    ::kill(pid_, SIGKILL);
+    pollfd gone{pidfd, POLLIN, 0};
+    const bool ended = poll(&gone, 1, static_cast<int>(timeout.count())) == 1;
+    close(pidfd);
+    if (ended) {
+        pid_ = -1;
+        qmp_.reset();
+    }
+    return ended;
 }
 
 void GuestVm::read_serial()

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/support/qmp.hpp"
@@ -31,15 +32,36 @@ std::string guest_accelerator();
 
 class GuestVm {
 public:
+    // More than the devices: QEMU arguments as they are, and words for the
+    // guest's kernel command line (phyllome.tone=HZ, phyllome.animate).
+    struct Extra {
+        std::vector<std::string> arguments;
+        std::string command_line;
+    };
+
+    // A sound card playing to QEMU's D-Bus audiodev (the display's Audio
+    // object): intel-hda with an output-only codec, which the guest's
+    // phyllome.tone=HZ plays to.
+    static std::vector<std::string> sound_arguments();
+
     // Starts QEMU (daemonized, QMP and serial on sockets in `dir`) with the
     // guest and the given extra -device values. Throws if QEMU fails.
     GuestVm(const GuestImage &image, const std::string &name, const std::string &dir,
-            const std::string &accelerator, const std::vector<std::string> &devices);
+            const std::string &accelerator, const std::vector<std::string> &devices,
+            const Extra &extra = {});
     ~GuestVm();
     GuestVm(const GuestVm &) = delete;
     GuestVm &operator=(const GuestVm &) = delete;
 
     Qmp &qmp() { return *qmp_; }
+    // QEMU's version from QMP, e.g. {10, 0}.
+    std::pair<int, int> qemu_version();
+
+    // SIGKILL, as a crash would; returns once QEMU is gone (false if it
+    // outlived `timeout`).
+    bool kill(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    // False once QEMU has ended.
+    bool running() const;
     const std::string &name() const { return name_; }
 
     // Everything the guest printed so far.
