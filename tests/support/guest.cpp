@@ -72,8 +72,9 @@ std::string guest_accelerator()
 
 std::vector<std::string> GuestVm::sound_arguments()
 {
-    return {"-audiodev", "dbus,id=snd0", "-device",
-            "intel-hda", "-device",      "hda-output,audiodev=snd0"};
+    return {"-audiodev", "dbus,id=snd0", //
+            "-device",   "intel-hda",    //
+            "-device",   "hda-output,audiodev=snd0"};
 }
 
 GuestVm::GuestVm(const GuestImage &image, const std::string &name, const std::string &dir,
@@ -83,41 +84,42 @@ GuestVm::GuestVm(const GuestImage &image, const std::string &name, const std::st
 {
     const std::string serial_path = dir + "/" + name + "-serial.sock";
     const int listener = listen_on(serial_path);
-    std::vector<std::string> argv = {
-        required_env("QEMU"),
-        "-name",
-        name,
-        "-machine",
-        "pc,accel=" + accelerator,
-        "-m",
-        "256",
-        "-nodefaults",
-        "-no-user-config",
-        "-vga",
-        "std",
-        "-display",
-        "dbus,p2p=on",
-        "-nic",
-        "none",
-        "-monitor",
-        "none",
-        "-kernel",
-        image.kernel,
-        "-initrd",
-        image.initrd,
-        "-append",
-        "console=ttyS0 quiet panic=-1" +
-            (extra.command_line.empty() ? std::string() : " " + extra.command_line),
-        "-no-reboot",
-        "-chardev",
-        "socket,id=serial,path=" + serial_path,
-        "-serial",
-        "chardev:serial",
-        "-qmp",
-        "unix:" + dir + "/" + name + "-qmp.sock,server=on,wait=off",
-        "-daemonize",
-        "-pidfile",
-        dir + "/" + name + ".pid"};
+    std::string command_line = "console=ttyS0 quiet panic=-1";
+    if (!extra.command_line.empty())
+        command_line += " " + extra.command_line;
+    std::vector<std::string> argv = {required_env("QEMU"),
+                                     "-name",
+                                     name,
+                                     "-machine",
+                                     "pc,accel=" + accelerator,
+                                     "-m",
+                                     "256",
+                                     "-nodefaults",
+                                     "-no-user-config",
+                                     "-vga",
+                                     "std",
+                                     "-display",
+                                     "dbus,p2p=on",
+                                     "-nic",
+                                     "none",
+                                     "-monitor",
+                                     "none",
+                                     "-kernel",
+                                     image.kernel,
+                                     "-initrd",
+                                     image.initrd,
+                                     "-append",
+                                     command_line,
+                                     "-no-reboot",
+                                     "-chardev",
+                                     "socket,id=serial,path=" + serial_path,
+                                     "-serial",
+                                     "chardev:serial",
+                                     "-qmp",
+                                     "unix:" + dir + "/" + name + "-qmp.sock,server=on,wait=off",
+                                     "-daemonize",
+                                     "-pidfile",
+                                     dir + "/" + name + ".pid"};
     for (const std::string &device : devices)
         argv.insert(argv.end(), {"-device", device});
     argv.insert(argv.end(), extra.arguments.begin(), extra.arguments.end());
