@@ -182,7 +182,7 @@ protected:
         accelerator_ = guest_accelerator();
         vm_ = std::make_unique<GuestVm>(
             image, "a", dir_, accelerator_, std::vector<std::string>{},
-            GuestVm::Extra{GuestVm::sound_arguments(), "phyllome.tone=" + std::to_string(kTone)});
+            GuestVm::Extra{{}, "phyllome.tone=" + std::to_string(kTone), true});
         vm_->watch_on(session_->server().event_loop());
         side_->fleet.attach("a", base::UniqueFd(vm_->qmp().attach_dbus_display()));
     }

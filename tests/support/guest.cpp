@@ -70,13 +70,6 @@ std::string guest_accelerator()
     return accelerator;
 }
 
-std::vector<std::string> GuestVm::sound_arguments()
-{
-    return {"-audiodev", "dbus,id=snd0", //
-            "-device",   "intel-hda",    //
-            "-device",   "hda-output,audiodev=snd0"};
-}
-
 GuestVm::GuestVm(const GuestImage &image, const std::string &name, const std::string &dir,
                  const std::string &accelerator, const std::vector<std::string> &devices,
                  const Extra &extra)
@@ -87,6 +80,8 @@ GuestVm::GuestVm(const GuestImage &image, const std::string &name, const std::st
     std::string command_line = "console=ttyS0 quiet panic=-1";
     if (!extra.command_line.empty())
         command_line += " " + extra.command_line;
+    // The display serves the audiodev only when told to.
+    const std::string display = extra.sound ? "dbus,p2p=on,audiodev=snd0" : "dbus,p2p=on";
     std::vector<std::string> argv = {required_env("QEMU"),
                                      "-name",
                                      name,
@@ -99,7 +94,7 @@ GuestVm::GuestVm(const GuestImage &image, const std::string &name, const std::st
                                      "-vga",
                                      "std",
                                      "-display",
-                                     "dbus,p2p=on",
+                                     display,
                                      "-nic",
                                      "none",
                                      "-monitor",
@@ -122,6 +117,9 @@ GuestVm::GuestVm(const GuestImage &image, const std::string &name, const std::st
                                      dir + "/" + name + ".pid"};
     for (const std::string &device : devices)
         argv.insert(argv.end(), {"-device", device});
+    if (extra.sound)
+        argv.insert(argv.end(), {"-audiodev", "dbus,id=snd0", "-device", "intel-hda", "-device",
+                                 "hda-output,audiodev=snd0"});
     argv.insert(argv.end(), extra.arguments.begin(), extra.arguments.end());
     const std::string log = dir + "/" + name + "-qemu.log";
     const pid_t starter = spawn(argv, {}, log);

@@ -30,19 +30,20 @@ GuestImage build_guest();
 // (tests/guest/guest-accelerator decides, once per boot of the machine).
 std::string guest_accelerator();
 
+// More than the devices: QEMU arguments as they are, words for the
+// guest's kernel command line (phyllome.tone=HZ, phyllome.animate), and
+// a sound card: intel-hda with an output-only codec on a D-Bus audiodev
+// that the display serves (its Audio object), which phyllome.tone=HZ
+// plays to.
+struct GuestExtra {
+    std::vector<std::string> arguments;
+    std::string command_line;
+    bool sound = false;
+};
+
 class GuestVm {
 public:
-    // More than the devices: QEMU arguments as they are, and words for the
-    // guest's kernel command line (phyllome.tone=HZ, phyllome.animate).
-    struct Extra {
-        std::vector<std::string> arguments;
-        std::string command_line;
-    };
-
-    // A sound card playing to QEMU's D-Bus audiodev (the display's Audio
-    // object): intel-hda with an output-only codec, which the guest's
-    // phyllome.tone=HZ plays to.
-    static std::vector<std::string> sound_arguments();
+    using Extra = GuestExtra;
 
     // Starts QEMU (daemonized, QMP and serial on sockets in `dir`) with the
     // guest and the given extra -device values. Throws if QEMU fails.
