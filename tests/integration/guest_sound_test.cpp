@@ -51,11 +51,11 @@ constexpr char kStream[] = "VM a: sound";
 // The sink's monitor, in blocks of 100 ms of the left channel: a block
 // sounds when it holds no gap (1 ms of near silence: an underrun of the slow
 // guest, or nothing played) and is loud enough to be a tone.
-class Listener {
+class SinkMonitor {
 public:
     static constexpr std::size_t kBlock = kRate / 10;
 
-    explicit Listener(sound::Capture &capture) : capture_(capture) {}
+    explicit SinkMonitor(sound::Capture &capture) : capture_(capture) {}
 
     // Takes what the monitor recorded so far.
     void drain()
@@ -176,7 +176,7 @@ protected:
             *sound_, kStereo16,
             sound::StreamSettings{std::string("test monitor of ") + kSink, kSink, "1024/48000",
                                   2000});
-        listener_ = std::make_unique<Listener>(*monitor_);
+        heard_ = std::make_unique<SinkMonitor>(*monitor_);
 
         const GuestImage image = build_guest();
         accelerator_ = guest_accelerator();
@@ -189,7 +189,7 @@ protected:
 
     void TearDown() override
     {
-        listener_.reset();
+        heard_.reset();
         monitor_.reset();
         side_.reset();
         vm_.reset();
@@ -207,7 +207,7 @@ protected:
     {
         return session_->dispatch_until(
             [&] {
-                listener_->drain();
+                heard_->drain();
                 return done();
             },
             timeout);
@@ -216,6 +216,12 @@ protected:
     bool guest_said(const std::string &text) const
     {
         return vm_->serial().find(text) != std::string::npos;
+    }
+
+    // A whole line of the guest's serial console ("\r\n" or "\n" ended).
+    bool guest_said_line(const std::string &line) const
+    {
+        return guest_said("\n" + line + "\r\n") || guest_said("\n" + line + "\n");
     }
 
     // Nothing plays to the sink: no stream of the VM's in PipeWire's graph,
@@ -266,7 +272,7 @@ protected:
     std::unique_ptr<sound::Server> sound_;
     std::unique_ptr<SeatedVms> side_;
     std::unique_ptr<sound::Capture> monitor_;
-    std::unique_ptr<Listener> listener_;
+    std::unique_ptr<SinkMonitor> heard_;
     std::unique_ptr<GuestVm> vm_;
 };
 
@@ -278,7 +284,7 @@ TEST_F(RealGuestSound, TheGuestsToneIsHeardOnItsSeatsSinkUntilQemuIsKilled)
 
     // The guest booted, loaded its sound driver and plays: QEMU's HDA
     // device takes its sound.
-    ASSERT_TRUE(dispatch_until([&] { return guest_said("tone: playing\r\n"); }, kBootTimeout))
+    ASSERT_TRUE(dispatch_until([&] { return guest_said_line("tone: playing"); }, kBootTimeout))
         << "the guest does not play\n"
         << context();
 
@@ -286,7 +292,8 @@ TEST_F(RealGuestSound, TheGuestsToneIsHeardOnItsSeatsSinkUntilQemuIsKilled)
         // 7.2: no listener, so no sound in the session; QEMU plays on
         // (into its D-Bus audiodev, to nobody) for three seconds of the
         // guest's while the sink's monitor hears nothing.
-        ASSERT_TRUE(dispatch_until([&] { return guest_said("tone: played 3 s"); })) << context();
+        ASSERT_TRUE(dispatch_until([&] { return guest_said_line("tone: played 3 s"); }))
+            << context();
         EXPECT_TRUE(vm_->running()) << context();
         EXPECT_NE(vm_->qmp().execute(R"({"execute":"query-status"})").find("\"running\""),
                   std::string::npos);
@@ -297,15 +304,15 @@ TEST_F(RealGuestSound, TheGuestsToneIsHeardOnItsSeatsSinkUntilQemuIsKilled)
             << version_.second;
         EXPECT_EQ(side_->fleet.sound("a"), nullptr);
         EXPECT_TRUE(nothing_plays_on_the_sink());
-        EXPECT_LT(listener_->loudest(), 64) << "something was heard on the sink";
+        EXPECT_LT(heard_->loudest(), 64) << "something was heard on the sink";
         kill_qemu();
         return;
     }
 
     // 8.1 and newer: a second of the tone, whole, on the seat's sink.
-    ASSERT_TRUE(dispatch_until([&] { return listener_->sounding().size() >= 10; }, kBootTimeout))
-        << "the sink heard " << listener_->sounding().size() << " blocks of sound, the loudest "
-        << listener_->loudest() << "\n"
+    ASSERT_TRUE(dispatch_until([&] { return heard_->sounding().size() >= 10; }, kBootTimeout))
+        << "the sink heard " << heard_->sounding().size() << " blocks of sound, the loudest "
+        << heard_->loudest() << "\n"
         << context();
     const auto heard = std::chrono::steady_clock::now();
     const VmSound *sound = side_->fleet.sound("a");
@@ -315,12 +322,12 @@ TEST_F(RealGuestSound, TheGuestsToneIsHeardOnItsSeatsSinkUntilQemuIsKilled)
     EXPECT_EQ(status[0].node, kSink);
     EXPECT_FALSE(status[0].muted) << "the guest's unmuted card plays muted";
 
-    const auto &blocks = listener_->sounding();
+    const auto &blocks = heard_->sounding();
     const double measured = dominant(blocks);
     const double share = purity(blocks, kTone);
     printf("guest tone: %ld Hz played, %.0f Hz heard (%.0f%% of the sound at %ld Hz, "
            "loudest sample %d), %.0f s after QEMU started\n",
-           kTone, measured, 100 * share, kTone, listener_->loudest(),
+           kTone, measured, 100 * share, kTone, heard_->loudest(),
            std::chrono::duration<double>(heard - started).count());
     EXPECT_NEAR(measured, kTone, 4) << context();
     EXPECT_GT(share, 0.8) << "the sound is not a pure tone of " << kTone << " Hz";
