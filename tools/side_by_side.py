@@ -47,7 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # What the measurements need from the build folder.
-TARGETS = ["phyllome-session", "phyllomectl", "tests/input-printer", "tests/animate"]
+TARGETS = ["phyllome-session", "phyllomectl", "tests/input-printer", "tests/animate", "tests/tone"]
 
 GUEST_SQUARE = (0xe0, 0xa0, 0x20)  # the colour tests/guest/animate.cpp draws by default
 BOOT_TIMEOUT = 240  # seconds; under TCG on a loaded machine a boot takes tens
@@ -460,7 +460,8 @@ class Bench:
         self.guest_dir = self.build / "tests" / "guest"
         subprocess.run([str(ROOT / "tests" / "guest" / "make-guest"), str(self.guest_dir),
                         str(self.build / "tests" / "input-printer"),
-                        str(self.build / "tests" / "animate")], check=True)
+                        str(self.build / "tests" / "animate"),
+                        str(self.build / "tests" / "tone")], check=True)
         self.accelerator = subprocess.run(
             [str(ROOT / "tests" / "guest" / "guest-accelerator"), str(self.guest_dir)],
             check=True, text=True, stdout=subprocess.PIPE).stdout.strip()

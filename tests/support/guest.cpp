@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <stdexcept>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,7 +53,7 @@ GuestImage build_guest()
     const std::string dir = guest_dir();
     const CommandResult result =
         run_command({required_env("GUEST_BUILDER"), dir, required_env("GUEST_PRINTER"),
-                     required_env("GUEST_ANIMATE")},
+                     required_env("GUEST_ANIMATE"), required_env("GUEST_TONE")},
                     {}, std::chrono::minutes(5));
     if (result.exit_code != 0)
         throw std::runtime_error("building the test guest failed:\n" + result.output);
@@ -70,11 +71,17 @@ std::string guest_accelerator()
 }
 
 GuestVm::GuestVm(const GuestImage &image, const std::string &name, const std::string &dir,
-                 const std::string &accelerator, const std::vector<std::string> &devices)
+                 const std::string &accelerator, const std::vector<std::string> &devices,
+                 const Extra &extra)
     : name_(name), dir_(dir)
 {
     const std::string serial_path = dir + "/" + name + "-serial.sock";
     const int listener = listen_on(serial_path);
+    std::string command_line = "console=ttyS0 quiet panic=-1";
+    if (!extra.command_line.empty())
+        command_line += " " + extra.command_line;
+    // The display serves the audiodev only when told to.
+    const std::string display = extra.sound ? "dbus,p2p=on,audiodev=snd0" : "dbus,p2p=on";
     std::vector<std::string> argv = {required_env("QEMU"),
                                      "-name",
                                      name,
@@ -87,7 +94,7 @@ GuestVm::GuestVm(const GuestImage &image, const std::string &name, const std::st
                                      "-vga",
                                      "std",
                                      "-display",
-                                     "dbus,p2p=on",
+                                     display,
                                      "-nic",
                                      "none",
                                      "-monitor",
@@ -97,7 +104,7 @@ GuestVm::GuestVm(const GuestImage &image, const std::string &name, const std::st
                                      "-initrd",
                                      image.initrd,
                                      "-append",
-                                     "console=ttyS0 quiet panic=-1",
+                                     command_line,
                                      "-no-reboot",
                                      "-chardev",
                                      "socket,id=serial,path=" + serial_path,
@@ -110,6 +117,10 @@ GuestVm::GuestVm(const GuestImage &image, const std::string &name, const std::st
                                      dir + "/" + name + ".pid"};
     for (const std::string &device : devices)
         argv.insert(argv.end(), {"-device", device});
+    if (extra.sound)
+        argv.insert(argv.end(), {"-audiodev", "dbus,id=snd0", "-device", "intel-hda", "-device",
+                                 "hda-output,audiodev=snd0"});
+    argv.insert(argv.end(), extra.arguments.begin(), extra.arguments.end());
     const std::string log = dir + "/" + name + "-qemu.log";
     const pid_t starter = spawn(argv, {}, log);
     // -daemonize: the first process exits once QEMU is set up, its serial
@@ -140,9 +151,48 @@ GuestVm::~GuestVm()
         }
     }
     if (pid_ > 0)
-        kill(pid_, SIGKILL);
+        ::kill(pid_, SIGKILL);
     if (serial_fd_ >= 0)
         close(serial_fd_);
+}
+
+std::pair<int, int> GuestVm::qemu_version()
+{
+    const std::string reply = qmp_->execute(R"({"execute":"query-version"})");
+    // {"return": {"qemu": {"micro": 22, "minor": 2, "major": 7}, ...}}
+    auto number = [&](const char *key) {
+        const std::string quoted = std::string("\"") + key + "\":";
+        const std::size_t at = reply.find(quoted);
+        return at == std::string::npos ? -1 : atoi(reply.c_str() + at + quoted.size());
+    };
+    const int major = number("major"), minor = number("minor");
+    if (major < 0 || minor < 0)
+        throw std::runtime_error("QEMU's version is not in " + reply);
+    return {major, minor};
+}
+
+bool GuestVm::running() const
+{
+    return pid_ > 0 && ::kill(pid_, 0) == 0;
+}
+
+bool GuestVm::kill(std::chrono::milliseconds timeout)
+{
+    if (pid_ <= 0)
+        return true;
+    // Not our child (QEMU daemonized): its pidfd says when it is gone.
+    const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+    if (pidfd < 0)
+        return !running();
+    ::kill(pid_, SIGKILL);
+    pollfd gone{pidfd, POLLIN, 0};
+    const bool ended = poll(&gone, 1, static_cast<int>(timeout.count())) == 1;
+    close(pidfd);
+    if (ended) {
+        pid_ = -1;
+        qmp_.reset();
+    }
+    return ended;
 }
 
 void GuestVm::read_serial()

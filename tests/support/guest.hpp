@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/support/qmp.hpp"
@@ -29,17 +30,39 @@ GuestImage build_guest();
 // (tests/guest/guest-accelerator decides, once per boot of the machine).
 std::string guest_accelerator();
 
+// More than the devices: QEMU arguments as they are, words for the
+// guest's kernel command line (phyllome.tone=HZ, phyllome.animate), and
+// a sound card: intel-hda with an output-only codec on a D-Bus audiodev
+// that the display serves (its Audio object), which phyllome.tone=HZ
+// plays to.
+struct GuestExtra {
+    std::vector<std::string> arguments;
+    std::string command_line;
+    bool sound = false;
+};
+
 class GuestVm {
 public:
+    using Extra = GuestExtra;
+
     // Starts QEMU (daemonized, QMP and serial on sockets in `dir`) with the
     // guest and the given extra -device values. Throws if QEMU fails.
     GuestVm(const GuestImage &image, const std::string &name, const std::string &dir,
-            const std::string &accelerator, const std::vector<std::string> &devices);
+            const std::string &accelerator, const std::vector<std::string> &devices,
+            const Extra &extra = {});
     ~GuestVm();
     GuestVm(const GuestVm &) = delete;
     GuestVm &operator=(const GuestVm &) = delete;
 
     Qmp &qmp() { return *qmp_; }
+    // QEMU's version from QMP, e.g. {10, 0}.
+    std::pair<int, int> qemu_version();
+
+    // SIGKILL, as a crash would; returns once QEMU is gone (false if it
+    // outlived `timeout`).
+    bool kill(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    // False once QEMU has ended.
+    bool running() const;
     const std::string &name() const { return name_; }
 
     // Everything the guest printed so far.
