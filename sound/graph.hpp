@@ -48,10 +48,10 @@ public:
 
     const Node *node(uint32_t id) const;
     const Node *node_named(const std::string &name) const;
-    // The device node a stream plays to or records from: the first (oldest)
+    // The device node a stream plays to or records from: the first (lowest id)
     // whose node.name matches `glob` (fnmatch) and whose media class fits:
     // a sink for playback; a source, or a sink (its monitor), for capture.
-    // Never a stream, never null for a name that matches nothing: null.
+    // Never a stream; null while nothing matches.
     const Node *device_matching(const std::string &glob, bool playback) const;
     // The audio ports of a node in one direction, in the order PipeWire
     // numbered them (their channel order).
