@@ -236,10 +236,18 @@ protected:
         return true;
     }
 
-    // Runs the loop for `time`, whatever happens.
-    void dispatch_for(std::chrono::milliseconds time)
+    // Runs the loop until PipeWire has answered all that was asked of it,
+    // twice: the first brings the graph's news, on which our streams ask
+    // for links (on the loop, after the change); the second brings those
+    // links. What has not happened then will not without another change.
+    bool settle()
     {
-        dispatch_until([] { return false; }, time);
+        for (int i = 0; i < 2; ++i) {
+            server().sync();
+            if (!dispatch_until([&] { return server().synced(); }))
+                return false;
+        }
+        return true;
     }
 
     void each_tick(std::function<void()> work) { on_tick_.push_back(std::move(work)); }
@@ -401,8 +409,10 @@ TEST_F(SoundTest, ASinkThatComesLaterIsLinkedWhenItAppearsAndNothingElsePlaysMea
         feeder.top_up();
         a.drain();
     });
-    ASSERT_TRUE(dispatch_until([&] { return linked_to(monitor_a.info(), "test-sink-a"); }));
-    dispatch_for(300ms);
+    // 300 ms of what sink A plays, while the playback is fed.
+    ASSERT_TRUE(dispatch_until(
+        [&] { return linked_to(monitor_a.info(), "test-sink-a") && a.samples.size() >= 14400; }));
+    ASSERT_TRUE(settle());
     EXPECT_EQ(playback.info().peer_id, no_id) << playback.info().peer_name;
 
     daemon().add_sink("late-headset-1");
@@ -544,7 +554,7 @@ TEST_F(SoundTest, TargetToAndFromTheDefault)
         const StreamInfo info = playback.info();
         return info.node_id != no_id && info.state == "paused";
     })) << playback.info().state;
-    dispatch_for(100ms);
+    ASSERT_TRUE(settle());
     EXPECT_EQ(playback.info().peer_id, no_id);
     EXPECT_TRUE(playback.info().peer_name.empty());
 
@@ -616,7 +626,7 @@ TEST_F(SoundTest, ServerKilledMidStream)
     const std::vector<uint8_t> block(bytes_for(mono16, 100), 1);
     for (int i = 0; i < 10; ++i) {
         playback.write(block);
-        dispatch_for(10ms);
+        wl_event_loop_dispatch(loop_, 0);
     }
     EXPECT_EQ(playback.stats().bytes_written, written + 10 * block.size());
     EXPECT_EQ(playback.stats().buffered, playback.stats().capacity);
@@ -631,7 +641,7 @@ TEST_F(SoundTest, ServerKilledMidStream)
     playback.set_target("test-sink-b");
     playback.set_target("");
     playback.set_volume(true, {});
-    dispatch_for(50ms);
+    wl_event_loop_dispatch(loop_, 0); // what they scheduled, with no server to answer
     EXPECT_EQ(playback.info().peer_id, no_id);
 }
 
