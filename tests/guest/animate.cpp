@@ -16,6 +16,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "command_line.hpp"
+
 namespace {
 
 constexpr int kSquare = 96;
@@ -41,31 +43,6 @@ struct Framebuffer {
         }
     }
 };
-
-// The value of `key=` on the kernel command line, or "".
-void command_line_value(const char *key, char *out, std::size_t size)
-{
-    out[0] = '\0';
-    FILE *file = fopen("/proc/cmdline", "r");
-    if (!file)
-        return;
-    char line[4096] = {};
-    const std::size_t n = fread(line, 1, sizeof line - 1, file);
-    fclose(file);
-    line[n] = '\0';
-    char pattern[64];
-    snprintf(pattern, sizeof pattern, "%s=", key);
-    const char *found = strstr(line, pattern);
-    if (!found)
-        return;
-    found += strlen(pattern);
-    std::size_t i = 0;
-    while (found[i] && found[i] != ' ' && found[i] != '\n' && i + 1 < size) {
-        out[i] = found[i];
-        ++i;
-    }
-    out[i] = '\0';
-}
 
 void add_nanoseconds(timespec &t, long ns)
 {

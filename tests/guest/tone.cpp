@@ -25,6 +25,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include "command_line.hpp"
+
 namespace {
 
 constexpr const char *kPcm = "/dev/snd/pcmC0D0p";
@@ -35,31 +37,6 @@ constexpr unsigned kChannels = 2;
 // four periods: 170 ms of buffer, room for a slow guest.
 constexpr unsigned kPeriodFrames = 2048;
 constexpr unsigned kPeriods = 4;
-
-// The value of `key=` on the kernel command line, or "".
-void command_line_value(const char *key, char *out, std::size_t size)
-{
-    out[0] = '\0';
-    FILE *file = fopen("/proc/cmdline", "r");
-    if (!file)
-        return;
-    char line[4096] = {};
-    const std::size_t n = fread(line, 1, sizeof line - 1, file);
-    fclose(file);
-    line[n] = '\0';
-    char pattern[64];
-    snprintf(pattern, sizeof pattern, "%s=", key);
-    const char *found = strstr(line, pattern);
-    if (!found)
-        return;
-    found += strlen(pattern);
-    std::size_t i = 0;
-    while (found[i] && found[i] != ' ' && found[i] != '\n' && i + 1 < size) {
-        out[i] = found[i];
-        ++i;
-    }
-    out[i] = '\0';
-}
 
 void say(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void say(const char *format, ...)
