@@ -8,6 +8,28 @@
 
 namespace phyllome::bench {
 
+sd_bus *open_qemu_side(int fd)
+{
+    // QEMU is the authentication server on a listener connection.
+    sd_id128_t id;
+    sd_id128_randomize(&id);
+    sd_bus *bus = nullptr;
+    int r = sd_bus_new(&bus);
+    if (r >= 0)
+        r = sd_bus_set_fd(bus, fd, fd);
+    if (r >= 0)
+        r = sd_bus_set_server(bus, 1, id);
+    if (r >= 0)
+        r = sd_bus_negotiate_fds(bus, 1);
+    if (r >= 0)
+        r = sd_bus_start(bus);
+    if (r < 0) {
+        sd_bus_unref(bus);
+        throw std::runtime_error(std::string("peer bus: ") + std::strerror(-r));
+    }
+    return bus;
+}
+
 ListenerPeer::ListenerPeer(uint32_t width, uint32_t height)
 {
     loop_ = wl_event_loop_create();
@@ -15,20 +37,7 @@ ListenerPeer::ListenerPeer(uint32_t width, uint32_t height)
     if (!loop_ || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, pair) != 0)
         throw std::runtime_error("cannot create the listener socketpair");
 
-    // QEMU is the authentication server on the listener connection.
-    sd_id128_t id;
-    sd_id128_randomize(&id);
-    int r = sd_bus_new(&peer_);
-    if (r >= 0)
-        r = sd_bus_set_fd(peer_, pair[1], pair[1]);
-    if (r >= 0)
-        r = sd_bus_set_server(peer_, 1, id);
-    if (r >= 0)
-        r = sd_bus_negotiate_fds(peer_, 1);
-    if (r >= 0)
-        r = sd_bus_start(peer_);
-    if (r < 0)
-        throw std::runtime_error(std::string("peer bus: ") + std::strerror(-r));
+    peer_ = open_qemu_side(pair[1]);
     peer_source_ = std::make_unique<vmview::BusSource>(loop_, peer_, [](int) {});
 
     vmview::Console::Info info;

@@ -18,6 +18,11 @@
 
 namespace phyllome::bench {
 
+// QEMU's end of a listener's socketpair: an sd-bus connection that is the
+// authentication server, as QEMU's is, started. Takes `fd`; throws
+// std::runtime_error.
+sd_bus *open_qemu_side(int fd);
+
 class ListenerPeer final : public vmview::ConsoleObserver {
 public:
     ListenerPeer(uint32_t width, uint32_t height);

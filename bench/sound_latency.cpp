@@ -35,9 +35,9 @@
 
 #include <benchmark/benchmark.h>
 #include <systemd/sd-bus.h>
-#include <systemd/sd-id128.h>
 #include <wayland-server-core.h>
 
+#include "bench/listener_peer.hpp"
 #include "bench/percentiles.hpp"
 #include "session/vm_sound.hpp"
 #include "sound/capture.hpp"
@@ -74,18 +74,7 @@ public:
         int pair[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, pair) != 0)
             throw std::runtime_error("cannot create the listener socketpair");
-        // QEMU is the authentication server on the listener connection.
-        sd_id128_t id;
-        sd_id128_randomize(&id);
-        int r = sd_bus_new(&peer_);
-        if (r >= 0)
-            r = sd_bus_set_fd(peer_, pair[1], pair[1]);
-        if (r >= 0)
-            r = sd_bus_set_server(peer_, 1, id);
-        if (r >= 0)
-            r = sd_bus_start(peer_);
-        if (r < 0)
-            throw std::runtime_error(std::string("peer bus: ") + std::strerror(-r));
+        peer_ = open_qemu_side(pair[1]);
         peer_source_ = std::make_unique<vmview::BusSource>(loop_, peer_, [](int) {});
         listener_ = std::make_unique<vmview::AudioListener>(
             loop_, vmview::AudioListener::Direction::Out, "bench", base::UniqueFd(pair[0]),
