@@ -75,6 +75,8 @@ protected:
         bool connected = false;
         for (int i = 0; i < 200 && !connected; ++i) {
             const json status = json::parse(ctl({"--json", "status"}).output, nullptr, false);
+            if (!status.is_object()) // an answer that is not the status: ask again
+                continue;
             for (const json &vm : status.value("vms", json::array()))
                 if (vm.value("name", "") == shown)
                     connected = vm.value("state", "").rfind("Connecting", 0) != 0;
