@@ -148,8 +148,8 @@ struct SoundProbe {
     }
 };
 
-// The running session's own PipeWire connection (it connects when it
-// starts, and never again).
+// The running session's own PipeWire connection (it tries again by itself,
+// at most 30 s apart, while it has none).
 std::optional<libvirt::Check> check_session_sound(const std::string &socket, bool reachable)
 {
     if (socket.empty())
@@ -171,8 +171,8 @@ std::optional<libvirt::Check> check_session_sound(const std::string &socket, boo
         "session sound", false,
         "the running session has no PipeWire: " +
             (error.is_string() ? error.get<std::string>() : std::string("not connected")),
-        reachable ? "PipeWire runs now, and the session connects to it only when it starts: "
-                    "log out and in again"
+        reachable ? "PipeWire runs now: the session connects to it by itself within 30 s; "
+                    "if it does not, read the session's log"
                   : kStartPipeWire};
 }
 

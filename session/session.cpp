@@ -11,7 +11,8 @@ namespace phyllome {
 
 Session::Session(const Options &options, SessionConfig &session_config, Readiness &readiness)
     : session_config_(session_config), readiness_(readiness), server_(server_settings(options)),
-      sound_(connect_sound(server_.event_loop(), sound_error_)),
+      sound_(server_.event_loop(),
+             [this] { vms_.fleet.set_sound_server(sound_.server(), sound_.why_none()); }),
       vms_(server_, [this]() -> const config::Config & { return config(); }),
       reloader_(server_, session_config_, readiness_, vms_.seats, vms_.input),
       commands_([this]() -> const config::Config & { return config(); }, vms_.seats, vms_.fleet,
@@ -26,26 +27,13 @@ Session::Session(const Options &options, SessionConfig &session_config, Readines
                     status["outputs"] = outputs;
                 })
 {
-    vms_.fleet.set_sound_server(sound_.get(), sound_error_);
+    vms_.fleet.set_sound_server(sound_.server(), sound_.why_none());
     for (const auto &[vm, fd] : options.vm_fds)
         vms_.fleet.attach_manual(vm, base::UniqueFd(fd));
     server_.start();
     vms_.seats.follow_vms();
     vms_.seats.assign();
     control_ = open_control_socket();
-}
-
-std::unique_ptr<sound::Server> Session::connect_sound(wl_event_loop *loop, std::string &why_none)
-{
-    try {
-        auto sound = std::make_unique<sound::Server>(loop);
-        base::log_info("Sound through PipeWire at %s", sound->socket_path().c_str());
-        return sound;
-    } catch (const sound::ServerError &e) {
-        base::log_info("No sound: %s", e.what());
-        why_none = e.what();
-        return nullptr;
-    }
 }
 
 Server::Settings Session::server_settings(const Options &options)

@@ -15,7 +15,7 @@
 #include "session/reloader.hpp"
 #include "session/seated_vms.hpp"
 #include "session/session_config.hpp"
-#include "sound/server.hpp"
+#include "sound/connection.hpp"
 
 namespace phyllome {
 
@@ -33,8 +33,6 @@ public:
 
 private:
     Server::Settings server_settings(const Options &options);
-    // `why_none`: why there is none, when it returns null.
-    static std::unique_ptr<sound::Server> connect_sound(wl_event_loop *loop, std::string &why_none);
     const config::Config &config() const { return session_config_.config(); }
     // The control socket for phyllomectl, named after the Wayland display
     // and exported to children; null (and logged) when it cannot be had.
@@ -47,9 +45,8 @@ private:
     bool outputs_settled_ = false;
 
     Server server_;
-    // PipeWire for the VMs' sound; null (and logged) when none runs.
-    std::string sound_error_;
-    std::unique_ptr<sound::Server> sound_;
+    // PipeWire for the VMs' sound, connected again after it went away.
+    sound::Connection sound_;
     SeatedVms vms_;
     Reloader reloader_;
     ControlCommands commands_;

@@ -106,6 +106,15 @@ void VmFleet::forget_sound(vmview::DisplayClient &client)
         it->second.sound->clear();
 }
 
+void VmFleet::set_sound_server(sound::Server *server, std::string why_none)
+{
+    sound_server_ = server;
+    sound_error_ = std::move(why_none);
+    for (auto &[name, vm] : vms_)
+        if (vm.sound)
+            vm.sound->set_server(server);
+}
+
 void VmFleet::route_sound(const std::string &vm, const config::Seat *seat, bool play_hidden)
 {
     auto it = vms_.find(vm);

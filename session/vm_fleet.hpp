@@ -95,13 +95,11 @@ public:
     void shutdown(const std::string &vm);
 
     // Sound: where the streams of each VM's voices go (PipeWire; null: no
-    // sound server, the samples are dropped). Set before any VM attaches.
-    // `why_none`: why there is no server, for the status.
-    void set_sound_server(sound::Server *server, std::string why_none = {})
-    {
-        sound_server_ = server;
-        sound_error_ = std::move(why_none);
-    }
+    // sound server, the samples are dropped). Set again when PipeWire went
+    // away or came back: the voices' streams move to the new one (and none
+    // is left on the old one). `why_none`: why there is no server, for the
+    // status.
+    void set_sound_server(sound::Server *server, std::string why_none = {});
     const sound::Server *sound_server() const { return sound_server_; }
     const std::string &sound_error() const { return sound_error_; }
     // The VM's sound plays on `seat`'s audio_out and records from its

@@ -128,6 +128,42 @@ bool VmSound::silent(const vmview::AudioListener &listener, uint64_t id) const
     return !audible_ || state.muted || !state.enabled;
 }
 
+void VmSound::set_server(sound::Server *server)
+{
+    // Every stream goes before the server it was made on may go.
+    for (auto &[k, voice] : voices_) {
+        voice->playback.reset();
+        voice->capture.reset();
+        voice->error.clear();
+    }
+    server_ = server;
+    for (auto &[k, voice] : voices_) {
+        make_stream(*voice, k.first);
+        apply_volume(*voice);
+    }
+}
+
+void VmSound::make_stream(Voice &voice, bool out)
+{
+    if (!server_)
+        return;
+    sound::StreamSettings settings;
+    settings.name = "VM " + vm_ + (out ? ": sound" : ": microphone");
+    settings.target = glob_for(out ? out_ : in_);
+    const sound::Format format = format_of(voice.listener->voices().at(voice.id).format);
+    try {
+        if (out)
+            voice.playback = std::make_unique<sound::Playback>(*server_, format, settings);
+        else
+            voice.capture = std::make_unique<sound::Capture>(*server_, format, settings);
+    } catch (const std::exception &e) {
+        voice.error = std::string("no stream: ") + e.what();
+        base::log_info("VM %s: %s voice %llu cannot be %s: %s", vm_.c_str(),
+                       out ? "sound" : "microphone", static_cast<unsigned long long>(voice.id),
+                       out ? "played" : "recorded", e.what());
+    }
+}
+
 void VmSound::voice_added(vmview::AudioListener &listener, uint64_t id)
 {
     const Key k = key(listener, id);
@@ -135,24 +171,7 @@ void VmSound::voice_added(vmview::AudioListener &listener, uint64_t id)
     auto voice = std::make_unique<Voice>();
     voice->listener = &listener;
     voice->id = id;
-    if (server_) {
-        const bool out = k.first;
-        sound::StreamSettings settings;
-        settings.name = "VM " + vm_ + (out ? ": sound" : ": microphone");
-        settings.target = glob_for(out ? out_ : in_);
-        const sound::Format format = format_of(listener.voices().at(id).format);
-        try {
-            if (out)
-                voice->playback = std::make_unique<sound::Playback>(*server_, format, settings);
-            else
-                voice->capture = std::make_unique<sound::Capture>(*server_, format, settings);
-        } catch (const std::exception &e) {
-            voice->error = std::string("no stream: ") + e.what();
-            base::log_info("VM %s: %s voice %llu cannot be %s: %s", vm_.c_str(),
-                           out ? "sound" : "microphone", static_cast<unsigned long long>(id),
-                           out ? "played" : "recorded", e.what());
-        }
-    }
+    make_stream(*voice, k.first);
     Voice &added = *voice;
     voices_[k] = std::move(voice);
     apply_volume(added);

@@ -25,7 +25,8 @@ namespace phyllome {
 
 class VmSound final : public vmview::AudioObserver {
 public:
-    // `server` may be null (no PipeWire); it must outlive this.
+    // `server` may be null (no PipeWire); it must outlive this, or be
+    // replaced first.
     VmSound(sound::Server *server, std::string vm);
     ~VmSound() override;
     VmSound(const VmSound &) = delete;
@@ -38,6 +39,9 @@ public:
     void hide(bool play) { route(out_, in_, play); }
     // The display connection went: every voice with it.
     void clear();
+    // PipeWire went away (null) or came back: the voices' streams are made
+    // again on `server`, to the same targets.
+    void set_server(sound::Server *server);
 
     // One voice's stream, for `phyllomectl status`.
     struct VoiceStatus {
@@ -76,6 +80,8 @@ private:
     static Key key(const vmview::AudioListener &listener, uint64_t voice);
     // What the streams link to: a node name glob ("" for the default).
     static std::string glob_for(const config::SoundTarget &target);
+    // The voice's stream on server_ (none without one).
+    void make_stream(Voice &voice, bool out);
     // Why a voice's stream is linked to nothing.
     std::string why_no_node(const Voice &voice, const std::string &state) const;
     void apply_volume(Voice &voice);

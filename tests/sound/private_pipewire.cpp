@@ -291,23 +291,40 @@ PrivatePipeWire::PrivatePipeWire()
     unsetenv("PIPEWIRE_REMOTE");
 
     try {
-        // An empty XDG_CONFIG_HOME: no pipewire.conf.d of the user's. (The
-        // daemon's path comes in PHYLLOME_PIPEWIRE_DAEMON: libpipewire reads
-        // PIPEWIRE_DAEMON as "be a server", in the daemon and in this
-        // process alike.)
-        pid_ = spawn({required_env("PHYLLOME_PIPEWIRE_DAEMON"), "-c", config},
-                     {{"XDG_RUNTIME_DIR", dir_},
-                      {"PIPEWIRE_RUNTIME_DIR", dir_},
-                      {"XDG_CONFIG_HOME", dir_ + "/config"},
-                      {"PIPEWIRE_REMOTE", std::nullopt},
-                      {"PHYLLOME_PIPEWIRE_DAEMON", std::nullopt}},
-                     dir_ + "/pipewire.log");
-        wait_until_listening();
-        SinkSetup({sink_names[0], sink_names[1]}, false).run();
+        start();
     } catch (...) {
         clean_up();
         throw;
     }
+}
+
+void PrivatePipeWire::start()
+{
+    const std::string config = dir_ + "/test-pipewire.conf";
+    // An empty XDG_CONFIG_HOME: no pipewire.conf.d of the user's. (The
+    // daemon's path comes in PHYLLOME_PIPEWIRE_DAEMON: libpipewire reads
+    // PIPEWIRE_DAEMON as "be a server", in the daemon and in this process
+    // alike.)
+    pid_ = spawn({required_env("PHYLLOME_PIPEWIRE_DAEMON"), "-c", config},
+                 {{"XDG_RUNTIME_DIR", dir_},
+                  {"PIPEWIRE_RUNTIME_DIR", dir_},
+                  {"XDG_CONFIG_HOME", dir_ + "/config"},
+                  {"PIPEWIRE_REMOTE", std::nullopt},
+                  {"PHYLLOME_PIPEWIRE_DAEMON", std::nullopt}},
+                 dir_ + "/pipewire.log");
+    wait_until_listening();
+    SinkSetup({sink_names[0], sink_names[1]}, false).run();
+}
+
+void PrivatePipeWire::restart()
+{
+    kill();
+    // What the killed daemon left: its socket would look like the new one's
+    // before that one listens.
+    std::error_code ignored;
+    std::filesystem::remove(socket_path(), ignored);
+    std::filesystem::remove(socket_path() + ".lock", ignored);
+    start();
 }
 
 PrivatePipeWire::~PrivatePipeWire()

@@ -36,12 +36,17 @@ public:
 
     // SIGKILL, as a crash would; returns once it is gone.
     void kill();
+    // Kills it (if it runs) and starts it again in the same directory, with
+    // the same sinks, as `systemctl --user restart pipewire` would; returns
+    // once the sinks have their ports.
+    void restart();
     bool running() const { return pid_ > 0; }
 
     // What it printed so far.
     std::string log() const;
 
 private:
+    void start();
     void wait_until_listening();
     void clean_up();
 
