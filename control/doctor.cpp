@@ -148,16 +148,30 @@ struct SoundProbe {
     }
 };
 
-// The running session's own PipeWire connection (it tries again by itself,
-// at most 30 s apart, while it has none).
-std::optional<libvirt::Check> check_session_sound(const std::string &socket, bool reachable)
+// The running session's status; null when none answers at `socket`.
+nlohmann::json session_status(const std::string &socket)
 {
     if (socket.empty())
-        return std::nullopt;
+        return nullptr;
     const auto line = send_request(socket, to_line(to_json(StatusRequest{})));
     if (std::holds_alternative<RequestFailure>(line))
-        return std::nullopt; // no session there after all
-    const auto reply = nlohmann::json::parse(std::get<std::string>(line), nullptr, false);
+        return nullptr; // no session there after all
+    return nlohmann::json::parse(std::get<std::string>(line), nullptr, false);
+}
+
+// The session file the running session reads, when it reads one.
+std::string session_file(const nlohmann::json &status)
+{
+    if (!status.is_object() || !status.contains("config") || !status["config"].is_object())
+        return {};
+    const nlohmann::json &path = status["config"].value("path", nlohmann::json());
+    return path.is_string() ? path.get<std::string>() : std::string();
+}
+
+// The running session's own PipeWire connection (it tries again by itself,
+// at most 30 s apart, while it has none).
+std::optional<libvirt::Check> check_session_sound(const nlohmann::json &reply, bool reachable)
+{
     if (!reply.is_object() || !reply.contains("sound") || !reply["sound"].is_object())
         return std::nullopt;
     const nlohmann::json &sound = reply["sound"];
@@ -195,10 +209,15 @@ std::vector<libvirt::Check> run_doctor(const std::string &config_path,
     checks.push_back(libvirt::check_ovmf());
     const SoundProbe sound;
     checks.push_back(sound.check);
-    if (auto session = check_session_sound(session_socket, sound.server != nullptr))
+    const nlohmann::json status = session_status(session_socket);
+    if (auto session = check_session_sound(status, sound.server != nullptr))
         checks.push_back(*session);
 
-    const auto path = config::find_config_path(config_path.empty() ? nullptr : config_path.c_str());
+    // Without --config: the file of the session that runs, else the one a
+    // session would read.
+    const std::string running_file = config_path.empty() ? session_file(status) : std::string();
+    const std::string asked = config_path.empty() ? running_file : config_path;
+    const auto path = config::find_config_path(asked.empty() ? nullptr : asked.c_str());
     config::Config config = config::default_config();
     if (path) {
         const config::LoadResult loaded = config::load_config(*path);
@@ -211,7 +230,10 @@ std::vector<libvirt::Check> run_doctor(const std::string &config_path,
             return checks;
         }
         config = *loaded.config;
-        checks.push_back({"session file", true, path->string() + " is valid", ""});
+        checks.push_back({"session file", true,
+                          path->string() + " is valid" +
+                              (running_file.empty() ? "" : " (the running session's)"),
+                          ""});
     } else {
         checks.push_back({"session file", true, "none: the built-in default (no VMs)", ""});
     }

@@ -374,6 +374,13 @@ TEST_F(SoundStatus, StreamsTargetsAndTheDoctorWithPipeWire)
                   "set audio_out of seat right in the session file to \"node:NAME\""),
               std::string::npos);
     EXPECT_TRUE(checks["seat right audio_in"].value("ok", false));
+    // Without --config, the doctor checks the running session's file (this
+    // test's, not the default one), seats and all.
+    const std::string plain = ctl({"doctor"}).output;
+    EXPECT_NE(plain.find("session file: " + config_ + " is valid (the running session's)"),
+              std::string::npos)
+        << plain;
+    EXPECT_NE(plain.find("seat right audio_out: node:no-such-sink"), std::string::npos) << plain;
 
     // PipeWire dies: the session says so, and when it tries again; the
     // voices are kept, with no stream.
