@@ -110,9 +110,9 @@ std::string usb_hostdev_xml(const UsbHostdev &hostdev)
 
 std::optional<std::vector<UsbHostdev>> read_usb_hostdevs(std::string_view domain_xml)
 {
-    xmlDoc *doc = xmlReadMemory(domain_xml.data(), static_cast<int>(domain_xml.size()),
-                                "domain.xml", nullptr,
-                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlDoc *doc =
+        xmlReadMemory(domain_xml.data(), static_cast<int>(domain_xml.size()), "domain.xml", nullptr,
+                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!doc)
         return std::nullopt;
     xmlNode *root = xmlDocGetRootElement(doc);

@@ -116,8 +116,7 @@ TEST(UsbHostdev, ReadsTheSessionsOwnHostdevsFromTheLiveXml)
 TEST(UsbHostdev, WhatItWritesItReadsBack)
 {
     const UsbHostdev device{"1-2.3", 1, 5, 0x0781, 0x5581};
-    const std::string xml =
-        "<domain><devices>" + usb_hostdev_xml(device) + "</devices></domain>";
+    const std::string xml = "<domain><devices>" + usb_hostdev_xml(device) + "</devices></domain>";
     const auto found = read_usb_hostdevs(xml);
     ASSERT_TRUE(found);
     ASSERT_EQ(found->size(), 1u);
