@@ -35,7 +35,7 @@ std::string qemu()
     return path ? path : "";
 }
 
-// A command's standard output (its input: `input`, through a pipe).
+// What a shell command line writes to its standard output.
 std::string output_of(const std::string &command)
 {
     FILE *pipe = popen(command.c_str(), "r");
