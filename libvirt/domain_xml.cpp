@@ -25,22 +25,31 @@ xmlNode *child(xmlNode *parent, const char *name)
     return nullptr;
 }
 
+xmlDoc *parse(std::string_view xml)
+{
+    // No network, no entities: the XML comes from libvirt, but a parser
+    // should not be told more than it needs to trust.
+    return xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "domain.xml", nullptr,
+                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+}
+
+xmlNode *devices_of(xmlDoc *doc)
+{
+    xmlNode *root = xmlDocGetRootElement(doc);
+    return root && std::strcmp(reinterpret_cast<const char *>(root->name), "domain") == 0
+               ? child(root, "devices")
+               : nullptr;
+}
+
 } // namespace
 
 std::optional<DomainGraphics> read_domain_graphics(std::string_view xml)
 {
-    // No network, no entities: the XML comes from libvirt, but a parser
-    // should not be told more than it needs to trust.
-    xmlDoc *doc = xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "domain.xml", nullptr,
-                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlDoc *doc = parse(xml);
     if (!doc)
         return std::nullopt;
     DomainGraphics graphics;
-    xmlNode *root = xmlDocGetRootElement(doc);
-    xmlNode *devices =
-        root && std::strcmp(reinterpret_cast<const char *>(root->name), "domain") == 0
-            ? child(root, "devices")
-            : nullptr;
+    xmlNode *devices = devices_of(doc);
     unsigned index = 0;
     for (xmlNode *node = devices ? devices->children : nullptr; node; node = node->next) {
         if (node->type != XML_ELEMENT_NODE ||
@@ -55,6 +64,22 @@ std::optional<DomainGraphics> read_domain_graphics(std::string_view xml)
     }
     xmlFreeDoc(doc);
     return graphics;
+}
+
+std::optional<bool> has_clipboard_channel(std::string_view xml)
+{
+    xmlDoc *doc = parse(xml);
+    if (!doc)
+        return std::nullopt;
+    bool found = false;
+    xmlNode *devices = devices_of(doc);
+    for (xmlNode *node = devices ? devices->children : nullptr; node && !found; node = node->next)
+        if (node->type == XML_ELEMENT_NODE &&
+            std::strcmp(reinterpret_cast<const char *>(node->name), "channel") == 0 &&
+            attribute_is(node, "type", "qemu-vdagent"))
+            found = attribute_is(child(child(node, "source"), "clipboard"), "copypaste", "yes");
+    xmlFreeDoc(doc);
+    return found;
 }
 
 } // namespace phyllome::libvirt

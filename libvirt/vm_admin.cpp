@@ -377,9 +377,10 @@ void VmAdmin::adopt(const std::string &uri, const std::string &name, Done<Adopte
             if (!adoption)
                 return problem;
             if (adoption->added.empty())
-                return AdoptedVm{};
+                return AdoptedVm{{}, {}, adoption->notes};
             // The old definition first: a user who wants it back has it.
-            AdoptedVm adopted{adoption->added, save_backup(name, *old_xml, problem)};
+            AdoptedVm adopted{adoption->added, save_backup(name, *old_xml, problem),
+                              adoption->notes};
             if (adopted.saved.empty())
                 return problem;
             virDomainPtr redefined = virDomainDefineXML(conn, adoption->xml.c_str());

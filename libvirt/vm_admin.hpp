@@ -28,8 +28,9 @@ struct CreatedVm {
 };
 
 struct AdoptedVm {
-    std::vector<std::string> added; // empty: it had all, nothing changed
-    std::string saved;              // the old definition's copy; empty when unchanged
+    std::vector<std::string> added;      // empty: it had all, nothing changed
+    std::string saved;                   // the old definition's copy; empty when unchanged
+    std::vector<std::string> notes = {}; // what it left alone that the user may want to change
 };
 
 struct ListedVm {

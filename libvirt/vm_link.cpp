@@ -8,6 +8,7 @@
 #include "base/log.hpp"
 #include "libvirt/common.hpp"
 #include "libvirt/domain_xml.hpp"
+#include "libvirt/usb_hostdev.hpp"
 
 namespace phyllome::libvirt {
 namespace {
@@ -117,6 +118,7 @@ void VmLink::refresh()
         State state = State::Error;
         std::string error;
         base::UniqueFd display;
+        std::optional<bool> clipboard; // read with the XML
     };
     auto result = std::make_shared<Result>();
     // Lookup, state, XML and opening the display each talk to libvirt (and
@@ -143,6 +145,8 @@ void VmLink::refresh()
                 if (result->state == State::Running && want_display) {
                     char *xml = virDomainGetXMLDesc(dom, 0);
                     auto graphics = xml ? read_domain_graphics(xml) : std::nullopt;
+                    if (xml)
+                        result->clipboard = has_clipboard_channel(xml);
                     free(xml);
                     if (!graphics || !graphics->dbus_p2p_index) {
                         result->state = State::NoDisplay;
@@ -161,6 +165,8 @@ void VmLink::refresh()
             if (alive.expired())
                 return;
             refreshing_ = false;
+            if (result->clipboard)
+                clipboard_channel_ = result->clipboard;
             refreshed(result->state, result->error, std::move(result->display), true);
             if (refresh_again_) {
                 refresh_again_ = false;
@@ -178,6 +184,8 @@ void VmLink::refreshed(State state, std::string error, base::UniqueFd display, b
 
     if (state_ != State::Running)
         display_open_ = false;
+    if (state_ != State::Running && state_ != State::NoDisplay && state_ != State::Paused)
+        clipboard_channel_.reset(); // the next start may bring another definition
     if (state_ == State::Running && !display_open_) {
         if (display) {
             display_open_ = true;
@@ -281,6 +289,95 @@ void VmLink::act(Action action, std::function<void(const std::string &error)> do
             }
             if (done)
                 done(*error);
+        });
+}
+
+void VmLink::on_running_domain(const char *what, std::function<std::string(virDomainPtr)> call,
+                               std::function<void(const std::string &error)> done)
+{
+    // Paused or without a display the session can open, QEMU still runs
+    // and takes devices.
+    if (state_ != State::Running && state_ != State::NoDisplay && state_ != State::Paused) {
+        done("VM " + name_ + " is not running (" + describe() + ")");
+        return;
+    }
+    virConnectPtr conn = connection_.get();
+    if (!conn) {
+        done("libvirt not connected (" + connection_.uri() + ")");
+        return;
+    }
+    virConnectRef(conn);
+    auto error = std::make_shared<std::string>();
+    off_loop_.run(
+        [conn, name = name_, call = std::move(call), error] {
+            virDomainPtr dom = virDomainLookupByName(conn, name.c_str());
+            if (!dom) {
+                *error = last_libvirt_error();
+            } else {
+                *error = call(dom); // libvirt's error read before the free clears it
+                virDomainFree(dom);
+            }
+            virConnectClose(conn);
+        },
+        // Not this link's: it may be gone, and libvirt acted all the same.
+        [name = name_, what, error, done = std::move(done)] {
+            if (!error->empty())
+                base::log_info("VM %s: %s: %s", name.c_str(), what, error->c_str());
+            done(*error);
+        });
+}
+
+void VmLink::attach_usb(const UsbHostdev &device, std::function<void(const std::string &)> done)
+{
+    if (auto bad = check_usb_hostdev(device)) {
+        done(*bad);
+        return;
+    }
+    on_running_domain(
+        "USB attach failed",
+        [xml = usb_hostdev_xml(device)](virDomainPtr dom) -> std::string {
+            if (virDomainAttachDeviceFlags(dom, xml.c_str(), VIR_DOMAIN_AFFECT_LIVE) < 0)
+                return last_libvirt_error();
+            return {};
+        },
+        std::move(done));
+}
+
+void VmLink::detach_usb(const UsbHostdev &device, std::function<void(const std::string &)> done)
+{
+    if (auto bad = check_usb_hostdev(device)) {
+        done(*bad);
+        return;
+    }
+    on_running_domain(
+        "USB detach failed",
+        [xml = usb_hostdev_xml(device)](virDomainPtr dom) -> std::string {
+            if (virDomainDetachDeviceFlags(dom, xml.c_str(), VIR_DOMAIN_AFFECT_LIVE) < 0)
+                return last_libvirt_error();
+            return {};
+        },
+        std::move(done));
+}
+
+void VmLink::usb_hostdevs(
+    std::function<void(const std::vector<UsbHostdev> &, const std::string &)> done)
+{
+    auto found = std::make_shared<std::vector<UsbHostdev>>();
+    on_running_domain(
+        "reading its USB devices failed",
+        [found](virDomainPtr dom) -> std::string {
+            char *xml = virDomainGetXMLDesc(dom, 0); // the live definition
+            if (!xml)
+                return last_libvirt_error();
+            auto read = read_usb_hostdevs(xml);
+            free(xml);
+            if (!read)
+                return "its live XML does not parse";
+            *found = std::move(*read);
+            return {};
+        },
+        [found, done = std::move(done)](const std::string &error) {
+            done(error.empty() ? *found : std::vector<UsbHostdev>{}, error);
         });
 }
 

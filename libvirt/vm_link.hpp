@@ -5,7 +5,9 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <wayland-server-core.h>
 
@@ -13,6 +15,7 @@
 #include "base/off_loop.hpp"
 #include "base/unique_fd.hpp"
 #include "libvirt/libvirt_connection.hpp"
+#include "libvirt/usb_hostdev.hpp"
 
 namespace phyllome::libvirt {
 
@@ -70,7 +73,30 @@ public:
     enum class Action { Start, Shutdown, Destroy };
     void act(Action action, std::function<void(const std::string &error)> done = {});
 
+    // Hot-plugs a host USB device into the running VM, or unplugs it
+    // (libvirt's live definition only: nothing is kept for the next start),
+    // off the loop. `done` runs on the loop with libvirt's error, empty on
+    // success; at once, without asking libvirt, when the VM does not run
+    // or the device cannot be named to libvirt. Like act(), `done` runs
+    // even when this link is gone by then: libvirt did act.
+    void attach_usb(const UsbHostdev &device, std::function<void(const std::string &error)> done);
+    void detach_usb(const UsbHostdev &device, std::function<void(const std::string &error)> done);
+    // The session's USB hostdevs in the running VM's live XML (to reconcile
+    // after a session restart), off the loop; `error` is non-empty when
+    // they could not be read (then the list is empty). Like attach_usb.
+    void usb_hostdevs(
+        std::function<void(const std::vector<UsbHostdev> &found, const std::string &error)> done);
+
+    // Whether the running VM has the clipboard channel (qemu-vdagent with
+    // copypaste on), read with the XML each time its display opens;
+    // nullopt until then.
+    std::optional<bool> clipboard_channel() const { return clipboard_channel_; }
+
 private:
+    // Runs `call` on the domain off the loop; libvirt's error to `done`.
+    void on_running_domain(const char *what, std::function<std::string(virDomainPtr)> call,
+                           std::function<void(const std::string &error)> done);
+
     void refresh();
     void refreshed(State state, std::string error, base::UniqueFd display, bool may_autostart);
     void start_domain();
@@ -89,6 +115,7 @@ private:
     bool refresh_again_ = false;
     bool autostart_done_ = false; // once, when the seat first finds the domain
     bool display_open_ = false;
+    std::optional<bool> clipboard_channel_;
     int destroying_ = 0; // our virDomainDestroy calls still running
     int retry_ms_ = 0;
     base::TimerSource retry_; // refresh() again

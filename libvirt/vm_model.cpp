@@ -8,6 +8,8 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "libvirt/domain_xml.hpp"
+
 namespace phyllome::libvirt {
 namespace {
 
@@ -55,6 +57,14 @@ std::string attribute(xmlNode *node, const char *name)
     std::string text = value ? reinterpret_cast<const char *>(value) : "";
     xmlFree(value);
     return text;
+}
+
+xmlNode *first_child(xmlNode *parent, const char *name)
+{
+    for (xmlNode *node = parent ? parent->children : nullptr; node; node = node->next)
+        if (name_is(node, name))
+            return node;
+    return nullptr;
 }
 
 xmlNode *add_element(xmlNode *parent, const char *name,
@@ -241,6 +251,15 @@ std::string create_domain_xml(const VmSpec &spec)
              "    </tpm>\n";
     x += "    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n"
          "    </rng>\n";
+    // The clipboard, through QEMU's own vdagent: libvirt adds the
+    // virtio-serial controller.
+    x += "    <channel type='qemu-vdagent'>\n"
+         "      <source>\n"
+         "        <clipboard copypaste='yes'/>\n"
+         "        <mouse mode='server'/>\n"
+         "      </source>\n"
+         "      <target type='virtio' name='com.redhat.spice.0'/>\n"
+         "    </channel>\n";
     x += "    <memballoon model='virtio'/>\n";
     x += "  </devices>\n";
     x += "</domain>\n";
@@ -267,9 +286,20 @@ std::optional<Adoption> adopt_domain_xml(std::string_view xml, std::string &erro
     Adoption adoption;
     xmlNode *dbus = nullptr;
     bool absolute_pointer = false;
+    xmlNode *vdagent = nullptr;      // a qemu-vdagent channel, wherever it points
+    xmlNode *vdagent_port = nullptr; // another channel on the vdagent port
     for (xmlNode *node = devices->children; node; node = node->next) {
         if (name_is(node, "graphics") && attribute(node, "type") == "dbus" && !dbus)
             dbus = node;
+        if (name_is(node, "channel")) {
+            if (attribute(node, "type") == "qemu-vdagent") {
+                if (!vdagent)
+                    vdagent = node;
+            } else if (attribute(first_child(node, "target"), "name") == kVdagentPort &&
+                       !vdagent_port) {
+                vdagent_port = node;
+            }
+        }
         // QEMU's absolute pointers: a tablet (USB or virtio).
         if (name_is(node, "input") && attribute(node, "type") == "tablet")
             absolute_pointer = true;
@@ -285,6 +315,33 @@ std::optional<Adoption> adopt_domain_xml(std::string_view xml, std::string &erro
     if (!absolute_pointer) {
         add_element(devices, "input", {{"type", "tablet"}, {"bus", "usb"}});
         adoption.added.push_back("<input type='tablet' bus='usb'/>");
+    }
+    if (vdagent) {
+        xmlNode *source = first_child(vdagent, "source");
+        if (!source)
+            source = add_element(vdagent, "source", {});
+        xmlNode *clipboard = first_child(source, "clipboard");
+        if (!clipboard) {
+            add_element(source, "clipboard", {{"copypaste", "yes"}});
+            adoption.added.push_back(
+                "<clipboard copypaste='yes'/> in the existing qemu-vdagent channel");
+        } else if (attribute(clipboard, "copypaste") != "yes") {
+            xmlSetProp(clipboard, reinterpret_cast<const xmlChar *>("copypaste"),
+                       reinterpret_cast<const xmlChar *>("yes"));
+            adoption.added.push_back("copypaste='yes' on the existing qemu-vdagent channel");
+        }
+    } else if (vdagent_port) {
+        // Two channels on one port: libvirt would refuse the domain.
+        adoption.notes.push_back("no clipboard: a " + attribute(vdagent_port, "type") +
+                                 " channel holds " + kVdagentPort + "; replace it with " +
+                                 kClipboardChannelXml + " for the session's clipboard");
+    } else {
+        xmlNode *channel = add_element(devices, "channel", {{"type", "qemu-vdagent"}});
+        xmlNode *source = add_element(channel, "source", {});
+        add_element(source, "clipboard", {{"copypaste", "yes"}});
+        add_element(source, "mouse", {{"mode", "server"}});
+        add_element(channel, "target", {{"type", "virtio"}, {"name", kVdagentPort}});
+        adoption.added.push_back(kClipboardChannelXml);
     }
     xmlChar *text = nullptr;
     int size = 0;

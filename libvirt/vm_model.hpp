@@ -71,7 +71,8 @@ std::optional<std::string> check_vm_spec(const VmSpec &spec);
 
 // The domain XML of the optimized model: q35, UEFI where OVMF is installed,
 // virtio disk and network, virtio-vga (with virgl when a render node is
-// given), a USB tablet, the D-Bus display (p2p) and D-Bus audio; for
+// given), a USB tablet, the D-Bus display (p2p) and D-Bus audio, the
+// clipboard channel (kClipboardChannelXml, domain_xml.hpp); for
 // Windows a TPM 2.0 (swtpm) and Hyper-V enlightenments. The spec must pass
 // check_vm_spec.
 std::string create_domain_xml(const VmSpec &spec);
@@ -79,12 +80,16 @@ std::string create_domain_xml(const VmSpec &spec);
 struct Adoption {
     std::string xml;                // the domain with the additions
     std::vector<std::string> added; // each addition, as XML, for the user
+    std::vector<std::string> notes; // what it left alone that the user may want to change
 };
 
 // What `vm adopt` adds to a domain: <graphics type='dbus' p2p='yes'/>
-// unless it has one (an existing D-Bus display gets p2p='yes'), and a USB
-// tablet unless it has an absolute pointing device. nullopt (and `error`)
-// when the XML is not a domain.
+// unless it has one (an existing D-Bus display gets p2p='yes'), a USB
+// tablet unless it has an absolute pointing device, and the clipboard
+// channel unless a channel holds the vdagent port (an existing
+// qemu-vdagent channel gets copypaste='yes'; another kind there, SPICE's
+// spicevmc, is kept and noted). nullopt (and `error`) when the XML is not
+// a domain.
 std::optional<Adoption> adopt_domain_xml(std::string_view xml, std::string &error);
 
 // The <name> of a libvirt domain XML (what `vm define` defines), or nullopt

@@ -1,7 +1,8 @@
 // `phyllomectl vm create` and `vm adopt` against the real session binary on
 // libvirt's embedded QEMU driver (no daemon; root here): the created domain
-// has a new disk, starts (autostart) and shows on its seat; an adopted
-// domain gets a D-Bus display and a tablet, its old definition is saved,
+// has a new disk, starts (autostart) with its clipboard channel and shows on
+// its seat; an adopted domain gets a D-Bus display, a tablet and the
+// clipboard channel, its old definition is saved,
 // and then it shows too. Both output styles.
 #include <algorithm>
 #include <filesystem>
@@ -179,6 +180,17 @@ TEST_F(VmAdmin, CreatedVmStartsAndShowsOnItsSeat)
     // The seat shows "fresh" with autostart: libvirt's define event makes
     // the session start it and show it.
     EXPECT_TRUE(shows_a_vm()) << session_->log();
+    // It runs with the clipboard channel on a virtio-serial port (libvirt's
+    // status file holds the live XML; virsh cannot open the root while the
+    // session holds it).
+    std::ifstream status_file(root_ + "/run/qemu/fresh.xml");
+    const std::string live((std::istreambuf_iterator<char>(status_file)),
+                           std::istreambuf_iterator<char>());
+    const auto channel = live.find("<channel type='qemu-vdagent'>");
+    ASSERT_NE(channel, std::string::npos) << live;
+    const std::string vdagent = live.substr(channel, live.find("</channel>", channel) - channel);
+    EXPECT_NE(vdagent.find("<clipboard copypaste='yes'/>"), std::string::npos) << vdagent;
+    EXPECT_NE(vdagent.find("<address type='virtio-serial'"), std::string::npos) << vdagent;
 
     // Again: refused, and the disk is not touched.
     const auto disk_time = std::filesystem::last_write_time(disk);
@@ -216,7 +228,10 @@ TEST_F(VmAdmin, AdoptedVmGetsTheDisplayAndShows)
     const json reply = json::parse(adopted.output, nullptr, false);
     ASSERT_TRUE(reply.is_object()) << adopted.output;
     EXPECT_EQ(reply["added"],
-              json({"<graphics type='dbus' p2p='yes'/>", "<input type='tablet' bus='usb'/>"}));
+              json({"<graphics type='dbus' p2p='yes'/>", "<input type='tablet' bus='usb'/>",
+                    "<channel type='qemu-vdagent'><source><clipboard copypaste='yes'/>"
+                    "<mouse mode='server'/></source>"
+                    "<target type='virtio' name='com.redhat.spice.0'/></channel>"}));
     const std::string saved = reply.value("saved", "");
     ASSERT_TRUE(std::filesystem::is_regular_file(saved)) << saved;
     EXPECT_EQ(std::filesystem::status(saved).permissions() & std::filesystem::perms::all,

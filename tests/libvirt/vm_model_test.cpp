@@ -137,10 +137,58 @@ TEST(VmModel, LinuxDomainIsTheOptimizedModelAndValid)
         EXPECT_TRUE(contains(xml, part)) << part << "\n" << xml;
     for (const char *absent : {"<tpm", "<hyperv", "accel3d", "<gl "})
         EXPECT_FALSE(contains(xml, absent)) << absent;
-    // What the session reads back from it: the p2p display it opens.
+    // What the session reads back from it: the p2p display it opens, and
+    // the clipboard channel.
     const auto graphics = read_domain_graphics(xml);
     ASSERT_TRUE(graphics);
     EXPECT_EQ(graphics->dbus_p2p_index, 0u);
+    EXPECT_EQ(has_clipboard_channel(xml), true);
+}
+
+TEST(VmModel, EveryCreatedDomainHasTheClipboardChannel)
+{
+    for (GuestOs os : {GuestOs::Linux, GuestOs::Windows, GuestOs::Other}) {
+        const std::string xml = create_domain_xml(spec(os));
+        EXPECT_TRUE(contains(xml, "    <channel type='qemu-vdagent'>\n"
+                                  "      <source>\n"
+                                  "        <clipboard copypaste='yes'/>\n"
+                                  "        <mouse mode='server'/>\n"
+                                  "      </source>\n"
+                                  "      <target type='virtio' name='com.redhat.spice.0'/>\n"
+                                  "    </channel>\n"))
+            << xml;
+        EXPECT_EQ(has_clipboard_channel(xml), true);
+    }
+}
+
+TEST(VmModel, ClipboardChannelIsQemuVdagentWithCopyPasteOn)
+{
+    auto with = [](const std::string &devices) {
+        return has_clipboard_channel("<domain><devices>" + devices + "</devices></domain>");
+    };
+    EXPECT_EQ(with(kClipboardChannelXml), true);
+    EXPECT_EQ(with("<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/>"
+                   "</channel>" +
+                   std::string(kClipboardChannelXml)),
+              true);
+    EXPECT_EQ(with(""), false);
+    EXPECT_EQ(with("<channel type='qemu-vdagent'><source><clipboard copypaste='no'/></source>"
+                   "<target type='virtio' name='com.redhat.spice.0'/></channel>"),
+              false);
+    EXPECT_EQ(with("<channel type='qemu-vdagent'><target type='virtio' "
+                   "name='com.redhat.spice.0'/></channel>"),
+              false);
+    // SPICE's agent channel: the clipboard goes to a SPICE client, not here.
+    EXPECT_EQ(with("<channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/>"
+                   "</channel>"),
+              false);
+    // Outside <devices>, or not a domain: none.
+    EXPECT_EQ(has_clipboard_channel("<domain>" + std::string(kClipboardChannelXml) + "</domain>"),
+              false);
+    EXPECT_EQ(has_clipboard_channel("<network><devices>" + std::string(kClipboardChannelXml) +
+                                    "</devices></network>"),
+              false);
+    EXPECT_EQ(has_clipboard_channel("<domain><devices>"), std::nullopt);
 }
 
 TEST(VmModel, WindowsDomainHasTpmHyperVAndSecureBoot)
@@ -177,8 +225,13 @@ TEST(VmModel, AdoptAddsTheDisplayAndATablet)
     std::string error;
     const auto adoption = adopt_domain_xml(old_xml, error);
     ASSERT_TRUE(adoption) << error;
-    EXPECT_EQ(adoption->added.size(), 2u);
+    EXPECT_EQ(adoption->added,
+              (std::vector<std::string>{"<graphics type='dbus' p2p='yes'/>",
+                                        "<input type='tablet' bus='usb'/>", kClipboardChannelXml}));
+    EXPECT_TRUE(adoption->notes.empty());
     EXPECT_TRUE(valid_domain(adoption->xml));
+    EXPECT_EQ(has_clipboard_channel(adoption->xml), true);
+    EXPECT_TRUE(contains(adoption->xml, "<mouse mode=\"server\"/>")) << adoption->xml;
     const auto graphics = read_domain_graphics(adoption->xml);
     ASSERT_TRUE(graphics);
     EXPECT_EQ(graphics->dbus_p2p_index, 1u); // after the SPICE one, which stays
@@ -189,22 +242,87 @@ TEST(VmModel, AdoptAddsTheDisplayAndATablet)
 TEST(VmModel, AdoptLeavesAReadyDomainAloneAndFixesP2p)
 {
     std::string error;
-    const std::string ready = "<domain type='kvm'><name>ok</name><memory>1048576</memory>"
-                              "<os><type>hvm</type></os><devices>"
-                              "<graphics type='dbus' p2p='yes'/><input type='tablet' bus='virtio'/>"
-                              "</devices></domain>";
+    const std::string ready =
+        "<domain type='kvm'><name>ok</name><memory>1048576</memory>"
+        "<os><type>hvm</type></os><devices>"
+        "<graphics type='dbus' p2p='yes'/><input type='tablet' bus='virtio'/>" +
+        std::string(kClipboardChannelXml) + "</devices></domain>";
     auto adoption = adopt_domain_xml(ready, error);
     ASSERT_TRUE(adoption) << error;
     EXPECT_TRUE(adoption->added.empty());
+    EXPECT_TRUE(adoption->notes.empty());
 
     const std::string no_p2p = "<domain type='kvm'><name>bus</name><memory>1048576</memory>"
                                "<os><type>hvm</type></os><devices>"
-                               "<graphics type='dbus'/><input type='tablet' bus='usb'/>"
-                               "</devices></domain>";
+                               "<graphics type='dbus'/><input type='tablet' bus='usb'/>" +
+                               std::string(kClipboardChannelXml) + "</devices></domain>";
     adoption = adopt_domain_xml(no_p2p, error);
     ASSERT_TRUE(adoption) << error;
     ASSERT_EQ(adoption->added.size(), 1u);
     EXPECT_EQ(read_domain_graphics(adoption->xml)->dbus_p2p_index, 0u);
+}
+
+// A domain as virt-manager or an older tool left it, with `devices` for
+// the channels it has.
+std::string domain_with(const std::string &devices)
+{
+    return "<domain type='kvm'><name>old</name><memory>1048576</memory>"
+           "<os><type>hvm</type></os><devices>"
+           "<graphics type='dbus' p2p='yes'/><input type='tablet' bus='usb'/>" +
+           devices + "</devices></domain>";
+}
+
+TEST(VmModel, AdoptTurnsTheClipboardOnInAnExistingVdagentChannel)
+{
+    std::string error;
+    for (const std::string &channel :
+         {std::string("<channel type='qemu-vdagent'><source><clipboard copypaste='no'/>"
+                      "<mouse mode='client'/></source>"
+                      "<target type='virtio' name='com.redhat.spice.0'/></channel>"),
+          std::string("<channel type='qemu-vdagent'><source><mouse mode='client'/></source>"
+                      "<target type='virtio' name='com.redhat.spice.0'/></channel>"),
+          std::string("<channel type='qemu-vdagent'>"
+                      "<target type='virtio' name='com.redhat.spice.0'/></channel>")}) {
+        const auto adoption = adopt_domain_xml(domain_with(channel), error);
+        ASSERT_TRUE(adoption) << error;
+        ASSERT_EQ(adoption->added.size(), 1u) << channel;
+        EXPECT_NE(adoption->added[0].find("the existing qemu-vdagent channel"), std::string::npos)
+            << adoption->added[0];
+        EXPECT_EQ(has_clipboard_channel(adoption->xml), true) << adoption->xml;
+        EXPECT_TRUE(valid_domain(adoption->xml));
+        // One channel still, the user's mouse mode kept.
+        EXPECT_EQ(adoption->xml.find("<channel"), adoption->xml.rfind("<channel")) << adoption->xml;
+        if (channel.find("client") != std::string::npos) {
+            EXPECT_TRUE(contains(adoption->xml, "<mouse mode=\"client\"/>")) << adoption->xml;
+        }
+    }
+}
+
+TEST(VmModel, AdoptKeepsASpiceAgentChannelAndSaysSo)
+{
+    std::string error;
+    const auto adoption = adopt_domain_xml(
+        domain_with("<channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/>"
+                    "</channel>"),
+        error);
+    ASSERT_TRUE(adoption) << error;
+    EXPECT_TRUE(adoption->added.empty());
+    ASSERT_EQ(adoption->notes.size(), 1u);
+    EXPECT_EQ(adoption->notes[0],
+              "no clipboard: a spicevmc channel holds com.redhat.spice.0; replace it with " +
+                  std::string(kClipboardChannelXml) + " for the session's clipboard");
+    EXPECT_FALSE(contains(adoption->xml, "qemu-vdagent")) << adoption->xml;
+    EXPECT_EQ(has_clipboard_channel(adoption->xml), false);
+
+    // A channel on another port is no obstacle.
+    const auto beside = adopt_domain_xml(
+        domain_with("<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/>"
+                    "</channel>"),
+        error);
+    ASSERT_TRUE(beside) << error;
+    EXPECT_EQ(beside->added, std::vector<std::string>{kClipboardChannelXml});
+    EXPECT_TRUE(beside->notes.empty());
+    EXPECT_TRUE(valid_domain(beside->xml));
 }
 
 TEST(VmModel, AdoptRefusesWhatIsNotADomain)
