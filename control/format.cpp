@@ -236,18 +236,6 @@ std::string identify_text(const json &reply)
            "\nrules that pick it: " + joined(array(device, "suggested_rules")) + "\n";
 }
 
-std::string adopt_text(const std::string &name, const json &reply)
-{
-    const json &added = array(reply, "added");
-    if (added.empty())
-        return "vm " + config::printable(name) + " already has what the session needs\n";
-    std::string out = "vm " + config::printable(name) + ": the old definition is saved in " +
-                      text(reply, "saved") + "\nadded:\n";
-    for (const json &item : added)
-        out += "+ " + (item.is_string() ? config::printable(item.get<std::string>()) : "?") + "\n";
-    return out;
-}
-
 // What a person should know about what was made (BIOS chosen, and why).
 std::string notes_text(const json &reply)
 {
@@ -255,6 +243,19 @@ std::string notes_text(const json &reply)
     for (const json &note : array(reply, "notes"))
         out += "note: " + (note.is_string() ? note.get<std::string>() : std::string("?")) + "\n";
     return out;
+}
+
+std::string adopt_text(const std::string &name, const json &reply)
+{
+    const json &added = array(reply, "added");
+    if (added.empty())
+        return "vm " + config::printable(name) + " already has what the session needs\n" +
+               notes_text(reply);
+    std::string out = "vm " + config::printable(name) + ": the old definition is saved in " +
+                      text(reply, "saved") + "\nadded:\n";
+    for (const json &item : added)
+        out += "+ " + (item.is_string() ? config::printable(item.get<std::string>()) : "?") + "\n";
+    return out + notes_text(reply);
 }
 
 std::string create_text(const std::string &name, const json &reply)

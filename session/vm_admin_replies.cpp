@@ -35,7 +35,7 @@ nlohmann::json adopted_reply(const std::string &name,
                              const libvirt::AdminResult<libvirt::AdoptedVm> &result)
 {
     return reply_of(result, [&name](const libvirt::AdoptedVm &adopted) {
-        nlohmann::json fields = {{"vm", name}, {"added", adopted.added}};
+        nlohmann::json fields = {{"vm", name}, {"added", adopted.added}, {"notes", adopted.notes}};
         if (!adopted.saved.empty())
             fields["saved"] = adopted.saved;
         return fields;

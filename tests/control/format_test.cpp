@@ -210,6 +210,15 @@ TEST(Format, VmListXmlDefineAndCreateNotes)
                        "uefi":false,"kvm":true,"gl":"","notes":["BIOS, because no OVMF"]})"));
     EXPECT_NE(created.find(", BIOS, 3D off\nnote: BIOS, because no OVMF\n"), std::string::npos)
         << created;
+
+    EXPECT_EQ(format_reply(VmAdoptRequest{"old"},
+                           json::parse(R"({"ok":true,"vm":"old","added":["<channel/>"],
+                                          "saved":"/b/old.xml","notes":["no clipboard: why"]})")),
+              "vm old: the old definition is saved in /b/old.xml\nadded:\n+ <channel/>\n"
+              "note: no clipboard: why\n");
+    EXPECT_EQ(format_reply(VmAdoptRequest{"old"},
+                           json::parse(R"({"ok":true,"vm":"old","added":[],"notes":["x"]})")),
+              "vm old already has what the session needs\nnote: x\n");
 }
 
 TEST(Format, OddRepliesDoNotThrow)

@@ -34,10 +34,13 @@ TEST(VmAdminReplies, Created)
 TEST(VmAdminReplies, AdoptedNamesTheSavedCopyOnlyWhenItChangedTheVm)
 {
     EXPECT_EQ(line(adopted_reply("old", libvirt::AdoptedVm{})),
-              R"({"added":[],"ok":true,"vm":"old"})"
+              R"({"added":[],"notes":[],"ok":true,"vm":"old"})"
               "\n");
     EXPECT_EQ(line(adopted_reply("old", libvirt::AdoptedVm{{"<input/>"}, "/b/old.xml"})),
-              R"({"added":["<input/>"],"ok":true,"saved":"/b/old.xml","vm":"old"})"
+              R"({"added":["<input/>"],"notes":[],"ok":true,"saved":"/b/old.xml","vm":"old"})"
+              "\n");
+    EXPECT_EQ(line(adopted_reply("old", libvirt::AdoptedVm{{}, "", {"no clipboard: why"}})),
+              R"({"added":[],"notes":["no clipboard: why"],"ok":true,"vm":"old"})"
               "\n");
 }
 
