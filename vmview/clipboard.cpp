@@ -77,6 +77,7 @@ Clipboard::~Clipboard()
 {
     // Unanswered calls are dropped with their slots: no callback runs later.
     sd_bus_slot_unref(take_slot_);
+    sd_bus_slot_unref(grab_slot_);
     sd_bus_slot_unref(register_slot_);
     sd_bus_slot_unref(object_slot_);
 }
@@ -293,6 +294,19 @@ void Clipboard::finish_take(std::optional<std::string> text, const std::string &
         done(std::move(text), error); // may destroy this
 }
 
+int Clipboard::on_grab_reply(sd_bus_message *reply, void *data, sd_bus_error *)
+{
+    auto *self = static_cast<Clipboard *>(data);
+    self->grab_slot_ = sd_bus_slot_unref(self->grab_slot_);
+    if (const sd_bus_error *error = sd_bus_message_get_error(reply)) {
+        base::log_info("VM %s: clipboard: QEMU refused the offer: %s", self->vm_name_.c_str(),
+                       error->message ? error->message : "no reason");
+        self->offer_.reset();
+    }
+    self->notify();
+    return 0;
+}
+
 std::string Clipboard::offer(std::string text)
 {
     if (state_ != State::Registered)
@@ -309,11 +323,10 @@ std::string Clipboard::offer(std::string text)
         r = sd_bus_message_append(call, "uu", kClipboardSelection, serial);
     if (r >= 0)
         r = sd_bus_message_append(call, "as", 1, mime.c_str());
-    // QEMU's answer says nothing we act on (a refusal is logged by QEMU).
+    // A newer offer replaces the older one, whose answer no longer matters.
+    grab_slot_ = sd_bus_slot_unref(grab_slot_);
     if (r >= 0)
-        r = sd_bus_message_set_expect_reply(call, 0);
-    if (r >= 0)
-        r = sd_bus_send(bus_, call, nullptr);
+        r = sd_bus_call_async(bus_, &grab_slot_, call, on_grab_reply, this, 0);
     sd_bus_message_unref(call);
     if (r < 0)
         return std::string("cannot offer: ") + std::strerror(-r);

@@ -62,6 +62,8 @@ public:
     // Our offer stands (no newer grab by the guest); its size.
     bool offering() const { return offer_.has_value(); }
     std::size_t offer_bytes() const { return offer_ ? offer_->size() : 0; }
+    // Our Grab is not answered yet (a refusal withdraws the offer).
+    bool grab_pending() const { return grab_slot_ != nullptr; }
 
     // Asks QEMU for the guest's clipboard text (Request, asynchronously).
     // `done` gets the text, or nullopt and why. Runs once, possibly at once
@@ -91,6 +93,7 @@ private:
                               sd_bus_error *error);
     static int on_registered(sd_bus_message *reply, void *data, sd_bus_error *error);
     static int on_take_reply(sd_bus_message *reply, void *data, sd_bus_error *error);
+    static int on_grab_reply(sd_bus_message *reply, void *data, sd_bus_error *error);
 
     int refuse(sd_bus_error *error, const char *method, const std::string &why);
     void notify();
@@ -103,6 +106,7 @@ private:
     sd_bus_slot *object_slot_ = nullptr;
     sd_bus_slot *register_slot_ = nullptr;
     sd_bus_slot *take_slot_ = nullptr;
+    sd_bus_slot *grab_slot_ = nullptr;
     TakeDone take_done_;
     State state_ = State::Registering;
     std::string error_;
