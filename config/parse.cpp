@@ -247,8 +247,8 @@ constexpr std::array<std::string_view, 4> kRootKeys{"session", "keys", "vm", "se
 constexpr std::array<std::string_view, 3> kSessionKeys{"libvirt_uri", "host_keys",
                                                        "clipboard_across_seats"};
 constexpr std::array<std::string_view, 8> kKeysKeys{
-    "next_vm",       "prev_vm",        "start_vm",      "shutdown_vm",
-    "identify",      "release_input",  "clipboard_take", "clipboard_give"};
+    "next_vm",  "prev_vm",       "start_vm",       "shutdown_vm",
+    "identify", "release_input", "clipboard_take", "clipboard_give"};
 constexpr std::array<std::string_view, 6> kVmKeys{"name",    "uri",           "autostart",
                                                   "scaling", "follow_output", "audio_when_hidden"};
 constexpr std::array<std::string_view, 7> kSeatKeys{"name",    "vm",        "vms",     "outputs",

@@ -43,15 +43,14 @@ void ClipboardBroker::take(const Where &where)
     const std::string seat = where.seat;
     std::weak_ptr<bool> alive = alive_;
     where.clipboard->take([this, alive, buffer_key, seat, vm](std::optional<std::string> text,
-                                                             const std::string &error) {
+                                                              const std::string &error) {
         if (alive.expired() || !*alive.lock())
             return;
         if (!text)
             return banner_(seat, "Nothing copied from " + vm + ": " + error);
         // The rule may have changed while QEMU answered: the text goes
         // where the seat's chord would put it now.
-        const std::string now_key =
-            across_seats_ ? key(seat, *across_seats_) : buffer_key;
+        const std::string now_key = across_seats_ ? key(seat, *across_seats_) : buffer_key;
         const std::size_t bytes = text->size();
         buffers_[now_key] = Buffer{std::move(*text), vm, seat};
         base::log_info("Clipboard: seat %s copied %zu bytes from %s", seat.c_str(), bytes,
@@ -95,8 +94,7 @@ std::optional<ClipboardBroker::BufferInfo> ClipboardBroker::buffer_for(const std
     auto it = buffers_.find(key(seat, across_seats));
     if (it == buffers_.end())
         return std::nullopt;
-    return BufferInfo{it->first, it->second.text.size(), it->second.from_vm,
-                      it->second.from_seat};
+    return BufferInfo{it->first, it->second.text.size(), it->second.from_vm, it->second.from_seat};
 }
 
 } // namespace phyllome

@@ -42,8 +42,7 @@ void CompositorSeats::identify(const std::string &output, const StatusCardText &
         found->identify(text, milliseconds);
 }
 
-void CompositorSeats::banner(const std::string &output, const std::string &text,
-                             int milliseconds)
+void CompositorSeats::banner(const std::string &output, const std::string &text, int milliseconds)
 {
     if (Output *found = server_.find_output(output))
         found->banner(text, milliseconds);

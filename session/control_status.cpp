@@ -155,7 +155,9 @@ json vm_clipboard_json(const VmFleet &fleet, const std::string &vm)
     const vmview::Clipboard *clipboard =
         client && client->connected() ? client->clipboard() : nullptr;
     if (!clipboard)
-        return {{"state", "no display"}, {"detail", nullptr}, {"guest_has_text", false},
+        return {{"state", "no display"},
+                {"detail", nullptr},
+                {"guest_has_text", false},
                 {"offered_bytes", nullptr}};
     using State = vmview::Clipboard::State;
     std::string state = "error";
@@ -182,8 +184,7 @@ json vm_clipboard_json(const VmFleet &fleet, const std::string &vm)
 }
 
 // The buffer a seat's clipboard_give would offer: its size and origin.
-json seat_clipboard_json(const config::Config &config, const config::Seat &seat,
-                         const Seats &seats)
+json seat_clipboard_json(const config::Config &config, const config::Seat &seat, const Seats &seats)
 {
     const bool shared = config.session.clipboard_across_seats;
     const auto buffer = seats.clipboard().buffer_for(seat.name, shared);

@@ -311,9 +311,8 @@ std::string Clipboard::offer(std::string text)
 {
     if (state_ != State::Registered)
         return "the clipboard is " + status_text();
-    if (auto why = check_clipboard_reply(kClipboardTextMime,
-                                         {reinterpret_cast<const uint8_t *>(text.data()),
-                                          text.size()}))
+    if (auto why = check_clipboard_reply(
+            kClipboardTextMime, {reinterpret_cast<const uint8_t *>(text.data()), text.size()}))
         return *why;
     const uint32_t serial = serial_ + 1;
     const std::string mime(kClipboardTextMime);

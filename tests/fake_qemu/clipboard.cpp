@@ -143,7 +143,8 @@ int Clipboard::on_register(sd_bus_message *m, void *userdata, sd_bus_error *)
     self->registered_ = true;
     self->serial_ = 0;
     self->owner_ = Owner::None;
-    self->call_client("Register", [](sd_bus_message *) { return 0; }, [](const CallResult &) {});
+    self->call_client(
+        "Register", [](sd_bus_message *) { return 0; }, [](const CallResult &) {});
     const int sent = sd_bus_reply_method_return(m, "");
     auto waiters = std::move(self->waiters_);
     self->waiters_.clear();
@@ -173,8 +174,8 @@ int Clipboard::on_grab(sd_bus_message *m, void *userdata, sd_bus_error *)
         r = read_strings(m, mimes);
     if (r < 0)
         return r;
-    const std::string call = "grab:" + std::to_string(selection) + "," + std::to_string(serial) +
-                             "," + join(mimes);
+    const std::string call =
+        "grab:" + std::to_string(selection) + "," + std::to_string(serial) + "," + join(mimes);
     if (!self->check_caller(m, call))
         return 1;
     if (selection >= kSelections)
@@ -278,7 +279,8 @@ void Clipboard::call_client(const char *member, const Appender &append, CallDone
         done_now(result);
         return;
     }
-    sd_bus_slot_set_destroy_callback(slot, [](void *data) { delete static_cast<AsyncCall *>(data); });
+    sd_bus_slot_set_destroy_callback(slot,
+                                     [](void *data) { delete static_cast<AsyncCall *>(data); });
     sd_bus_slot_set_floating(slot, 1);
     sd_bus_slot_unref(slot);
 }
@@ -324,7 +326,8 @@ void Clipboard::guest_release(uint32_t selection, CallDone done)
 void Clipboard::reset(CallDone done)
 {
     serial_ = 0;
-    call_client("Register", [](sd_bus_message *) { return 0; }, std::move(done));
+    call_client(
+        "Register", [](sd_bus_message *) { return 0; }, std::move(done));
 }
 
 CallResult Clipboard::guest_paste(uint32_t selection, const std::vector<std::string> &mimes,
@@ -362,9 +365,9 @@ CallResult Clipboard::guest_paste(uint32_t selection, const std::vector<std::str
     size_t size = 0;
     if (sd_bus_message_read(reply, "s", &type) < 0 ||
         sd_bus_message_read_array(reply, 'y', &bytes, &size) < 0) {
+        const char *signature = sd_bus_message_get_signature(reply, 1);
         result.error_name = "bad-reply";
-        result.error_message = std::string("Request answered \"") +
-                               (sd_bus_message_get_signature(reply, 1) ?: "") +
+        result.error_message = std::string("Request answered \"") + (signature ? signature : "") +
                                "\", expected \"say\"";
     } else {
         result.ok = true;

@@ -49,8 +49,7 @@ bool Fake::start(std::string *error)
         (r = sd_id128_randomize(&guid)) < 0 || (r = sd_bus_set_server(raw, 1, guid)) < 0 ||
         (r = sd_bus_negotiate_fds(raw, 1)) < 0 || (r = sd_bus_set_description(raw, "main")) < 0 ||
         (r = display_->export_objects()) < 0 || (audio_ && (r = audio_->export_object()) < 0) ||
-        (clipboard_ && (r = clipboard_->export_object()) < 0) ||
-        (r = sd_bus_start(raw)) < 0 ||
+        (clipboard_ && (r = clipboard_->export_object()) < 0) || (r = sd_bus_start(raw)) < 0 ||
         (r = sd_bus_attach_event(raw, event_, SD_EVENT_PRIORITY_NORMAL)) < 0 ||
         (r = sd_bus_match_signal(raw, &slot, nullptr, "/org/freedesktop/DBus/Local",
                                  "org.freedesktop.DBus.Local", "Disconnected", on_main_disconnected,

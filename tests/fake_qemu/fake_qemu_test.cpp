@@ -201,8 +201,8 @@ TEST_P(ClipboardVersions, ClipboardObjectOnlyWithTheOption)
     // Unregistered callers get QEMU's error, and the call is recorded as refused.
     sd_bus_error error = SD_BUS_ERROR_NULL;
     const int r = sd_bus_call_method(fake.main_bus(), nullptr, "/org/qemu/Display1/Clipboard",
-                                     "org.qemu.Display1.Clipboard", "Grab", &error, nullptr,
-                                     "uuas", 0u, 1u, 1, "text/plain;charset=utf-8");
+                                     "org.qemu.Display1.Clipboard", "Grab", &error, nullptr, "uuas",
+                                     0u, 1u, 1, "text/plain;charset=utf-8");
     EXPECT_LT(r, 0);
     EXPECT_STREQ(error.message, "Unregistered caller");
     sd_bus_error_free(&error);

@@ -136,8 +136,8 @@ private:
                                               "Empty clipboard");
         static const char *const kMimes[] = {"text/plain;charset=utf-8", "text/plain", "",
                                              "text/html", "TEXT/PLAIN;CHARSET=UTF-8"};
-        std::string mime = how & 0x80 ? std::string(in.byte() % 300, 'm')
-                                      : kMimes[(how >> 3) % std::size(kMimes)];
+        std::string mime =
+            how & 0x80 ? std::string(in.byte() % 300, 'm') : kMimes[(how >> 3) % std::size(kMimes)];
         if ((how >> 3) % 8 >= std::size(kMimes))
             mime = kMimes[0];
         size_t size = in.value() % 4096;
@@ -192,8 +192,8 @@ private:
 
     void append_mimes(sd_bus_message *m)
     {
-        static const char *const kMimes[] = {"text/plain;charset=utf-8", "text/plain",
-                                             "image/png", ""};
+        static const char *const kMimes[] = {"text/plain;charset=utf-8", "text/plain", "image/png",
+                                             ""};
         const uint8_t count = in_.byte() % 24;
         check(sd_bus_message_open_container(m, 'a', "s") >= 0);
         for (uint8_t i = 0; i < count; ++i) {

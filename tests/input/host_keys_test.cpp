@@ -134,9 +134,9 @@ TEST(HostKeys, PlainTypingGoesThrough)
 TEST(HostKeys, EveryCommandChordIsSwallowedCompletely)
 {
     const std::pair<std::uint32_t, Kind> cases[] = {
-        {KEY_RIGHT, Kind::NextVm},   {KEY_LEFT, Kind::PrevVm}, {KEY_ENTER, Kind::StartVm},
-        {KEY_END, Kind::ShutdownVm}, {KEY_I, Kind::Identify},
-        {KEY_C, Kind::ClipboardTake},  {KEY_V, Kind::ClipboardGive},
+        {KEY_RIGHT, Kind::NextVm},    {KEY_LEFT, Kind::PrevVm}, {KEY_ENTER, Kind::StartVm},
+        {KEY_END, Kind::ShutdownVm},  {KEY_I, Kind::Identify},  {KEY_C, Kind::ClipboardTake},
+        {KEY_V, Kind::ClipboardGive},
     };
     for (const auto &[key, kind] : cases) {
         Seat s;

@@ -79,8 +79,8 @@ protected:
             sources_.push_back(wl_event_loop_add_fd(
                 loop_, fake->stdout_fd(), WL_EVENT_READABLE,
                 [](int, uint32_t, void *data) {
-                    auto *entry = static_cast<std::pair<FakeQemu *, std::vector<std::string> *> *>(
-                        data);
+                    auto *entry =
+                        static_cast<std::pair<FakeQemu *, std::vector<std::string> *> *>(data);
                     while (auto line = entry->first->poll_line())
                         entry->second->push_back(*line);
                     return 0;
@@ -149,7 +149,8 @@ protected:
     // The session waits for QEMU's answer to its Grab before the guest pastes.
     void settle_offer(const std::string &vm)
     {
-        EXPECT_TRUE(dispatch_until([&] { return !fleet_->client(vm)->clipboard()->grab_pending(); }));
+        EXPECT_TRUE(
+            dispatch_until([&] { return !fleet_->client(vm)->clipboard()->grab_pending(); }));
     }
 
     struct Reader {
@@ -164,7 +165,9 @@ protected:
         loop_, VmFleet::Handlers{.changed = [] {},
                                  .input_closing = [](const input::VmInput &) {},
                                  .keyboard_leds = [](const std::string &, uint32_t) {},
-                                 .pointer_mode_changed = [] {}});
+                                 .pointer_mode_changed =
+                                     [] {
+                                     }});
     std::map<std::string, std::unique_ptr<FakeQemu>> fakes_;
     std::map<std::string, std::vector<std::string>> lines_;
     std::vector<std::unique_ptr<Reader>> readers_;

@@ -54,7 +54,9 @@ protected:
             },
             this);
         vmview::DisplayClient::Handlers handlers;
-        handlers.clipboard_changed = [this] { ++changes_; };
+        handlers.clipboard_changed = [this] {
+            ++changes_;
+        };
         client_ = std::make_unique<vmview::DisplayClient>(
             loop_, base::UniqueFd(fake_->take_client_fd()), "test", std::move(handlers));
     }
@@ -119,8 +121,9 @@ protected:
     std::string offer(Clipboard &clipboard, const std::string &text)
     {
         std::string error = clipboard.offer(text);
-        if (error.empty())
+        if (error.empty()) {
             EXPECT_TRUE(dispatch_until([&] { return !clipboard.grab_pending(); }));
+        }
         return error;
     }
 

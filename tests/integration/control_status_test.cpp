@@ -338,9 +338,9 @@ TEST_F(ControlStatus, Qemu72ReRegistrationFailureIsShown)
     EXPECT_EQ(clipboard.value("state", ""), "unavailable") << reply.dump();
     EXPECT_EQ(clipboard.value("detail", ""), "QEMU 7.2: unavailable until the VM restarts");
     const CommandResult text = ctl({"status"});
-    EXPECT_NE(text.output.find(
-                  "  clipboard: unavailable: QEMU 7.2: unavailable until the VM restarts"),
-              std::string::npos)
+    EXPECT_NE(
+        text.output.find("  clipboard: unavailable: QEMU 7.2: unavailable until the VM restarts"),
+        std::string::npos)
         << text.output;
 }
 
