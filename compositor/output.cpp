@@ -51,6 +51,11 @@ Output::Output(Server &server, wlr_output *output) : server_(server), output_(ou
             wlr_scene_node_destroy(&identify_->node);
         identify_ = nullptr;
     });
+    banner_timer_ = base::TimerSource(server_.event_loop(), [this] {
+        if (banner_)
+            wlr_scene_node_destroy(&banner_->node);
+        banner_ = nullptr;
+    });
 
     guest_power_timer_ = base::TimerSource(server_.event_loop(), [this] { apply_guest_power(); });
 
@@ -238,6 +243,11 @@ void Output::draw_overlay(wlr_scene_buffer **node, const StatusCardText &text)
         return;
     CardImage image = render_status_card(text, pixel_width, pixel_height);
     const CardGeometry card = centred_card(image, pixel_width, pixel_height);
+    show_overlay(node, std::move(image), card);
+}
+
+void Output::show_overlay(wlr_scene_buffer **node, CardImage image, const CardGeometry &card)
+{
     wlr_buffer *buffer = image_buffer_create(std::move(image));
     compat::scene_buffer_show(node, compat::scene_tree_parent(tree_), buffer);
     wlr_buffer_drop(buffer);
@@ -270,6 +280,17 @@ void Output::identify(const StatusCardText &text, int milliseconds)
         return;
     draw_overlay(&identify_, text);
     identify_timer_.arm(milliseconds);
+}
+
+void Output::banner(const std::string &text, int milliseconds)
+{
+    int pixel_width = 0, pixel_height = 0;
+    wlr_output_transformed_resolution(output_, &pixel_width, &pixel_height);
+    if (pixel_width <= 0 || pixel_height <= 0)
+        return;
+    CardImage image = render_banner(text, pixel_width, pixel_height);
+    show_overlay(&banner_, std::move(image), banner_geometry(pixel_width, pixel_height));
+    banner_timer_.arm(milliseconds);
 }
 
 void Output::on_frame()

@@ -43,6 +43,9 @@ public:
     // The input hint, drawn the same way and kept until cleared (nullopt):
     // says that the seat's input is released and how to grab it again.
     void show_input_hint(const std::optional<StatusCardText> &text);
+    // A one-line banner at the top centre, drawn the same way, for
+    // `milliseconds` (a new one replaces the old): what the clipboard moved.
+    void banner(const std::string &text, int milliseconds);
 
     // The output's size as the person sees it: pixels, rotated as the
     // output is, whatever its scale, and millimetres rotated the same way.
@@ -84,6 +87,8 @@ private:
     void check_placement();
     // Draws a card above everything on this output into `*node`.
     void draw_overlay(wlr_scene_buffer **node, const StatusCardText &text);
+    // Puts `image` above everything at `card` (output pixels) into `*node`.
+    void show_overlay(wlr_scene_buffer **node, CardImage image, const CardGeometry &card);
 
     Server &server_;
     wlr_output *output_;
@@ -106,6 +111,8 @@ private:
     wlr_scene_buffer *identify_ = nullptr;
     base::TimerSource identify_timer_; // takes the identify overlay away
     wlr_scene_buffer *input_hint_ = nullptr;
+    wlr_scene_buffer *banner_ = nullptr;
+    base::TimerSource banner_timer_; // takes the banner away
     std::optional<StatusCardText> input_hint_text_;
 
     bool guest_display_off_ = false; // as last seen: act on changes only

@@ -292,4 +292,49 @@ CardImage render_status_card(const StatusCardText &text, int output_width, int o
     return image;
 }
 
+CardGeometry banner_geometry(int output_width, int output_height)
+{
+    const int width = std::max(1, std::min(output_width, output_width * 3 / 5));
+    const int height = std::max(1, std::min(output_height, std::max(24, output_height / 14)));
+    return {(output_width - width) / 2, std::min(output_height - height, output_height / 30), width,
+            height};
+}
+
+CardImage render_banner(const std::string &text, int output_width, int output_height)
+{
+    const CardGeometry geometry = banner_geometry(output_width, output_height);
+    const double w = geometry.width, h = geometry.height;
+    CardImage image(
+        cairo_image_surface_create(CAIRO_FORMAT_ARGB32, geometry.width, geometry.height));
+    cairo_t *cr = cairo_create(image.surface());
+    cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
+    cairo_set_source_rgba(cr, 0, 0, 0, 0);
+    cairo_paint(cr);
+    cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
+    rounded_rectangle(cr, w, h, h * 0.25);
+    set_source(cr, kCardColor);
+    cairo_fill(cr);
+
+    PangoLayout *layout = pango_cairo_create_layout(cr);
+    PangoFontDescription *font = pango_font_description_from_string("Sans");
+    pango_font_description_set_absolute_size(font, std::max(8.0, h * 0.45) * PANGO_SCALE);
+    pango_layout_set_font_description(layout, font);
+    pango_font_description_free(font);
+    pango_layout_set_width(layout, static_cast<int>(w * 0.92) * PANGO_SCALE);
+    pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
+    pango_layout_set_alignment(layout, PANGO_ALIGN_CENTER);
+    pango_layout_set_single_paragraph_mode(layout, TRUE);
+    pango_layout_set_text(layout, text.c_str(), -1);
+    int text_width = 0, text_height = 0;
+    pango_layout_get_pixel_size(layout, &text_width, &text_height);
+    cairo_move_to(cr, w * 0.04, (h - text_height) / 2);
+    set_source(cr, kBannerTextColor);
+    pango_cairo_show_layout(cr, layout);
+    g_object_unref(layout);
+
+    cairo_destroy(cr);
+    cairo_surface_flush(image.surface());
+    return image;
+}
+
 } // namespace phyllome

@@ -79,4 +79,11 @@ CardGeometry status_card_geometry(const StatusCardText &text, int output_width, 
 // Draws the card at the size status_card_geometry(text, ...) gives.
 CardImage render_status_card(const StatusCardText &text, int output_width, int output_height);
 
+// A banner: one line of text on a card at the top centre of the output
+// (what the clipboard moved, and where). Its place on an output of that
+// size, and its image; a text too long for the output is ellipsized.
+CardGeometry banner_geometry(int output_width, int output_height);
+CardImage render_banner(const std::string &text, int output_width, int output_height);
+inline constexpr uint32_t kBannerTextColor = 0xf0f4f8;
+
 } // namespace phyllome

@@ -29,12 +29,15 @@ std::optional<Scaling> parse_scaling(std::string_view text);
 struct Session {
     std::string libvirt_uri = "qemu:///system";
     KeyChord host_keys{kModCtrl | kModAlt | kModSuper, {}, 0};
+    // One clipboard buffer for all seats instead of one per seat: text taken
+    // on one seat can then be given on another.
+    bool clipboard_across_seats = false;
 
     bool operator==(const Session &) const = default;
 };
 
 // Host commands, each pressed together with Session::host_keys. The keysym
-// values are XKB_KEY_Right, _Left, _Return, _End, _i and _Escape.
+// values are XKB_KEY_Right, _Left, _Return, _End, _i, _Escape, _c and _v.
 struct Keys {
     KeyChord next_vm{0, "Right", 0xff53};
     KeyChord prev_vm{0, "Left", 0xff51};
@@ -42,6 +45,10 @@ struct Keys {
     KeyChord shutdown_vm{0, "End", 0xff57};
     KeyChord identify{0, "I", 0x0069};
     KeyChord release_input{0, "Escape", 0xff1b};
+    // The shown VM's clipboard into the seat's buffer; the buffer offered
+    // to the shown VM.
+    KeyChord clipboard_take{0, "C", 0x0063};
+    KeyChord clipboard_give{0, "V", 0x0076};
 
     bool operator==(const Keys &) const = default;
 };

@@ -244,9 +244,11 @@ std::string syntax_message(std::string_view description, char offending)
 }
 
 constexpr std::array<std::string_view, 4> kRootKeys{"session", "keys", "vm", "seat"};
-constexpr std::array<std::string_view, 2> kSessionKeys{"libvirt_uri", "host_keys"};
-constexpr std::array<std::string_view, 6> kKeysKeys{"next_vm",     "prev_vm",  "start_vm",
-                                                    "shutdown_vm", "identify", "release_input"};
+constexpr std::array<std::string_view, 3> kSessionKeys{"libvirt_uri", "host_keys",
+                                                       "clipboard_across_seats"};
+constexpr std::array<std::string_view, 8> kKeysKeys{
+    "next_vm",  "prev_vm",       "start_vm",       "shutdown_vm",
+    "identify", "release_input", "clipboard_take", "clipboard_give"};
 constexpr std::array<std::string_view, 6> kVmKeys{"name",    "uri",           "autostart",
                                                   "scaling", "follow_output", "audio_when_hidden"};
 constexpr std::array<std::string_view, 7> kSeatKeys{"name",    "vm",        "vms",     "outputs",
@@ -375,13 +377,15 @@ void Validator::check_chords(const toml::table *keys_table, const Config &config
     }
     if (!keys_table)
         return;
-    const std::array<std::pair<std::string_view, const KeyChord *>, 6> bindings{{
+    const std::array<std::pair<std::string_view, const KeyChord *>, 8> bindings{{
         {"next_vm", &config.keys.next_vm},
         {"prev_vm", &config.keys.prev_vm},
         {"start_vm", &config.keys.start_vm},
         {"shutdown_vm", &config.keys.shutdown_vm},
         {"identify", &config.keys.identify},
         {"release_input", &config.keys.release_input},
+        {"clipboard_take", &config.keys.clipboard_take},
+        {"clipboard_give", &config.keys.clipboard_give},
     }};
     for (const auto &[name, chord] : bindings) {
         const auto f = field(*keys_table, name);
@@ -550,6 +554,10 @@ void Validator::parse_session(const toml::table &table, Session &session)
             }
         }
     }
+    if (auto f = field(table, "clipboard_across_seats")) {
+        if (auto b = get_bool(*f))
+            session.clipboard_across_seats = *b;
+    }
 }
 
 void Validator::parse_keys(const toml::table &table, Keys &keys)
@@ -561,12 +569,14 @@ void Validator::parse_keys(const toml::table &table, Keys &keys)
         KeyChord *chord;
         std::optional<Where> where; // nullopt: the default was kept
     };
-    std::array<Binding, 6> bindings{{{"next_vm", &keys.next_vm, {}},
+    std::array<Binding, 8> bindings{{{"next_vm", &keys.next_vm, {}},
                                      {"prev_vm", &keys.prev_vm, {}},
                                      {"start_vm", &keys.start_vm, {}},
                                      {"shutdown_vm", &keys.shutdown_vm, {}},
                                      {"identify", &keys.identify, {}},
-                                     {"release_input", &keys.release_input, {}}}};
+                                     {"release_input", &keys.release_input, {}},
+                                     {"clipboard_take", &keys.clipboard_take, {}},
+                                     {"clipboard_give", &keys.clipboard_give, {}}}};
     bool all_valid = true;
     for (auto &binding : bindings) {
         auto f = field(table, binding.name);

@@ -172,6 +172,59 @@ std::string vm_sound_text(const json &sound)
     return out;
 }
 
+namespace {
+
+// Sizes as the banners give them: "12 bytes", "2.1 KiB", "1.0 MiB".
+std::string size_text(const json &bytes)
+{
+    if (!bytes.is_number())
+        return "?";
+    const double n = bytes.get<double>();
+    char out[32];
+    if (n == 1)
+        return "1 byte";
+    if (n < 1024)
+        std::snprintf(out, sizeof(out), "%.0f bytes", n);
+    else if (n < 1024 * 1024)
+        std::snprintf(out, sizeof(out), "%.1f KiB", n / 1024);
+    else
+        std::snprintf(out, sizeof(out), "%.1f MiB", n / (1024 * 1024));
+    return out;
+}
+
+// A seat's clipboard buffer: its size and where it came from, never the text.
+std::string seat_clipboard_text(const json &clipboard)
+{
+    if (!clipboard.is_object())
+        return "";
+    const std::string shared = member(clipboard, "shared") == true ? " (shared by all seats)" : "";
+    if (!member(clipboard, "bytes").is_number())
+        return "  clipboard: empty" + shared + "\n";
+    return "  clipboard: " + size_text(member(clipboard, "bytes")) + " of text from " +
+           text(clipboard, "from_vm") + " (taken on seat " + text(clipboard, "from_seat") + ")" +
+           shared + "\n";
+}
+
+// A VM's clipboard: the session's peer with QEMU and what stands.
+std::string vm_clipboard_text(const json &clipboard)
+{
+    if (!clipboard.is_object())
+        return "";
+    const std::string state = text(clipboard, "state", "");
+    if (state == "no display")
+        return "";
+    std::string out = "  clipboard: " + state;
+    if (!text(clipboard, "detail", "").empty())
+        out += ": " + text(clipboard, "detail");
+    if (member(clipboard, "guest_has_text") == true)
+        out += " (the guest has copied text)";
+    if (member(clipboard, "offered_bytes").is_number())
+        out += " (" + size_text(member(clipboard, "offered_bytes")) + " offered to the guest)";
+    return out + "\n";
+}
+
+} // namespace
+
 std::string status_text(const json &reply)
 {
     std::ostringstream out;
@@ -194,13 +247,15 @@ std::string status_text(const json &reply)
                 << "\n";
         out << "  devices: " << joined(array(seat, "devices")) << "\n";
         out << target_text("audio_out", member(seat, "audio_out"))
-            << target_text("audio_in", member(seat, "audio_in"));
+            << target_text("audio_in", member(seat, "audio_in"))
+            << seat_clipboard_text(member(seat, "clipboard"));
     }
     for (const json &vm : array(reply, "vms")) {
         out << "vm " << text(vm, "name") << ": " << text(vm, "state");
         if (!array(vm, "shown_on").empty())
             out << " (shown on " << joined(array(vm, "shown_on")) << ")";
-        out << "\n" << vm_sound_text(member(vm, "sound"));
+        out << "\n"
+            << vm_sound_text(member(vm, "sound")) << vm_clipboard_text(member(vm, "clipboard"));
     }
     return out.str();
 }

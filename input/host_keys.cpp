@@ -69,6 +69,8 @@ void HostKeys::configure(const config::Config &config)
     add(k.shutdown_vm, HostCommand::Kind::ShutdownVm);
     add(k.identify, HostCommand::Kind::Identify);
     add(k.release_input, HostCommand::Kind::ReleaseInput);
+    add(k.clipboard_take, HostCommand::Kind::ClipboardTake);
+    add(k.clipboard_give, HostCommand::Kind::ClipboardGive);
 }
 
 std::optional<HostCommand> HostKeys::match(std::uint32_t evdev, std::uint32_t keysym,

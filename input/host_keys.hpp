@@ -47,7 +47,17 @@
 namespace phyllome::input {
 
 struct HostCommand {
-    enum class Kind { NextVm, PrevVm, StartVm, ShutdownVm, Identify, ReleaseInput, SwitchVt };
+    enum class Kind {
+        NextVm,
+        PrevVm,
+        StartVm,
+        ShutdownVm,
+        Identify,
+        ReleaseInput,
+        SwitchVt,
+        ClipboardTake,
+        ClipboardGive,
+    };
     Kind kind = Kind::NextVm;
     int vt = 0; // 1..12 for SwitchVt
 

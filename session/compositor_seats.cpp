@@ -42,6 +42,12 @@ void CompositorSeats::identify(const std::string &output, const StatusCardText &
         found->identify(text, milliseconds);
 }
 
+void CompositorSeats::banner(const std::string &output, const std::string &text, int milliseconds)
+{
+    if (Output *found = server_.find_output(output))
+        found->banner(text, milliseconds);
+}
+
 void CompositorSeats::show_input_hint(const std::string &output,
                                       const std::optional<StatusCardText> &text)
 {

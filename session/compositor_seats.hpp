@@ -20,6 +20,7 @@ public:
     void identify(const std::string &output, const StatusCardText &text, int milliseconds) override;
     void show_input_hint(const std::string &output,
                          const std::optional<StatusCardText> &text) override;
+    void banner(const std::string &output, const std::string &text, int milliseconds) override;
     void refresh_cards() override { server_.refresh_cards(); }
     void route(const std::string &seat, input::VmInput *vm, std::vector<input::Head> heads,
                const std::vector<std::string> &outputs) override;

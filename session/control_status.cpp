@@ -147,8 +147,56 @@ json vm_sound_json(const VmFleet &fleet, const std::string &vm)
     return {{"state", state}, {"detail", or_null(detail)}, {"streams", std::move(streams)}};
 }
 
+// A VM's clipboard: whether the session's peer is registered with QEMU,
+// whether the guest has text and whether an offer stands (sizes only).
+json vm_clipboard_json(const VmFleet &fleet, const std::string &vm)
+{
+    const vmview::DisplayClient *client = fleet.client(vm);
+    const vmview::Clipboard *clipboard =
+        client && client->connected() ? client->clipboard() : nullptr;
+    if (!clipboard)
+        return {{"state", "no display"},
+                {"detail", nullptr},
+                {"guest_has_text", false},
+                {"offered_bytes", nullptr}};
+    using State = vmview::Clipboard::State;
+    std::string state = "error";
+    std::string detail;
+    switch (clipboard->state()) {
+    case State::Registering:
+        state = "registering";
+        break;
+    case State::Registered:
+        state = "registered";
+        break;
+    case State::OldQemuStuck:
+        state = "unavailable";
+        detail = clipboard->status_text();
+        break;
+    case State::Failed:
+        detail = clipboard->error();
+        break;
+    }
+    return {{"state", state},
+            {"detail", or_null(detail)},
+            {"guest_has_text", clipboard->guest_has_text()},
+            {"offered_bytes", clipboard->offering() ? json(clipboard->offer_bytes()) : json()}};
+}
+
+// The buffer a seat's clipboard_give would offer: its size and origin.
+json seat_clipboard_json(const config::Config &config, const config::Seat &seat, const Seats &seats)
+{
+    const bool shared = config.session.clipboard_across_seats;
+    const auto buffer = seats.clipboard().buffer_for(seat.name, shared);
+    return {{"shared", shared},
+            {"bytes", buffer ? json(buffer->bytes) : json()},
+            {"from_vm", buffer ? json(buffer->from_vm) : json()},
+            {"from_seat", buffer ? json(buffer->from_seat) : json()}};
+}
+
 json seat_json(const config::Seat &seat, const Seats &seats, const VmFleet &fleet,
-               const Server &server, const std::vector<InputDevices::DeviceInfo> &devices)
+               const Server &server, const std::vector<InputDevices::DeviceInfo> &devices,
+               const config::Config &config)
 {
     const auto vm = seats.shown_vm(seat);
     json outputs = json::array();
@@ -167,6 +215,7 @@ json seat_json(const config::Seat &seat, const Seats &seats, const VmFleet &flee
         {"devices", std::move(names)},
         {"audio_out", target_json(sound_target_status(fleet.sound_server(), seat.audio_out, true))},
         {"audio_in", target_json(sound_target_status(fleet.sound_server(), seat.audio_in, false))},
+        {"clipboard", seat_clipboard_json(config, seat, seats)},
     };
 }
 
@@ -178,7 +227,7 @@ json status_json(const config::Config &config, const Seats &seats, const VmFleet
     const auto devices = input.devices();
     json seats_json = json::array();
     for (const config::Seat &seat : config.seats)
-        seats_json.push_back(seat_json(seat, seats, fleet, server, devices));
+        seats_json.push_back(seat_json(seat, seats, fleet, server, devices, config));
     json vms = json::array();
     for (const config::Vm &vm : config.vms) {
         vms.push_back({
@@ -186,6 +235,7 @@ json status_json(const config::Config &config, const Seats &seats, const VmFleet
             {"state", fleet.state_of(vm.name)},
             {"shown_on", seats.seats_showing(vm.name)},
             {"sound", vm_sound_json(fleet, vm.name)},
+            {"clipboard", vm_clipboard_json(fleet, vm.name)},
         });
     }
     return {

@@ -10,11 +10,14 @@ namespace phyllome {
 namespace {
 // How long the identify overlay stays on the seat's screens.
 constexpr int kIdentifyMs = 3000;
+// How long a clipboard banner stays.
+constexpr int kBannerMs = 3000;
 } // namespace
 
 Seats::Seats(Compositor &compositor, VmFleet &fleet, std::function<const config::Config &()> config)
     : compositor_(compositor), fleet_(fleet), config_(std::move(config)),
-      reassign_(fleet.event_loop(), [this] { assign(); })
+      reassign_(fleet.event_loop(), [this] { assign(); }),
+      clipboard_([this](const std::string &seat, const std::string &text) { banner(seat, text); })
 {
 }
 
@@ -185,7 +188,41 @@ void Seats::run(const std::string &seat, const input::HostCommand &command)
     case Kind::SwitchVt:
         compositor_.change_vt(static_cast<unsigned>(command.vt));
         break;
+    case Kind::ClipboardTake:
+        clipboard_step(seat, true);
+        break;
+    case Kind::ClipboardGive:
+        clipboard_step(seat, false);
+        break;
     }
+}
+
+void Seats::clipboard_step(const std::string &seat, bool take)
+{
+    const config::Seat *seat_config = config_().find_seat(seat);
+    if (!seat_config)
+        return;
+    ClipboardBroker::Where where;
+    where.seat = seat;
+    where.across_seats = config_().session.clipboard_across_seats;
+    where.vm = shown_vm(*seat_config);
+    if (where.vm)
+        if (vmview::DisplayClient *client = fleet_.client(*where.vm); client && client->connected())
+            where.clipboard = client->clipboard();
+    if (take)
+        clipboard_.take(where);
+    else
+        clipboard_.give(where);
+}
+
+void Seats::banner(const std::string &seat_name, const std::string &text)
+{
+    const config::Seat *seat = config_().find_seat(seat_name);
+    if (!seat)
+        return;
+    base::log_info("Seat %s: %s", seat_name.c_str(), text.c_str());
+    for (const std::string &output : outputs_of(*seat))
+        compositor_.banner(output, text, kBannerMs);
 }
 
 void Seats::input_grab_changed(const std::string &seat, bool grabbed)

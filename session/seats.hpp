@@ -19,6 +19,7 @@
 #include "input/host_keys.hpp"
 #include "input/placement.hpp"
 #include "input/router.hpp"
+#include "session/clipboard_broker.hpp"
 #include "session/session_config.hpp"
 #include "session/vm_fleet.hpp"
 
@@ -51,6 +52,10 @@ public:
                               int milliseconds) = 0;
         virtual void show_input_hint(const std::string &output,
                                      const std::optional<StatusCardText> &text) = 0;
+        // A one-line banner the session draws above everything on the
+        // output for a while (a guest can neither draw nor hide it).
+        virtual void banner(const std::string &output, const std::string &text,
+                            int milliseconds) = 0;
         // Asks every output's card text again.
         virtual void refresh_cards() = 0;
         // A seat's input: its VM's input (keys), per output in the seat's
@@ -105,10 +110,14 @@ public:
     void input_grab_changed(const std::string &seat, bool grabbed);
     // The VM's keyboard LEDs go to the keyboards of the seats showing it.
     void keyboard_leds(const std::string &vm, uint32_t qemu_leds);
+    // The seats' clipboard buffers (sizes for status).
+    const ClipboardBroker &clipboard() const { return clipboard_; }
 
 private:
     void switch_vm(const std::string &seat, int step);
     void identify(const std::string &seat);
+    void clipboard_step(const std::string &seat, bool take);
+    void banner(const std::string &seat, const std::string &text);
     void show_input_hints();
 
     Compositor &compositor_;
@@ -116,6 +125,7 @@ private:
     std::function<const config::Config &()> config_;
     std::map<std::string, std::string> switched_; // seat -> VM
     base::IdleSource reassign_; // placement_changed: assign() once frame handling is over
+    ClipboardBroker clipboard_;
 };
 
 } // namespace phyllome

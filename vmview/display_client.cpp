@@ -98,10 +98,18 @@ DisplayClient::DisplayClient(wl_event_loop *loop, base::UniqueFd fd, std::string
         fail(std::string("connection closed: ") + std::strerror(error));
     });
     read_vm();
+    clipboard_ = std::make_unique<Clipboard>(
+        bus_, vm_name_, [this] { source_->update(); },
+        [this] {
+            if (handlers_.clipboard_changed)
+                handlers_.clipboard_changed();
+        });
+    source_->update();
 }
 
 DisplayClient::~DisplayClient()
 {
+    clipboard_.reset();
     consoles_.clear();
     audio_out_.reset();
     audio_in_.reset();

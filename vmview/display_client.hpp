@@ -17,6 +17,7 @@
 #include "base/unique_fd.hpp"
 #include "vmview/audio_listener.hpp"
 #include "vmview/bus_source.hpp"
+#include "vmview/clipboard.hpp"
 #include "vmview/console.hpp"
 
 namespace phyllome::vmview {
@@ -42,6 +43,9 @@ public:
         // QEMU took our sound output or input listener (only with a D-Bus
         // audiodev); its voices follow.
         std::function<void(AudioListener &listener)> audio_added;
+        // The clipboard's registration, the guest's text or our offer
+        // changed (see clipboard()).
+        std::function<void()> clipboard_changed;
     };
 
     DisplayClient(wl_event_loop *loop, base::UniqueFd fd, std::string vm_name, Handlers handlers);
@@ -58,6 +62,9 @@ public:
         return (direction == AudioListener::Direction::Out ? audio_out_ : audio_in_).get();
     }
     bool connected() const { return connected_; }
+    // The VM's clipboard peer (org.qemu.Display1.Clipboard); null when the
+    // connection could not start.
+    Clipboard *clipboard() const { return clipboard_.get(); }
 
     // Where the VM's sound stands with QEMU.
     enum class AudioSupport {
@@ -123,6 +130,7 @@ private:
     bool connected_ = true;
     std::vector<std::unique_ptr<Console>> consoles_;
     std::unique_ptr<AudioListener> audio_out_, audio_in_;
+    std::unique_ptr<Clipboard> clipboard_;
     base::UniqueFd audio_out_fd_, audio_in_fd_; // ours, until QEMU answers
     AudioSupport audio_support_ = AudioSupport::Asking;
     std::string audio_refusal_;

@@ -305,6 +305,13 @@ TEST(Duplicate, KeyBindings)
     EXPECT_THAT(errors("[keys]\nidentify = \"Right\"\n"),
                 ElementsAre("t.toml:2:12: error: 'identify' uses the same keys (Right) as "
                             "'next_vm'"));
+    // The clipboard chords count like the others.
+    EXPECT_THAT(errors("[keys]\nclipboard_give = \"C\"\n"),
+                ElementsAre("t.toml:2:18: error: 'clipboard_give' uses the same keys (C) as "
+                            "'clipboard_take'"));
+    EXPECT_THAT(errors("[keys]\nclipboard_take = \"I\"\n"),
+                ElementsAre("t.toml:2:18: error: 'clipboard_take' uses the same keys (I) as "
+                            "'identify'"));
 }
 
 // --- references: the line of the referring key -----------------------------

@@ -80,6 +80,9 @@ TEST(DefaultConfig, DefaultKeysEqualTheirSpelling)
     EXPECT_EQ(keys.shutdown_vm, key("End"));
     EXPECT_EQ(keys.identify, key("I"));
     EXPECT_EQ(keys.release_input, key("Escape"));
+    EXPECT_EQ(keys.clipboard_take, key("C"));
+    EXPECT_EQ(keys.clipboard_give, key("V"));
+    EXPECT_FALSE(Session{}.clipboard_across_seats);
     std::string error;
     EXPECT_EQ(Session{}.host_keys, parse_modifier_chord("Ctrl+Alt+Super", error));
 }

@@ -71,6 +71,7 @@ TEST(Parse, TheIssueExample)
 [session]
 libvirt_uri = "qemu:///session"
 host_keys = "Ctrl+Alt"
+clipboard_across_seats = true
 
 [keys]
 next_vm = "Page_Down"
@@ -79,6 +80,8 @@ start_vm = "Shift+Return"
 shutdown_vm = "End"
 identify = "i"
 release_input = "Pause"
+clipboard_take = "Shift+C"
+clipboard_give = "Insert"
 
 [[vm]]
 name = "work"
@@ -114,6 +117,9 @@ devices = ["*"]
     expected.keys.start_vm = key("Shift+Return");
     expected.keys.identify = key("i");
     expected.keys.release_input = key("Pause");
+    expected.keys.clipboard_take = key("Shift+C");
+    expected.keys.clipboard_give = key("Insert");
+    expected.session.clipboard_across_seats = true;
     expected.vms = {Vm{"work", "qemu:///system", true, Scaling::Fit, true},
                     Vm{"games", {}, false, Scaling::Integer, false}};
 

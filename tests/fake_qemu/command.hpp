@@ -28,6 +28,7 @@ std::span<const CommandSpec> control_commands();
 std::span<const CommandSpec> frame_commands();
 std::span<const CommandSpec> bad_commands();
 std::span<const CommandSpec> audio_commands();
+std::span<const CommandSpec> clipboard_commands();
 
 // Thrown by the argument helpers; the dispatcher prints "error usage: ...".
 struct UsageError {};

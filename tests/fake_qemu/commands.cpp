@@ -12,7 +12,8 @@ namespace {
 
 const CommandSpec *find_command(std::string_view name)
 {
-    for (auto table : {control_commands(), frame_commands(), bad_commands(), audio_commands()}) {
+    for (auto table : {control_commands(), frame_commands(), bad_commands(), audio_commands(),
+                       clipboard_commands()}) {
         for (const auto &spec : table) {
             if (spec.name == name)
                 return &spec;
@@ -24,7 +25,8 @@ const CommandSpec *find_command(std::string_view name)
 std::string command_names()
 {
     std::string out = "quit";
-    for (auto table : {control_commands(), frame_commands(), bad_commands(), audio_commands()}) {
+    for (auto table : {control_commands(), frame_commands(), bad_commands(), audio_commands(),
+                       clipboard_commands()}) {
         for (const auto &spec : table)
             out += " " + std::string(spec.name);
     }

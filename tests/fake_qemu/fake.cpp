@@ -42,12 +42,14 @@ bool Fake::start(std::string *error)
     display_ = std::make_unique<Display>(raw, options_, *this);
     if (options_.audio)
         audio_ = std::make_unique<Audio>(raw, event_, options_);
+    if (options_.clipboard)
+        clipboard_ = std::make_unique<Clipboard>(raw, options_);
     // QEMU is the authentication server of the p2p main connection too.
     if ((r = sd_bus_set_fd(raw, options_.fd, options_.fd)) < 0 ||
         (r = sd_id128_randomize(&guid)) < 0 || (r = sd_bus_set_server(raw, 1, guid)) < 0 ||
         (r = sd_bus_negotiate_fds(raw, 1)) < 0 || (r = sd_bus_set_description(raw, "main")) < 0 ||
         (r = display_->export_objects()) < 0 || (audio_ && (r = audio_->export_object()) < 0) ||
-        (r = sd_bus_start(raw)) < 0 ||
+        (clipboard_ && (r = clipboard_->export_object()) < 0) || (r = sd_bus_start(raw)) < 0 ||
         (r = sd_bus_attach_event(raw, event_, SD_EVENT_PRIORITY_NORMAL)) < 0 ||
         (r = sd_bus_match_signal(raw, &slot, nullptr, "/org/freedesktop/DBus/Local",
                                  "org.freedesktop.DBus.Local", "Disconnected", on_main_disconnected,

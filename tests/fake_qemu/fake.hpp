@@ -3,6 +3,7 @@
 #pragma once
 
 #include "audio.hpp"
+#include "clipboard.hpp"
 #include "console.hpp"
 #include "display.hpp"
 #include "listener.hpp"
@@ -34,6 +35,8 @@ public:
     Display &display() { return *display_; }
     // The D-Bus audio, only with --audio (a dbus audiodev).
     Audio *audio() { return audio_.get(); }
+    // The D-Bus clipboard, only with --clipboard.
+    Clipboard *clipboard() { return clipboard_.get(); }
     // The registered listener if its connection is still open.
     Listener *listener();
 
@@ -77,6 +80,7 @@ private:
     SourcePtr post_;
     std::unique_ptr<Display> display_;
     std::unique_ptr<Audio> audio_;
+    std::unique_ptr<Clipboard> clipboard_;
     std::unique_ptr<Listener> listener_;
     uint64_t generation_ = 0; // bumped per registration; stale replies are ignored
     int initial_pending_ = 0;

@@ -181,6 +181,45 @@ TEST_P(Versions, AudioObjectOnlyWithTheOption)
     EXPECT_EQ(fake.command("wait-audio-listener in"), "ok");
 }
 
+// The clipboard's own behaviour with a real client is tested in
+// tests/integration/clipboard_test.cpp; here what needs no registration.
+class ClipboardVersions : public testing::TestWithParam<const char *> {};
+
+TEST_P(ClipboardVersions, ClipboardObjectOnlyWithTheOption)
+{
+    const std::string version = GetParam();
+    {
+        FakeQemu fake(version);
+        EXPECT_FALSE(contains(managed_objects(fake),
+                              "/org/qemu/Display1/Clipboard org.qemu.Display1.Clipboard"));
+        EXPECT_EQ(fake.command("guest-copy hello"),
+                  "error unsupported: no Clipboard object; start fake-qemu with --clipboard");
+    }
+    FakeQemu fake(version, {"--clipboard"});
+    EXPECT_TRUE(contains(managed_objects(fake),
+                         "/org/qemu/Display1/Clipboard org.qemu.Display1.Clipboard"));
+    // Unregistered callers get QEMU's error, and the call is recorded as refused.
+    sd_bus_error error = SD_BUS_ERROR_NULL;
+    const int r = sd_bus_call_method(fake.main_bus(), nullptr, "/org/qemu/Display1/Clipboard",
+                                     "org.qemu.Display1.Clipboard", "Grab", &error, nullptr, "uuas",
+                                     0u, 1u, 1, "text/plain;charset=utf-8");
+    EXPECT_LT(r, 0);
+    EXPECT_STREQ(error.message, "Unregistered caller");
+    sd_bus_error_free(&error);
+    EXPECT_EQ(fake.command("clipboard-calls"), "ok grab:0,1,text/plain;charset=utf-8!");
+    EXPECT_EQ(fake.command("clipboard-state"), "ok registered=0 serial=0 owner=none");
+    EXPECT_EQ(fake.command("guest-copy-hex 6"), "error usage: guest-copy-hex HEX");
+    EXPECT_EQ(fake.command("guest-grab 0 1"),
+              "error usage: guest-grab SELECTION SERIAL MIME|MIME...|-");
+}
+
+INSTANTIATE_TEST_SUITE_P(Qemu, ClipboardVersions, testing::Values("7.2", "8.0", "10.1"),
+                         [](const auto &info) {
+                             std::string name = info.param;
+                             std::replace(name.begin(), name.end(), '.', '_');
+                             return "v" + name;
+                         });
+
 INSTANTIATE_TEST_SUITE_P(Qemu, Versions, testing::Values("7.2", "9.2", "10.1"),
                          [](const auto &info) {
                              std::string name = info.param;

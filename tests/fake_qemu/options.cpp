@@ -9,13 +9,15 @@
 namespace fake_qemu {
 
 const char *const kUsage =
-    "usage: fake-qemu --qemu-version 7.2|9.2|10.1 --fd N [--width W --height H] "
-    "[--name VMNAME] [--virtio] [--audio]";
+    "usage: fake-qemu --qemu-version 7.2|8.0|9.2|10.1 --fd N [--width W --height H] "
+    "[--name VMNAME] [--virtio] [--audio] [--clipboard [--clipboard-reconnect]]";
 
 std::optional<Version> Version::parse(std::string_view text)
 {
     if (text == "7.2")
         return Version{7, 2};
+    if (text == "8.0")
+        return Version{8, 0};
     if (text == "9.2")
         return Version{9, 2};
     if (text == "10.1")
@@ -35,6 +37,14 @@ std::optional<Options> parse_options(int argc, char **argv, std::string *error)
         }
         if (flag == "--audio") {
             options.audio = true;
+            continue;
+        }
+        if (flag == "--clipboard") {
+            options.clipboard = true;
+            continue;
+        }
+        if (flag == "--clipboard-reconnect") {
+            options.clipboard_reconnect = true;
             continue;
         }
         if (i + 1 >= argc) {

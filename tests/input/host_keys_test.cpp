@@ -36,6 +36,7 @@ std::uint32_t keysym_of(std::uint32_t evdev, bool shift = false)
         {KEY_I, XKB_KEY_i},
         {KEY_A, XKB_KEY_a},
         {KEY_C, XKB_KEY_c},
+        {KEY_V, XKB_KEY_v},
         {KEY_W, XKB_KEY_w},
         {KEY_F1, XKB_KEY_F1},
         {KEY_F2, XKB_KEY_F2},
@@ -133,8 +134,9 @@ TEST(HostKeys, PlainTypingGoesThrough)
 TEST(HostKeys, EveryCommandChordIsSwallowedCompletely)
 {
     const std::pair<std::uint32_t, Kind> cases[] = {
-        {KEY_RIGHT, Kind::NextVm},   {KEY_LEFT, Kind::PrevVm}, {KEY_ENTER, Kind::StartVm},
-        {KEY_END, Kind::ShutdownVm}, {KEY_I, Kind::Identify},
+        {KEY_RIGHT, Kind::NextVm},    {KEY_LEFT, Kind::PrevVm}, {KEY_ENTER, Kind::StartVm},
+        {KEY_END, Kind::ShutdownVm},  {KEY_I, Kind::Identify},  {KEY_C, Kind::ClipboardTake},
+        {KEY_V, Kind::ClipboardGive},
     };
     for (const auto &[key, kind] : cases) {
         Seat s;

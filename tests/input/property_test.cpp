@@ -175,8 +175,9 @@ constexpr KeyDef kKeys[] = {
 // The default configuration's host_keys and the keys that complete a
 // command with them ([keys], release_input and F2, a VT switch).
 constexpr std::uint32_t kHostKeys = config::kModCtrl | config::kModAlt | config::kModSuper;
+// KEY_C is the default clipboard_take.
 const std::set<std::uint32_t> kCommandKeys = {KEY_RIGHT, KEY_LEFT, KEY_ENTER, KEY_END,
-                                              KEY_I,     KEY_F2,   KEY_ESC};
+                                              KEY_I,     KEY_F2,   KEY_ESC,   KEY_C};
 
 std::uint32_t keysym_of(std::uint32_t evdev)
 {

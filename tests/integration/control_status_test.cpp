@@ -282,3 +282,67 @@ TEST_F(ControlStatus, PhyllomectlErrorsAndExitStatuses)
 
 } // namespace
 } // namespace phyllome::test
+
+namespace phyllome::test {
+namespace {
+
+constexpr const char *kClipboardConfig = "[[vm]]\nname = \"test\"\n[[seat]]\nname = \"seat0\"\n"
+                                         "vm = \"test\"\noutputs = [\"HEADLESS-1\"]\n";
+
+// The clipboard in status: the VM's peer with QEMU and whether the guest
+// has text (never the text), the seat's buffer (empty: no chord yet).
+TEST_F(ControlStatus, ClipboardStateAndBufferSizesOnly)
+{
+    FakeQemu fake("10.1", "--clipboard");
+    const int fd = fake.take_client_fd();
+    start(kClipboardConfig, {"--vm-fd", "test=" + std::to_string(fd)}, {fd});
+    close(fd);
+    ASSERT_EQ(command(fake, "wait-clipboard"), "ok");
+    ASSERT_EQ(command(fake, "guest-copy a private note"), "ok");
+    const json reply = status();
+    const json &clipboard = reply["vms"][0]["clipboard"];
+    EXPECT_EQ(clipboard.value("state", ""), "registered") << reply.dump();
+    EXPECT_EQ(clipboard.value("guest_has_text", false), true) << reply.dump();
+    EXPECT_TRUE(reply["seats"][0]["clipboard"]["bytes"].is_null()) << reply.dump();
+    EXPECT_EQ(reply["seats"][0]["clipboard"].value("shared", true), false);
+    const CommandResult text = ctl({"status"});
+    EXPECT_NE(text.output.find("  clipboard: registered (the guest has copied text)"),
+              std::string::npos)
+        << text.output;
+    EXPECT_NE(text.output.find("  clipboard: empty\n"), std::string::npos) << text.output;
+    EXPECT_EQ(text.output.find("private note"), std::string::npos) << text.output;
+    EXPECT_EQ(reply.dump().find("private note"), std::string::npos);
+    // Status asked nothing of QEMU's clipboard.
+    EXPECT_EQ(command(fake, "clipboard-calls"), "ok register");
+}
+
+// QEMU 7.2 keeps the clipboard peer of an earlier display connection: the
+// session's Register fails, and status says why and until when.
+TEST_F(ControlStatus, Qemu72ReRegistrationFailureIsShown)
+{
+    FakeQemu fake("7.2", "--clipboard --clipboard-reconnect");
+    const int fd = fake.take_client_fd();
+    start(kClipboardConfig, {"--vm-fd", "test=" + std::to_string(fd)}, {fd});
+    close(fd);
+    ASSERT_EQ(command(fake, "wait-listener").rfind("ok", 0), 0u);
+    json reply;
+    // Register is answered before the listener's setup ends; one more
+    // status round trip covers a slow answer.
+    for (int i = 0; i < 50; ++i) {
+        reply = status();
+        if (reply["vms"][0]["clipboard"].value("state", "") != "registering")
+            break;
+        ASSERT_EQ(command(fake, "clipboard-state").rfind("ok", 0), 0u);
+    }
+    const json &clipboard = reply["vms"][0]["clipboard"];
+    EXPECT_EQ(clipboard.value("state", ""), "unavailable") << reply.dump();
+    EXPECT_EQ(clipboard.value("detail", ""), "QEMU 7.2: unavailable until the VM restarts");
+    const CommandResult text = ctl({"status"});
+    EXPECT_NE(
+        text.output.find("  clipboard: unavailable: QEMU 7.2: unavailable until the VM restarts"),
+        std::string::npos)
+        << text.output;
+}
+
+} // namespace
+} // namespace phyllome::test

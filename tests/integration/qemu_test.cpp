@@ -1,6 +1,7 @@
 // A real QEMU (Debian's, no disk: SeaBIOS draws its screen) shown by the
 // session: attached through QMP as libvirt would, on a headless output, and
 // compared pixel for pixel with QEMU's own screendump.
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -8,12 +9,15 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <wayland-server-core.h>
 
 #include "compositor/status_card.hpp"
 #include "config/config.hpp"
 #include "input/placement.hpp"
 #include "tests/support/qmp.hpp"
 #include "tests/support/session.hpp"
+#include "vmview/clipboard.hpp"
+#include "vmview/display_client.hpp"
 
 namespace phyllome::test {
 namespace {
@@ -171,6 +175,61 @@ TEST_F(RealQemu, SessionShowsExactlyWhatQemuDraws)
                   uint64_t(dump->width) * uint64_t(dump->height) * 4)
             << "QEMU " << qemu.dump() << " sends its pixels: one copy of each frame\n"
             << status.output;
+}
+
+} // namespace
+} // namespace phyllome::test
+
+namespace phyllome::test {
+namespace {
+
+// The session's clipboard peer with Debian's QEMU: registering does not
+// deadlock (QEMU reads our properties inside its Register handler, so the
+// call is asynchronous and our object is served meanwhile), and a second
+// display connection to the same QEMU shows whether QEMU forgot the first
+// peer (8.0 and later) or not (7.2: unavailable until the VM restarts).
+TEST_F(RealQemu, ClipboardRegistersAndAReconnectSaysWhatQemuAllows)
+{
+    const std::string version = qmp_->execute(R"({"execute":"query-version"})");
+    const auto reply = nlohmann::json::parse(version, nullptr, false);
+    const int major = reply["return"]["qemu"].value("major", 0);
+    ASSERT_GT(major, 0) << version;
+
+    wl_event_loop *loop = wl_event_loop_create();
+    auto settle = [&](vmview::Clipboard &clipboard) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (clipboard.state() == vmview::Clipboard::State::Registering &&
+               std::chrono::steady_clock::now() < deadline)
+            wl_event_loop_dispatch(loop, 100);
+        return clipboard.state();
+    };
+    {
+        vmview::DisplayClient first(loop, base::UniqueFd(qmp_->attach_dbus_display()), "bios", {});
+        ASSERT_TRUE(first.clipboard());
+        EXPECT_EQ(settle(*first.clipboard()), vmview::Clipboard::State::Registered)
+            << first.clipboard()->status_text();
+        // Nothing was copied in the guest (it has no agent): a take says so.
+        std::optional<std::string> error;
+        first.clipboard()->take(
+            [&](std::optional<std::string>, const std::string &why) { error = why; });
+        EXPECT_EQ(error.value_or(""), "nothing was copied in the VM");
+    }
+    {
+        vmview::DisplayClient second(loop, base::UniqueFd(qmp_->attach_dbus_display()), "bios",
+                                     {});
+        ASSERT_TRUE(second.clipboard());
+        const auto state = settle(*second.clipboard());
+        if (major < 8) {
+            EXPECT_EQ(state, vmview::Clipboard::State::OldQemuStuck)
+                << second.clipboard()->status_text();
+            EXPECT_EQ(second.clipboard()->status_text(),
+                      "QEMU 7.2: unavailable until the VM restarts");
+        } else {
+            EXPECT_EQ(state, vmview::Clipboard::State::Registered)
+                << second.clipboard()->status_text();
+        }
+    }
+    wl_event_loop_destroy(loop);
 }
 
 } // namespace

@@ -33,6 +33,10 @@ public:
     {
         hints[output] = text;
     }
+    void banner(const std::string &output, const std::string &text, int) override
+    {
+        banners[output].push_back(text);
+    }
     void refresh_cards() override { ++cards_refreshed; }
     void route(const std::string &seat, input::VmInput *vm, std::vector<input::Head> heads,
                const std::vector<std::string> &outputs) override
@@ -59,6 +63,7 @@ public:
     std::map<std::string, vmview::Console *> shown;
     std::map<std::string, StatusCardText> identified;
     std::map<std::string, std::optional<StatusCardText>> hints;
+    std::map<std::string, std::vector<std::string>> banners;
     std::map<std::string, Route> routes;
     std::map<std::string, uint32_t> leds;
     std::vector<unsigned> vts;

@@ -241,3 +241,34 @@ TEST(CardText, NamesTheVmTheSeatShowsNow)
 
 } // namespace
 } // namespace phyllome
+
+namespace phyllome {
+namespace {
+
+// The clipboard banner: one line on the card colour at the top centre.
+TEST(Banner, TopCentreOneLineOnTheCardColour)
+{
+    for (const auto &[w, h] : {std::pair{1920, 1080}, {320, 240}, {3840, 2160}}) {
+        const CardGeometry where = banner_geometry(w, h);
+        EXPECT_LE(std::abs(where.x - (w - where.x - where.width)), 1) << w;
+        EXPECT_GE(where.y, 0);
+        EXPECT_LT(where.y + where.height, h / 2) << "near the top";
+        CardImage image = render_banner("Copied 2.1 KiB of text from work", w, h);
+        ASSERT_EQ(image.width(), where.width);
+        ASSERT_EQ(image.height(), where.height);
+        EXPECT_EQ(image.pixel(0, 0) >> 24, 0u) << "rounded corner";
+        EXPECT_EQ(image.pixel(image.width() / 2, 0), 0xff000000 | kCardColor);
+        int bright = 0;
+        for (int y = 0; y < image.height(); ++y)
+            for (int x = 0; x < image.width(); ++x)
+                if (((image.pixel(x, y) >> 8) & 0xff) > 0x80)
+                    ++bright;
+        EXPECT_GT(bright, image.width() * image.height() / 200) << w << " text is drawn";
+    }
+    // A long text stays on one line within the banner.
+    CardImage long_text = render_banner(std::string(5000, 'x'), 640, 480);
+    EXPECT_EQ(long_text.height(), banner_geometry(640, 480).height);
+}
+
+} // namespace
+} // namespace phyllome
