@@ -58,14 +58,13 @@ protected:
     // A stick on port 2: udev's ID_PATH, one storage interface.
     gchar *add_stick()
     {
-        gchar *stick = add("usb", "1-2", root_hub_,
-                           {"busnum", "1", "devnum", "5", "idVendor", "0781", "idProduct", "5581",
-                            "bDeviceClass", "00", "manufacturer", "SanDisk", "product", "Ultra",
-                            "devpath", "2"},
-                           {"DEVTYPE", "usb_device", "ID_PATH", "pci-0000:00:14.0-usb-0:2",
-                            "ID_SEAT", "seat1"});
-        g_free(add("usb", "1-2:1.0", stick, {"bInterfaceClass", "08"},
-                   {"DEVTYPE", "usb_interface"}));
+        gchar *stick = add(
+            "usb", "1-2", root_hub_,
+            {"busnum", "1", "devnum", "5", "idVendor", "0781", "idProduct", "5581", "bDeviceClass",
+             "00", "manufacturer", "SanDisk", "product", "Ultra", "devpath", "2"},
+            {"DEVTYPE", "usb_device", "ID_PATH", "pci-0000:00:14.0-usb-0:2", "ID_SEAT", "seat1"});
+        g_free(
+            add("usb", "1-2:1.0", stick, {"bInterfaceClass", "08"}, {"DEVTYPE", "usb_interface"}));
         return stick;
     }
 
@@ -162,10 +161,10 @@ TEST_F(UdevUsbTest, AddAndRemoveReachTheMonitorThroughTheLoop)
     EXPECT_EQ(added_[1].id_path, "pci-0000:00:14.0-usb-0:3.1"); // built from the controller's
     EXPECT_TRUE(added_[1].classes.empty());                     // interfaces not there yet
 
-    g_free(add("usb", "1-3.1:1.0", keyboard, {"bInterfaceClass", "03"},
-               {"DEVTYPE", "usb_interface"}));
-    g_free(add("usb", "1-3.1:1.1", keyboard, {"bInterfaceClass", "08"},
-               {"DEVTYPE", "usb_interface"}));
+    g_free(
+        add("usb", "1-3.1:1.0", keyboard, {"bInterfaceClass", "03"}, {"DEVTYPE", "usb_interface"}));
+    g_free(
+        add("usb", "1-3.1:1.1", keyboard, {"bInterfaceClass", "08"}, {"DEVTYPE", "usb_interface"}));
     umockdev_testbed_uevent(testbed_, keyboard, "bind");
     ASSERT_TRUE(dispatch_until([&] { return added_.size() == 3; }));
     EXPECT_EQ(added_[2].sysname, "1-3.1");
@@ -192,8 +191,8 @@ TEST_F(UdevUsbTest, WithoutAnyIdPathThereIsNoneToMatch)
     // Neither the controller nor the root hub has one: path: rules cannot
     // match, rather than match a made-up path.
     g_autofree gchar *bare = add("pci", "0000:00:1d.0", nullptr, {}, {});
-    g_autofree gchar *root = add("usb", "usb2", bare, {"busnum", "2", "bDeviceClass", "09"},
-                                 {"DEVTYPE", "usb_device"});
+    g_autofree gchar *root =
+        add("usb", "usb2", bare, {"busnum", "2", "bDeviceClass", "09"}, {"DEVTYPE", "usb_device"});
     g_autofree gchar *stick =
         add("usb", "2-1", root, {"busnum", "2", "devnum", "2", "bDeviceClass", "08"},
             {"DEVTYPE", "usb_device"});
