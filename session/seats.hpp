@@ -105,6 +105,10 @@ public:
     void input_grab_changed(const std::string &seat, bool grabbed);
     // The VM's keyboard LEDs go to the keyboards of the seats showing it.
     void keyboard_leds(const std::string &vm, uint32_t qemu_leds);
+    // Called at the end of every assign(): a seat switched, a VM's state,
+    // the outputs or the session file changed (USB devices follow). Null:
+    // nothing.
+    void set_on_assigned(std::function<void()> handler) { on_assigned_ = std::move(handler); }
 
 private:
     void switch_vm(const std::string &seat, int step);
@@ -116,6 +120,7 @@ private:
     std::function<const config::Config &()> config_;
     std::map<std::string, std::string> switched_; // seat -> VM
     base::IdleSource reassign_; // placement_changed: assign() once frame handling is over
+    std::function<void()> on_assigned_;
 };
 
 } // namespace phyllome

@@ -5,9 +5,31 @@
 
 #include "base/log.hpp"
 #include "control/socket_path.hpp"
+#include "libvirt/vm_link.hpp"
 #include "session/control_status.hpp"
+#include "session/usb_replies.hpp"
 
 namespace phyllome {
+
+namespace {
+
+// TODO(issue 18, integrator): an interim on the issue18-usb branch only.
+// Replace it with an Attacher over libvirt::VmLink::attach_usb/detach_usb
+// (vms_.fleet.link(vm); error "VM '<vm>' is not followed" when null) once
+// the libvirt side is merged.
+class UnwiredUsbAttacher final : public UsbRouter::Attacher {
+public:
+    void attach(const std::string &, const usb::UsbDevice &, Done done) override
+    {
+        done("USB pass-through is not wired yet");
+    }
+    void detach(const std::string &, const usb::UsbDevice &, Done done) override
+    {
+        done("USB pass-through is not wired yet");
+    }
+};
+
+} // namespace
 
 Session::Session(const Options &options, SessionConfig &session_config, Readiness &readiness)
     : session_config_(session_config), readiness_(readiness), server_(server_settings(options)),
@@ -24,15 +46,62 @@ Session::Session(const Options &options, SessionConfig &session_config, Readines
                     const auto outputs = server_.output_names();
                     status["config"] = config_json(session_config_, outputs);
                     status["outputs"] = outputs;
+                    if (usb_)
+                        status["usb"] = usb_json(*usb_, usb_source_->problem());
                 })
 {
     vms_.fleet.set_sound_server(sound_.get(), sound_error_);
     for (const auto &[vm, fd] : options.vm_fds)
         vms_.fleet.attach_manual(vm, base::UniqueFd(fd));
+    start_usb();
     server_.start();
     vms_.seats.follow_vms();
     vms_.seats.assign();
     control_ = open_control_socket();
+}
+
+Session::~Session()
+{
+    vms_.seats.set_on_assigned(nullptr);
+}
+
+void Session::start_usb()
+{
+    usb_source_ = std::make_unique<usb::UdevUsb>(server_.event_loop());
+    usb_attacher_ = std::make_unique<UnwiredUsbAttacher>();
+    UsbRouter::World world{
+        .shown =
+            [this] {
+                std::map<std::string, std::string> shown;
+                for (const config::Seat &seat : config().seats)
+                    if (auto vm = vms_.seats.shown_vm(seat))
+                        shown[seat.name] = *vm;
+                return shown;
+            },
+        .running =
+            [this] {
+                std::set<std::string> running;
+                for (const config::Vm &vm : config().vms)
+                    if (const libvirt::VmLink *link = vms_.fleet.link(vm.name);
+                        link && link->state() == libvirt::VmLink::State::Running)
+                        running.insert(vm.name);
+                return running;
+            },
+        .input_carriers =
+            [this] {
+                std::map<std::string, std::string> carriers;
+                for (const InputDevices::DeviceInfo &device : vms_.input.devices())
+                    if (device.seat && !device.identity.usb_syspath.empty())
+                        carriers.emplace(device.identity.usb_syspath, *device.seat);
+                return carriers;
+            },
+    };
+    usb_ = std::make_unique<UsbRouter>(
+        *usb_source_, [this]() -> const config::Config & { return config(); }, std::move(world),
+        *usb_attacher_);
+    commands_.set_usb(usb_.get(), usb_source_->problem());
+    // Every seat switch, VM state change and reload ends in assign().
+    vms_.seats.set_on_assigned([this] { usb_->refresh(); });
 }
 
 std::unique_ptr<sound::Server> Session::connect_sound(wl_event_loop *loop, std::string &why_none)

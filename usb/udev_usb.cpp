@@ -150,7 +150,7 @@ UdevUsb::UdevUsb(wl_event_loop *loop) : udev_(udev_new())
 {
     if (!udev_) {
         problem_ = std::string("udev is not available: ") + std::strerror(errno);
-        base::log_error("USB devices are not followed: %s", problem_.c_str());
+        base::log_info("USB devices are not followed: %s", problem_.c_str());
         return;
     }
     // The monitor first, so that nothing plugged in while enumerating is
@@ -165,7 +165,7 @@ UdevUsb::UdevUsb(wl_event_loop *loop) : udev_(udev_new())
     } else {
         monitor_.reset();
         problem_ = "no udev monitor: USB devices plugged in later are not seen";
-        base::log_error("%s", problem_.c_str());
+        base::log_info("%s", problem_.c_str());
     }
     enumerate();
 }
