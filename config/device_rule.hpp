@@ -21,6 +21,8 @@ struct DeviceIdentity {
     // The syspath of the USB device carrying it ("" when none): no rule
     // matches it; USB pass-through keeps a seat's keyboard out by it.
     std::string usb_syspath;
+
+    bool operator==(const DeviceIdentity &) const = default;
 };
 
 struct DeviceRule {

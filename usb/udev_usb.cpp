@@ -111,6 +111,44 @@ std::vector<std::uint8_t> interface_classes(udev *context, udev_device *device)
     return classes;
 }
 
+// The device's input devices (inputN, which carry the name libinput
+// reports), as device rules see them.
+std::vector<config::DeviceIdentity> input_identities(udev *context, udev_device *device)
+{
+    std::vector<config::DeviceIdentity> inputs;
+    udev_enumerate *e = udev_enumerate_new(context);
+    if (!e)
+        return inputs;
+    udev_enumerate_add_match_parent(e, device);
+    udev_enumerate_add_match_subsystem(e, "input");
+    udev_enumerate_scan_devices(e);
+    udev_list_entry *entry = nullptr;
+    udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e))
+    {
+        udev_device *child = udev_device_new_from_syspath(context, udev_list_entry_get_name(entry));
+        if (!child)
+            continue;
+        const std::string name = attribute(child, "name");
+        if (!name.empty()) {
+            config::DeviceIdentity identity;
+            identity.name = name;
+            identity.vendor =
+                static_cast<std::uint16_t>(number(attribute(child, "id/vendor"), 16) & 0xffff);
+            identity.product =
+                static_cast<std::uint16_t>(number(attribute(child, "id/product"), 16) & 0xffff);
+            identity.id_path = property(child, "ID_PATH");
+            identity.wl_seat = property(child, "WL_SEAT");
+            identity.id_seat = property(child, "ID_SEAT");
+            if (const char *sysname = udev_device_get_sysname(child))
+                identity.sysname = sysname;
+            inputs.push_back(std::move(identity));
+        }
+        udev_device_unref(child);
+    }
+    udev_enumerate_unref(e);
+    return inputs;
+}
+
 } // namespace
 
 void UdevUsb::UdevUnref::operator()(udev *u) const
@@ -143,6 +181,7 @@ UsbDevice UdevUsb::read(udev *context, udev_device *device)
     const unsigned long device_class = number(attribute(device, "bDeviceClass"), 16, 0);
     out.classes = usb_classes(static_cast<std::uint8_t>(device_class & 0xff),
                               interface_classes(context, device));
+    out.inputs = input_identities(context, device);
     return out;
 }
 

@@ -26,6 +26,10 @@ struct UsbDevice {
     // interfaces' bInterfaceClass, each once. Empty: not known yet (the
     // interfaces appear after the device).
     std::vector<std::uint8_t> classes;
+    // Its input devices (a keyboard's, a mouse's), as device rules see
+    // them: which seat's `devices` rules take them tells, from udev alone,
+    // whose keyboard it is, before the compositor has even opened it.
+    std::vector<config::DeviceIdentity> inputs;
 
     // "manufacturer product", what name: rules match (like the kernel names
     // the HID inputs of the device).

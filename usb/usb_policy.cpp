@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "config/assignment.hpp"
 #include "config/usb_class.hpp"
 
 namespace phyllome::usb {
@@ -27,6 +28,20 @@ std::string class_text(std::uint8_t code)
     char hex[8];
     std::snprintf(hex, sizeof hex, "%02x", code);
     return std::string("other (") + hex + ")";
+}
+
+// The seat using an input device the USB device carries: as the compositor
+// says, else as the seats' `devices` rules will place its inputs.
+std::optional<std::string> input_seat(const config::Config &config, const PolicyInput &input,
+                                      const UsbDevice &device)
+{
+    if (auto carrier = input.input_carriers.find(device.syspath);
+        carrier != input.input_carriers.end())
+        return carrier->second;
+    for (const config::DeviceIdentity &identity : device.inputs)
+        if (auto seat = config::seat_for_device(config, identity))
+            return config.seats[*seat].name;
+    return std::nullopt;
 }
 
 // Where the device goes, or why nowhere.
@@ -58,9 +73,8 @@ Placement decide(const config::Config &config, const PolicyInput &input, const U
             out.reason = "no seat's usb rule matches";
             return out;
         }
-        if (auto carrier = input.input_carriers.find(device.syspath);
-            carrier != input.input_carriers.end() && !explicit_rule) {
-            out.reason = "input device of seat " + quoted(carrier->second) +
+        if (auto carrier = input_seat(config, input, device); carrier && !explicit_rule) {
+            out.reason = "input device of seat " + quoted(*carrier) +
                          ": name it in usb (path:, id: or name:) to pass it";
             return out;
         }

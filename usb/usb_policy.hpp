@@ -17,7 +17,8 @@ struct PolicyInput {
     // The devices present.
     std::vector<UsbDevice> devices;
     // syspath of a USB device -> the seat that uses an input device it
-    // carries (a keyboard, a mouse).
+    // carries (a keyboard, a mouse), as the compositor says. A device's own
+    // `inputs` placed by the seats' `devices` rules count too.
     std::map<std::string, std::string> input_carriers;
     // seat -> the VM it shows now (seats showing none are absent).
     std::map<std::string, std::string> shown;

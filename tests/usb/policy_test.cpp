@@ -141,6 +141,15 @@ TEST(UsbPolicy, Table)
         {"a keyboard named by path: passes", device("1-1", {0x03}), keyboard_named, "left", "work",
          ""},
         {"a keyboard named by id: passes", logitech, logitech_carrier, "left", "work", ""},
+        {"a keyboard whose input the devices rules give a seat, before the compositor has it",
+         with(device("1-3", {0x03}),
+              [](UsbDevice &d) {
+                  config::DeviceIdentity keyboard;
+                  keyboard.name = "Logitech USB Keyboard";
+                  d.inputs.push_back(keyboard);
+              }),
+         base_input(), "left", std::nullopt,
+         "input device of seat 'left': name it in usb (path:, id: or name:) to pass it"},
         {"seat shows no VM", device("1-2"), right_shows_nothing, "right", std::nullopt,
          "seat 'right' shows no VM"},
         {"VM not running", device("1-2"), games_off, "right", std::nullopt,

@@ -161,14 +161,21 @@ TEST_F(UdevUsbTest, AddAndRemoveReachTheMonitorThroughTheLoop)
     EXPECT_EQ(added_[1].id_path, "pci-0000:00:14.0-usb-0:3.1"); // built from the controller's
     EXPECT_TRUE(added_[1].classes.empty());                     // interfaces not there yet
 
-    g_free(
-        add("usb", "1-3.1:1.0", keyboard, {"bInterfaceClass", "03"}, {"DEVTYPE", "usb_interface"}));
+    g_autofree gchar *hid =
+        add("usb", "1-3.1:1.0", keyboard, {"bInterfaceClass", "03"}, {"DEVTYPE", "usb_interface"});
+    g_free(add("input", "input7", hid, {"name", "Logitech USB Keyboard"},
+               {"ID_PATH", "pci-0000:00:14.0-usb-0:3.1:1.0", "ID_SEAT", "seat1"}));
     g_free(
         add("usb", "1-3.1:1.1", keyboard, {"bInterfaceClass", "08"}, {"DEVTYPE", "usb_interface"}));
     umockdev_testbed_uevent(testbed_, keyboard, "bind");
     ASSERT_TRUE(dispatch_until([&] { return added_.size() == 3; }));
     EXPECT_EQ(added_[2].sysname, "1-3.1");
     EXPECT_EQ(added_[2].classes, (std::vector<std::uint8_t>{0x03, 0x08}));
+    ASSERT_EQ(added_[2].inputs.size(), 1u); // what its keyboard's seat is found by
+    EXPECT_EQ(added_[2].inputs[0].name, "Logitech USB Keyboard");
+    EXPECT_EQ(added_[2].inputs[0].id_path, "pci-0000:00:14.0-usb-0:3.1:1.0");
+    EXPECT_EQ(added_[2].inputs[0].id_seat, "seat1");
+    EXPECT_EQ(added_[2].inputs[0].sysname, "input7");
     ASSERT_TRUE(find("1-3.1"));
     EXPECT_EQ(find("1-3.1")->classes, (std::vector<std::uint8_t>{0x03, 0x08}));
     EXPECT_EQ(source_->devices().size(), 3u);
