@@ -61,12 +61,4 @@ std::string usb_id_path(std::string_view controller_id_path, std::string_view de
     return std::string(controller_id_path) + "-usb-0:" + std::string(devpath);
 }
 
-std::string alias_safe(std::string_view sysname)
-{
-    std::string out(sysname);
-    std::replace_if(
-        out.begin(), out.end(), [](char c) { return c == '.' || c == ':'; }, '-');
-    return out;
-}
-
 } // namespace phyllome::usb

@@ -52,7 +52,4 @@ std::vector<std::uint8_t> usb_classes(std::uint8_t device_class,
 // runs path_id only for some).
 std::string usb_id_path(std::string_view controller_id_path, std::string_view devpath);
 
-// "1-2.3" for messages and the alias: the sysname, with '.' and ':' as '-'.
-std::string alias_safe(std::string_view sysname);
-
 } // namespace phyllome::usb

@@ -244,12 +244,11 @@ TEST(UsbDevice, ClassesNameAndIdentity)
     EXPECT_TRUE(matches(*config::parse_device_rule("path:*-usb-0:2*", why), identity));
 }
 
-TEST(UsbDevice, IdPathFallbackAndAlias)
+TEST(UsbDevice, IdPathFallback)
 {
     EXPECT_EQ(usb_id_path("pci-0000:00:14.0", "2.3"), "pci-0000:00:14.0-usb-0:2.3");
     EXPECT_EQ(usb_id_path("", "2"), "");
     EXPECT_EQ(usb_id_path("pci-0000:00:14.0", ""), "");
-    EXPECT_EQ(alias_safe("1-2.3:1.0"), "1-2-3-1-0");
 }
 
 } // namespace
