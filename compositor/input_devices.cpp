@@ -64,6 +64,11 @@ config::DeviceIdentity identity_of(wlr_input_device *device)
     if (udev_device *udev = libinput_device_get_udev_device(handle)) {
         if (const char *path = udev_device_get_property_value(udev, "ID_PATH"))
             identity.id_path = path;
+        // The parent belongs to `udev`: no reference of its own.
+        if (udev_device *usb =
+                udev_device_get_parent_with_subsystem_devtype(udev, "usb", "usb_device"))
+            if (const char *syspath = udev_device_get_syspath(usb))
+                identity.usb_syspath = syspath;
         udev_device_unref(udev);
     }
     return identity;

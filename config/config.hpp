@@ -63,6 +63,9 @@ struct Vm {
     // last seat that showed it plays.
     enum class HiddenAudio { Mute, Play };
     HiddenAudio audio_when_hidden = HiddenAudio::Mute;
+    // The USB classes (config/usb_class.hpp names, or "*") a device passed
+    // through to this VM may have; all of a device's classes must be here.
+    std::vector<std::string> usb_classes{"*"};
 
     bool operator==(const Vm &) const = default;
 };
@@ -89,6 +92,14 @@ struct Seat {
     // Where the sound of the VM shown plays, and where its microphone
     // records from.
     SoundTarget audio_out, audio_in;
+
+    // USB devices plugged in at this seat that pass through to the VM it
+    // shows, in the device-rule language; empty (the default): none.
+    std::vector<DeviceRule> usb;
+    // On a seat switch a passed-through device follows the seat to the VM
+    // shown next, or stays with the VM it is in.
+    enum class UsbOnSwitch { Follow, Stay };
+    UsbOnSwitch usb_on_switch = UsbOnSwitch::Follow;
 
     bool operator==(const Seat &) const = default;
 };

@@ -18,6 +18,11 @@ struct DeviceIdentity {
     std::string wl_seat;       // udev WL_SEAT
     std::string id_seat;       // udev ID_SEAT
     std::string sysname;       // e.g. "event5"; for messages only
+    // The syspath of the USB device carrying it ("" when none): no rule
+    // matches it; USB pass-through keeps a seat's keyboard out by it.
+    std::string usb_syspath;
+
+    bool operator==(const DeviceIdentity &) const = default;
 };
 
 struct DeviceRule {

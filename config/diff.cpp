@@ -14,6 +14,7 @@ VmAspects compare(const Config &old_cfg, const Vm &a, const Config &new_cfg, con
     changed.scaling = a.scaling != b.scaling;
     changed.follow_output = a.follow_output != b.follow_output;
     changed.audio_when_hidden = a.audio_when_hidden != b.audio_when_hidden;
+    changed.usb_classes = a.usb_classes != b.usb_classes;
     return changed;
 }
 
@@ -25,6 +26,7 @@ SeatAspects compare(const Seat &a, const Seat &b)
     changed.outputs = a.all_outputs != b.all_outputs || a.outputs != b.outputs;
     changed.devices = a.devices != b.devices;
     changed.audio = a.audio_out != b.audio_out || a.audio_in != b.audio_in;
+    changed.usb = a.usb != b.usb || a.usb_on_switch != b.usb_on_switch;
     return changed;
 }
 
@@ -133,6 +135,7 @@ std::string to_string(const Action &action)
         append_aspect(out, action.vm.scaling, "scaling");
         append_aspect(out, action.vm.follow_output, "follow_output");
         append_aspect(out, action.vm.audio_when_hidden, "audio_when_hidden");
+        append_aspect(out, action.vm.usb_classes, "usb_classes");
         return out;
     case Action::Kind::SeatChanged:
         out = seat + " changed:";
@@ -141,6 +144,7 @@ std::string to_string(const Action &action)
         append_aspect(out, action.seat.outputs, "outputs");
         append_aspect(out, action.seat.devices, "devices");
         append_aspect(out, action.seat.audio, "audio");
+        append_aspect(out, action.seat.usb, "usb");
         return out;
     case Action::Kind::SeatAdded:
         return seat + " added";

@@ -19,8 +19,12 @@ struct VmAspects {
     bool scaling = false;
     bool follow_output = false;
     bool audio_when_hidden = false;
+    bool usb_classes = false;
 
-    bool any() const { return uri || autostart || scaling || follow_output || audio_when_hidden; }
+    bool any() const
+    {
+        return uri || autostart || scaling || follow_output || audio_when_hidden || usb_classes;
+    }
     bool operator==(const VmAspects &) const = default;
 };
 
@@ -31,8 +35,9 @@ struct SeatAspects {
     bool outputs = false; // its output list or all_outputs
     bool devices = false; // its device rules
     bool audio = false;   // audio_out or audio_in
+    bool usb = false;     // usb rules or usb_on_switch
 
-    bool any() const { return vm || vms || outputs || devices || audio; }
+    bool any() const { return vm || vms || outputs || devices || audio || usb; }
     bool operator==(const SeatAspects &) const = default;
 };
 

@@ -11,9 +11,10 @@
 #include <set>
 
 #include "config/load.hpp"
-#include "config/text.hpp"
 #include "config/suggest.hpp"
+#include "config/text.hpp"
 #include "config/toml_guard.hpp"
+#include "config/usb_class.hpp"
 
 namespace phyllome::config {
 
@@ -249,10 +250,11 @@ constexpr std::array<std::string_view, 3> kSessionKeys{"libvirt_uri", "host_keys
 constexpr std::array<std::string_view, 8> kKeysKeys{
     "next_vm",  "prev_vm",       "start_vm",       "shutdown_vm",
     "identify", "release_input", "clipboard_take", "clipboard_give"};
-constexpr std::array<std::string_view, 6> kVmKeys{"name",    "uri",           "autostart",
-                                                  "scaling", "follow_output", "audio_when_hidden"};
-constexpr std::array<std::string_view, 7> kSeatKeys{"name",    "vm",        "vms",     "outputs",
-                                                    "devices", "audio_out", "audio_in"};
+constexpr std::array<std::string_view, 7> kVmKeys{
+    "name", "uri", "autostart", "scaling", "follow_output", "audio_when_hidden", "usb_classes"};
+constexpr std::array<std::string_view, 9> kSeatKeys{
+    "name", "vm", "vms", "outputs", "devices", "audio_out", "audio_in", "usb", "usb_on_switch"};
+constexpr std::array<std::string_view, 2> kUsbOnSwitchNames{"follow", "stay"};
 constexpr std::array<std::string_view, 4> kScalingNames{"fit", "stretch", "integer", "none"};
 
 // How a root entry is written, for messages: [session], [[vm]].
@@ -318,6 +320,8 @@ private:
     void parse_seat(const toml::table &table, std::size_t number, Config &config);
     void parse_outputs(const toml::table &table, const std::string &label, Seat &seat);
     void parse_devices(const toml::table &table, const std::string &label, Seat &seat);
+    void parse_usb(const toml::table &table, const std::string &label, Seat &seat);
+    void parse_usb_classes(const toml::table &table, Vm &vm);
     void check_references(const Config &config);
 
     std::string path_;
@@ -331,6 +335,7 @@ private:
         output_owner_;                                        // output -> (seat label, line)
     std::optional<std::pair<std::string, int>> rest_outputs_; // seat label, line
     std::optional<std::pair<std::string, int>> fallback_;     // seat label, line
+    std::optional<std::pair<std::string, int>> usb_fallback_; // seat label, line
     std::vector<SeatRefs> refs_;
     struct {
         const toml::table *session = nullptr;
@@ -676,6 +681,7 @@ void Validator::parse_vm(const toml::table &table, Config &config)
             }
         }
     }
+    parse_usb_classes(table, vm);
     if (named)
         config.vms.push_back(std::move(vm));
 }
@@ -732,6 +738,7 @@ void Validator::parse_seat(const toml::table &table, std::size_t number, Config 
     }
     parse_outputs(table, label, seat);
     parse_devices(table, label, seat);
+    parse_usb(table, label, seat);
     for (const auto &[key, target] :
          {std::pair{"audio_out", &seat.audio_out}, std::pair{"audio_in", &seat.audio_in}}) {
         if (auto f = field(table, key)) {
@@ -837,6 +844,91 @@ void Validator::parse_devices(const toml::table &table, const std::string &label
                 warning(at(*node), "device rule " + quote(text) + ": " + problem);
         }
         seat.devices.push_back(std::move(*rule));
+    }
+}
+
+void Validator::parse_usb_classes(const toml::table &table, Vm &vm)
+{
+    const auto f = field(table, "usb_classes");
+    if (!f)
+        return;
+    const auto names = get_strings(*f, "[\"storage\", \"audio\"]");
+    if (!names)
+        return;
+    std::vector<std::string_view> known{"*"};
+    for (const auto &c : usb_class_names())
+        known.push_back(c.name);
+    vm.usb_classes.clear();
+    for (const auto &[name, node] : *names) {
+        if (name != "*" && !usb_class_code(name)) {
+            error(at(*node), "unknown USB class " + quote(name) +
+                                 " in 'usb_classes' (expected audio, cdc, hid, image, printer, "
+                                 "storage, smartcard, video, wireless, misc, vendor or \"*\")" +
+                                 did_you_mean(name, known));
+            continue;
+        }
+        if (std::find(vm.usb_classes.begin(), vm.usb_classes.end(), name) != vm.usb_classes.end()) {
+            error(at(*node), "USB class " + quote(name) + " is listed twice in 'usb_classes'");
+            continue;
+        }
+        vm.usb_classes.push_back(name);
+    }
+    if (vm.usb_classes.size() > 1 &&
+        std::find(vm.usb_classes.begin(), vm.usb_classes.end(), "*") != vm.usb_classes.end()) {
+        warning(at(*f->value), "'usb_classes' lists \"*\", which allows every class, so the "
+                               "other names in it change nothing");
+    }
+}
+
+// `usb`: the device-rule language, but no default: nothing passes through
+// until the file says so. At most one seat takes every USB device with "*".
+void Validator::parse_usb(const toml::table &table, const std::string &label, Seat &seat)
+{
+    if (auto f = field(table, "usb_on_switch")) {
+        if (auto s = get_string(*f, true)) {
+            if (*s == "follow")
+                seat.usb_on_switch = Seat::UsbOnSwitch::Follow;
+            else if (*s == "stay")
+                seat.usb_on_switch = Seat::UsbOnSwitch::Stay;
+            else
+                error(at(*f->value), "unknown usb_on_switch " + quote(*s) +
+                                         " (expected follow or stay)" +
+                                         did_you_mean(*s, kUsbOnSwitchNames));
+        }
+    }
+    const auto f = field(table, "usb");
+    if (!f)
+        return;
+    const auto rules = get_strings(*f, "[\"id:0781:5581\", \"*\"]");
+    if (!rules)
+        return;
+    for (const auto &[text, node] : *rules) {
+        std::string why;
+        auto rule = parse_device_rule(text, why);
+        if (!rule) {
+            error(at(*node), "'usb': " + why);
+            continue;
+        }
+        if (std::find(seat.usb.begin(), seat.usb.end(), *rule) != seat.usb.end()) {
+            error(at(*node), "USB rule " + quote(text) + " is listed twice in 'usb'");
+            continue;
+        }
+        if (rule->kind == DeviceRule::Kind::Fallback) {
+            if (usb_fallback_) {
+                error(at(*node), "'*' in 'usb' makes " + label +
+                                     " take every USB device no other seat claims, but " +
+                                     usb_fallback_->first + " (line " +
+                                     std::to_string(usb_fallback_->second) +
+                                     ") already does; only one seat may have '*' in 'usb'");
+                continue;
+            }
+            usb_fallback_.emplace(label, at(*node).line);
+        }
+        if (rule->kind == DeviceRule::Kind::Path || rule->kind == DeviceRule::Kind::Name) {
+            if (std::string problem = glob_problem(rule->pattern); !problem.empty())
+                warning(at(*node), "USB rule " + quote(text) + ": " + problem);
+        }
+        seat.usb.push_back(std::move(*rule));
     }
 }
 

@@ -81,6 +81,24 @@ std::variant<Request, CliError> parse_command(const std::vector<std::string> &wo
             return *error;
         return SwitchRequest{words[1], words[2]};
     }
+    if (command == "usb") {
+        constexpr const char *kUsbUsage =
+            "usage: phyllomectl usb, usb attach DEVICE [VM], or usb detach DEVICE";
+        if (arguments == 0)
+            return UsbRequest{};
+        if (words[1] == "attach" && (arguments == 2 || arguments == 3)) {
+            UsbRequest usb{UsbRequest::Action::Attach, words[2], std::nullopt};
+            if (arguments == 3)
+                usb.vm = words[3];
+            return usb;
+        }
+        if (words[1] == "detach" && arguments == 2)
+            return UsbRequest{UsbRequest::Action::Detach, words[2], std::nullopt};
+        if (words[1] != "attach" && words[1] != "detach")
+            return CliError{"unknown usb action \"" + words[1] + "\" (attach, detach); " +
+                            kUsbUsage};
+        return CliError{kUsbUsage};
+    }
     if (command == "vm" && arguments >= 1 && words[1] == "create")
         return parse_vm_create(words);
     if (command == "vm" && arguments >= 1 && words[1] == "adopt") {
@@ -198,6 +216,12 @@ std::string cli_usage()
            "                                 to fix what fails (exit status 1 if anything does)\n"
            "  identify                       press a key or click on a device: says which\n"
            "                                 device it is and which rule picks it\n"
+           "  usb                            every USB device: its seat, the VM it is in,\n"
+           "                                 or why it is in none, and the last error\n"
+           "  usb attach DEVICE [VM]         put a USB device (its name in usb's list, like\n"
+           "                                 1-2.3) into VM (default: its seat's VM) until\n"
+           "                                 it is unplugged or the VM stops\n"
+           "  usb detach DEVICE              take it out of its VM until it is unplugged\n"
            "\n"
            "Options:\n"
            "  --socket PATH  the session's control socket (default: $PHYLLOME_SOCKET, else\n"

@@ -366,6 +366,42 @@ std::string define_text(const json &reply)
     return out + notes_text(reply);
 }
 
+std::string usb_device_text(const json &device)
+{
+    std::ostringstream out;
+    out << text(device, "device") << " " << text(device, "name", "(no name)") << " (id "
+        << text(device, "vendor") << ":" << text(device, "product");
+    if (!text(device, "id_path", "").empty())
+        out << ", path " << text(device, "id_path");
+    out << "): ";
+    out << (text(device, "seat", "").empty() ? "no seat" : "seat " + text(device, "seat"));
+    if (!text(device, "vm", "").empty())
+        out << ", in vm " << text(device, "vm");
+    out << ", " << text(device, "state");
+    if (!text(device, "reason", "").empty())
+        out << ": " << text(device, "reason");
+    if (member(device, "manual").is_boolean() && member(device, "manual").get<bool>())
+        out << " (by hand)";
+    if (!text(device, "error", "").empty())
+        out << "\n  last error: " << text(device, "error");
+    return out.str();
+}
+
+std::string usb_text(const UsbRequest &request, const json &reply)
+{
+    if (request.action == UsbRequest::Action::Attach)
+        return "usb " + config::printable(request.device) + " attached to vm " + text(reply, "vm") +
+               "\n";
+    if (request.action == UsbRequest::Action::Detach)
+        return "usb " + config::printable(request.device) + " detached\n";
+    std::string out;
+    if (!text(reply, "problem", "").empty())
+        out += "USB devices are not followed: " + text(reply, "problem") + "\n";
+    for (const json &device : array(reply, "devices"))
+        out += usb_device_text(device) + "\n";
+    return out.empty() ? "no USB devices\n" : out;
+}
+
 } // namespace
 
 std::string format_reply(const Request &request, const json &reply)
@@ -395,6 +431,8 @@ std::string format_reply(const Request &request, const json &reply)
                 return xml_text(reply);
             else if constexpr (std::is_same_v<T, VmDefineRequest>)
                 return define_text(reply);
+            else if constexpr (std::is_same_v<T, UsbRequest>)
+                return usb_text(r, reply);
             else
                 return create_text(r.name, reply);
         },

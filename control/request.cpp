@@ -17,7 +17,7 @@ constexpr std::array<std::pair<VmAction, std::string_view>, 3> kVmActions = {{
 
 constexpr std::string_view kCommands =
     "status, devices, switch, reload, vm, vm-create, vm-adopt, vm-list, vm-xml, vm-define, "
-    "identify";
+    "identify, usb";
 
 // The largest CPU count a request may carry (the session checks its own
 // bounds); keeps the value inside `unsigned`.
@@ -116,6 +116,40 @@ std::variant<Request, ParseError> parse_object(const json &object)
         if (auto *error = std::get_if<ParseError>(&xml))
             return *error;
         return VmDefineRequest{std::get<std::string>(xml)};
+    }
+    if (command == "usb") {
+        if (!object.contains("action")) {
+            if (auto error = only_fields(object, command, {}))
+                return ParseError{error->message + " (without \"action\" it lists the devices)"};
+            return UsbRequest{};
+        }
+        auto action = string_field(object, command, "action");
+        if (auto *error = std::get_if<ParseError>(&action))
+            return *error;
+        UsbRequest usb;
+        if (std::get<std::string>(action) == "attach")
+            usb.action = UsbRequest::Action::Attach;
+        else if (std::get<std::string>(action) == "detach")
+            usb.action = UsbRequest::Action::Detach;
+        else
+            return ParseError{"unknown usb action \"" + std::get<std::string>(action) +
+                              "\" (attach, detach; none lists the devices)"};
+        const bool attach = usb.action == UsbRequest::Action::Attach;
+        if (auto error = only_fields(object, command,
+                                     attach ? std::set<std::string>{"action", "device", "vm"}
+                                            : std::set<std::string>{"action", "device"}))
+            return *error;
+        auto device = string_field(object, command, "device");
+        if (auto *error = std::get_if<ParseError>(&device))
+            return *error;
+        usb.device = std::get<std::string>(device);
+        if (object.contains("vm")) {
+            auto vm = string_field(object, command, "vm");
+            if (auto *error = std::get_if<ParseError>(&vm))
+                return *error;
+            usb.vm = std::get<std::string>(vm);
+        }
+        return usb;
     }
     if (command == "vm-create") {
         if (auto error =
@@ -225,7 +259,16 @@ json to_json(const Request &request)
                 return {{"command", "vm-xml"}, {"name", r.name}};
             else if constexpr (std::is_same_v<T, VmDefineRequest>)
                 return {{"command", "vm-define"}, {"xml", r.xml}};
-            else {
+            else if constexpr (std::is_same_v<T, UsbRequest>) {
+                json object = {{"command", "usb"}};
+                if (r.action == UsbRequest::Action::List)
+                    return object;
+                object["action"] = r.action == UsbRequest::Action::Attach ? "attach" : "detach";
+                object["device"] = r.device;
+                if (r.vm)
+                    object["vm"] = *r.vm;
+                return object;
+            } else {
                 json object = {{"command", "vm-create"}, {"name", r.name}, {"os", r.os}};
                 for (const auto &[field, value] :
                      {std::pair{"iso", &r.iso}, {"disk_size", &r.disk_size}, {"memory", &r.memory}})

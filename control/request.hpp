@@ -72,9 +72,19 @@ struct VmDefineRequest {
     bool operator==(const VmDefineRequest &) const = default;
 };
 
+// The host's USB devices: listed with their seat, VM and state, or one
+// (by its sysname, "1-2.3") put into a VM or taken out by hand.
+struct UsbRequest {
+    enum class Action { List, Attach, Detach };
+    Action action = Action::List;
+    std::string device;            // Attach, Detach
+    std::optional<std::string> vm; // Attach; none: the VM its seat shows
+    bool operator==(const UsbRequest &) const = default;
+};
+
 using Request = std::variant<StatusRequest, DevicesRequest, SwitchRequest, ReloadRequest, VmRequest,
                              IdentifyRequest, VmCreateRequest, VmAdoptRequest, VmListRequest,
-                             VmXmlRequest, VmDefineRequest>;
+                             VmXmlRequest, VmDefineRequest, UsbRequest>;
 
 struct ParseError {
     std::string message; // one line, for the error reply

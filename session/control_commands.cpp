@@ -8,6 +8,7 @@
 #include "libvirt/vm_model.hpp"
 #include "session/control_status.hpp"
 #include "session/seats.hpp"
+#include "session/usb_replies.hpp"
 #include "session/vm_admin_replies.hpp"
 #include "session/vm_fleet.hpp"
 
@@ -143,6 +144,10 @@ void ControlCommands::handle(ControlServer::ClientId client, const control::Requ
             [reply, name = *name](const auto &result) { reply(defined_reply(name, result)); });
     } else if (std::holds_alternative<control::IdentifyRequest>(request)) {
         identify(client, std::move(reply));
+    } else if (const auto *r = std::get_if<control::UsbRequest>(&request)) {
+        if (!usb_)
+            return reply(control::error("USB devices are not followed in this session"));
+        usb_command(*usb_, usb_problem_, *r, reply);
     }
 }
 

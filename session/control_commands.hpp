@@ -16,6 +16,7 @@ namespace phyllome {
 
 class Seats;
 class Server;
+class UsbRouter;
 class VmFleet;
 
 class ControlCommands {
@@ -43,6 +44,14 @@ public:
     // Handlers for a ControlServer that sends its requests here.
     ControlServer::Handlers handlers();
 
+    // The usb command's router (null: USB devices are not followed) and
+    // why devices are not followed ("" when they are).
+    void set_usb(UsbRouter *router, std::string problem)
+    {
+        usb_ = router;
+        usb_problem_ = std::move(problem);
+    }
+
 private:
     void identify(ControlServer::ClientId client, ControlServer::Reply reply);
     void caught(const InputDevices::DeviceInfo &device);
@@ -61,6 +70,8 @@ private:
     libvirt::VmAdmin admin_;
     // Every identify waiting gets the same press.
     std::vector<std::pair<ControlServer::ClientId, ControlServer::Reply>> identifying_;
+    UsbRouter *usb_ = nullptr;
+    std::string usb_problem_;
 };
 
 } // namespace phyllome

@@ -153,6 +153,8 @@ void Seats::assign()
         fleet_.route_sound(vm.name, shown_on,
                            vm.audio_when_hidden == config::Vm::HiddenAudio::Play);
     }
+    if (on_assigned_)
+        on_assigned_();
 }
 
 void Seats::placement_changed()

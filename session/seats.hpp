@@ -112,6 +112,10 @@ public:
     void keyboard_leds(const std::string &vm, uint32_t qemu_leds);
     // The seats' clipboard buffers (sizes for status).
     const ClipboardBroker &clipboard() const { return clipboard_; }
+    // Called at the end of every assign(): a seat switched, a VM's state,
+    // the outputs or the session file changed (USB devices follow). Null:
+    // nothing.
+    void set_on_assigned(std::function<void()> handler) { on_assigned_ = std::move(handler); }
 
 private:
     void switch_vm(const std::string &seat, int step);
@@ -126,6 +130,7 @@ private:
     std::map<std::string, std::string> switched_; // seat -> VM
     base::IdleSource reassign_; // placement_changed: assign() once frame handling is over
     ClipboardBroker clipboard_;
+    std::function<void()> on_assigned_;
 };
 
 } // namespace phyllome

@@ -5,7 +5,10 @@
 
 #include "base/log.hpp"
 #include "control/socket_path.hpp"
+#include "libvirt/vm_link.hpp"
 #include "session/control_status.hpp"
+#include "session/usb_attacher.hpp"
+#include "session/usb_replies.hpp"
 
 namespace phyllome {
 
@@ -25,15 +28,62 @@ Session::Session(const Options &options, SessionConfig &session_config, Readines
                     const auto outputs = server_.output_names();
                     status["config"] = config_json(session_config_, outputs);
                     status["outputs"] = outputs;
+                    if (usb_)
+                        status["usb"] = usb_json(*usb_, usb_source_->problem());
                 })
 {
     vms_.fleet.set_sound_server(sound_.server(), sound_.why_none());
     for (const auto &[vm, fd] : options.vm_fds)
         vms_.fleet.attach_manual(vm, base::UniqueFd(fd));
+    start_usb();
     server_.start();
     vms_.seats.follow_vms();
     vms_.seats.assign();
     control_ = open_control_socket();
+}
+
+Session::~Session()
+{
+    vms_.seats.set_on_assigned(nullptr);
+}
+
+void Session::start_usb()
+{
+    usb_source_ = std::make_unique<usb::UdevUsb>(server_.event_loop());
+    usb_attacher_ = std::make_unique<LibvirtUsbAttacher>(vms_.fleet);
+    UsbRouter::World world{
+        .shown =
+            [this] {
+                std::map<std::string, std::string> shown;
+                for (const config::Seat &seat : config().seats)
+                    if (auto vm = vms_.seats.shown_vm(seat))
+                        shown[seat.name] = *vm;
+                return shown;
+            },
+        .running =
+            [this] {
+                std::set<std::string> running;
+                for (const config::Vm &vm : config().vms)
+                    if (const libvirt::VmLink *link = vms_.fleet.link(vm.name);
+                        link && link->state() == libvirt::VmLink::State::Running)
+                        running.insert(vm.name);
+                return running;
+            },
+        .input_carriers =
+            [this] {
+                std::map<std::string, std::string> carriers;
+                for (const InputDevices::DeviceInfo &device : vms_.input.devices())
+                    if (device.seat && !device.identity.usb_syspath.empty())
+                        carriers.emplace(device.identity.usb_syspath, *device.seat);
+                return carriers;
+            },
+    };
+    usb_ = std::make_unique<UsbRouter>(
+        *usb_source_, [this]() -> const config::Config & { return config(); }, std::move(world),
+        *usb_attacher_);
+    commands_.set_usb(usb_.get(), usb_source_->problem());
+    // Every seat switch, VM state change and reload ends in assign().
+    vms_.seats.set_on_assigned([this] { usb_->refresh(); });
 }
 
 Server::Settings Session::server_settings(const Options &options)

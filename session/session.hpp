@@ -15,7 +15,9 @@
 #include "session/reloader.hpp"
 #include "session/seated_vms.hpp"
 #include "session/session_config.hpp"
+#include "session/usb_router.hpp"
 #include "sound/connection.hpp"
+#include "usb/udev_usb.hpp"
 
 namespace phyllome {
 
@@ -25,6 +27,8 @@ public:
     // std::runtime_error with a one-line message when the compositor cannot
     // start.
     Session(const Options &options, SessionConfig &session_config, Readiness &readiness);
+    // The seats stop telling the USB router before it goes.
+    ~Session();
     Session(const Session &) = delete;
     Session &operator=(const Session &) = delete;
 
@@ -37,6 +41,9 @@ private:
     // The control socket for phyllomectl, named after the Wayland display
     // and exported to children; null (and logged) when it cannot be had.
     std::unique_ptr<ControlServer> open_control_socket();
+    // Creates usb_source_, usb_attacher_ and usb_, and has the seats
+    // refresh the router.
+    void start_usb();
 
     SessionConfig &session_config_;
     Readiness &readiness_;
@@ -48,6 +55,11 @@ private:
     // PipeWire for the VMs' sound, connected again after it went away.
     sound::Connection sound_;
     SeatedVms vms_;
+    // USB devices follow their seat's VM: udev's devices, and the router
+    // that the seats tell of every change (after vms_, which it asks).
+    std::unique_ptr<usb::UdevUsb> usb_source_;
+    std::unique_ptr<UsbRouter::Attacher> usb_attacher_;
+    std::unique_ptr<UsbRouter> usb_;
     Reloader reloader_;
     ControlCommands commands_;
     std::unique_ptr<ControlServer> control_;

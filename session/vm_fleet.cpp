@@ -304,6 +304,12 @@ const libvirt::VmLink *VmFleet::link(const std::string &vm) const
     return it == links_.end() ? nullptr : it->second.get();
 }
 
+libvirt::VmLink *VmFleet::link(const std::string &vm)
+{
+    auto it = links_.find(vm);
+    return it == links_.end() ? nullptr : it->second.get();
+}
+
 virConnectPtr VmFleet::libvirt(const std::string &uri) const
 {
     auto it = connections_.find(uri);

@@ -112,6 +112,7 @@ public:
     const vmview::DisplayClient *client(const std::string &vm) const;
     vmview::DisplayClient *client(const std::string &vm);
     const libvirt::VmLink *link(const std::string &vm) const;
+    libvirt::VmLink *link(const std::string &vm);
     // The libvirt connection to `uri` (null until it is open).
     virConnectPtr libvirt(const std::string &uri) const;
     // libvirt's event loop on the session's, which libvirt needs before any
