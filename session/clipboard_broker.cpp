@@ -29,16 +29,25 @@ void ClipboardBroker::follow_mode(bool across_seats)
     across_seats_ = across_seats;
 }
 
+std::string ClipboardBroker::unusable(const Where &where)
+{
+    if (!where.clipboard)
+        return "not connected";
+    if (where.channel == false)
+        return "no qemu-vdagent channel (phyllomectl vm adopt " + *where.vm + " adds it)";
+    if (where.clipboard->state() != vmview::Clipboard::State::Registered)
+        return where.clipboard->status_text();
+    return {};
+}
+
 void ClipboardBroker::take(const Where &where)
 {
     follow_mode(where.across_seats);
     if (!where.vm)
         return banner_(where.seat, "No VM on this seat to copy from");
     const std::string vm = *where.vm;
-    if (!where.clipboard)
-        return banner_(where.seat, vm + " has no clipboard: not connected");
-    if (where.clipboard->state() != vmview::Clipboard::State::Registered)
-        return banner_(where.seat, vm + " has no clipboard: " + where.clipboard->status_text());
+    if (std::string why = unusable(where); !why.empty())
+        return banner_(where.seat, vm + " has no clipboard: " + why);
     const std::string buffer_key = key(where.seat, where.across_seats);
     const std::string seat = where.seat;
     std::weak_ptr<bool> alive = alive_;
@@ -68,10 +77,8 @@ void ClipboardBroker::give(const Where &where)
     if (!where.vm)
         return banner_(where.seat, "No VM on this seat to paste into");
     const std::string &vm = *where.vm;
-    if (!where.clipboard)
-        return banner_(where.seat, vm + " has no clipboard: not connected");
-    if (where.clipboard->state() != vmview::Clipboard::State::Registered)
-        return banner_(where.seat, vm + " has no clipboard: " + where.clipboard->status_text());
+    if (std::string why = unusable(where); !why.empty())
+        return banner_(where.seat, vm + " has no clipboard: " + why);
     const std::size_t bytes = it->second.text.size();
     if (std::string error = where.clipboard->offer(it->second.text); !error.empty())
         return banner_(where.seat, "Nothing pasted into " + vm + ": " + error);

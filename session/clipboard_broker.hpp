@@ -40,6 +40,9 @@ public:
         bool across_seats = false;
         std::optional<std::string> vm;
         vmview::Clipboard *clipboard = nullptr;
+        // Whether libvirt's definition has the qemu-vdagent channel with the
+        // clipboard on (nullopt: not known, a VM not followed through libvirt).
+        std::optional<bool> channel;
     };
     void take(const Where &where);
     void give(const Where &where);
@@ -56,6 +59,8 @@ public:
     std::optional<BufferInfo> buffer_for(const std::string &seat, bool across_seats) const;
 
 private:
+    // Why the VM's clipboard cannot be used now; empty when it can.
+    static std::string unusable(const Where &where);
     struct Buffer {
         std::string text;
         std::string from_vm;

@@ -156,12 +156,15 @@ json vm_clipboard_json(const VmFleet &fleet, const std::string &vm)
         client && client->connected() ? client->clipboard() : nullptr;
     if (!clipboard)
         return {{"state", "no display"},
+                {"channel", nullptr},
                 {"detail", nullptr},
                 {"guest_has_text", false},
                 {"offered_bytes", nullptr}};
     using State = vmview::Clipboard::State;
     std::string state = "error";
     std::string detail;
+    const libvirt::VmLink *link = fleet.link(vm);
+    const std::optional<bool> channel = link ? link->clipboard_channel() : std::nullopt;
     switch (clipboard->state()) {
     case State::Registering:
         state = "registering";
@@ -177,7 +180,15 @@ json vm_clipboard_json(const VmFleet &fleet, const std::string &vm)
         detail = clipboard->error();
         break;
     }
+    // QEMU's side answers without the channel too; the guest never does.
+    if (channel == false) {
+        state = "no channel";
+        detail = "the VM has no qemu-vdagent channel with the clipboard on: "
+                 "phyllomectl vm adopt " +
+                 vm + " adds it";
+    }
     return {{"state", state},
+            {"channel", channel ? json(*channel) : json()},
             {"detail", or_null(detail)},
             {"guest_has_text", clipboard->guest_has_text()},
             {"offered_bytes", clipboard->offering() ? json(clipboard->offer_bytes()) : json()}};

@@ -211,6 +211,9 @@ void Seats::clipboard_step(const std::string &seat, bool take)
     if (where.vm)
         if (vmview::DisplayClient *client = fleet_.client(*where.vm); client && client->connected())
             where.clipboard = client->clipboard();
+    if (where.vm)
+        if (const libvirt::VmLink *link = fleet_.link(*where.vm))
+            where.channel = link->clipboard_channel();
     if (take)
         clipboard_.take(where);
     else

@@ -37,9 +37,14 @@ Session::Session(const Options &options, SessionConfig &session_config, Readines
         vms_.fleet.attach_manual(vm, base::UniqueFd(fd));
     start_usb();
     server_.start();
+    // The environment is set before the first thread starts, and never
+    // after: libvirt's calls run on threads of their own (base::OffLoop) and
+    // read it with getenv, which a setenv on this thread can pull from under
+    // them (a session crashed in getenv so, right after it was ready).
+    setenv("WAYLAND_DISPLAY", server_.socket().c_str(), 1);
+    control_ = open_control_socket();
     vms_.seats.follow_vms();
     vms_.seats.assign();
-    control_ = open_control_socket();
 }
 
 Session::~Session()
@@ -107,7 +112,6 @@ Server::Settings Session::server_settings(const Options &options)
     settings.on_ready = [this](const std::string &socket) {
         outputs_settled_ = true;
         session_config_.log_output_warnings(server_.output_names());
-        setenv("WAYLAND_DISPLAY", socket.c_str(), 1);
         readiness_.notify(socket);
     };
     settings.on_console_placement_changed = [this] {

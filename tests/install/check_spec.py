@@ -91,6 +91,9 @@ def check_build_requires(spec: Path, source_root: Path) -> None:
                 problem(f"BuildRequires for pkgconfig({name}) lacks meson's bound "
                         f"'{bound}' (expected '{wanted}')")
     names = {line.split()[0].strip("()") for line in requires}
+    # A program may be required by its path (a file dependency, as Fedora
+    # writes one for a program whose package has another name).
+    names |= {name.rsplit("/", 1)[1] for name in names if name.startswith("/")}
     for program in programs + ["scdoc"]:
         if program not in names:
             problem(f"no BuildRequires for {program}, a program meson requires")

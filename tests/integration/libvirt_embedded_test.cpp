@@ -135,6 +135,16 @@ protected:
         return {};
     }
 
+    // The VM's clipboard in the session's status.
+    json clipboard_of(const std::string &vm)
+    {
+        const json status = json::parse(ctl({"--json", "status"}).output, nullptr, false);
+        for (const json &entry : status.value("vms", json::array()))
+            if (entry.value("name", "") == vm)
+                return entry.value("clipboard", json());
+        return nullptr;
+    }
+
     // Polls the session until the VM's state satisfies `wanted`; the last
     // state seen.
     template <typename Wanted> std::string wait_state(const std::string &vm, Wanted wanted)
@@ -243,6 +253,14 @@ TEST_F(LibvirtEmbedded, VmUrisOfTheirOwnWorkBesideTheEmbeddedDriverInEitherOrder
     write_config("embedded", {{"emb", ""}});
     start_session(4);
     ASSERT_TRUE(shows_a_vm("HEADLESS-1")) << session_->log();
+    // emb's definition has no qemu-vdagent channel: the status says so, as
+    // libvirt's XML has it, and how to add one.
+    const json clipboard = clipboard_of("emb");
+    EXPECT_EQ(clipboard.value("state", ""), "no channel") << clipboard.dump();
+    EXPECT_EQ(clipboard.value("channel", json()), false) << clipboard.dump();
+    EXPECT_NE(clipboard.value("detail", "").find("phyllomectl vm adopt emb adds it"),
+              std::string::npos)
+        << clipboard.dump();
     write_config("embedded", with_emb);
     reload();
     expect_beside_embedded(session_->log(), wait_reason);

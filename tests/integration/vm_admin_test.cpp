@@ -191,6 +191,17 @@ TEST_F(VmAdmin, CreatedVmStartsAndShowsOnItsSeat)
     const std::string vdagent = live.substr(channel, live.find("</channel>", channel) - channel);
     EXPECT_NE(vdagent.find("<clipboard copypaste='yes'/>"), std::string::npos) << vdagent;
     EXPECT_NE(vdagent.find("<address type='virtio-serial'"), std::string::npos) << vdagent;
+    // The session read the channel from libvirt's XML: its clipboard is usable.
+    json clipboard = json::object();
+    for (int i = 0; i < 200 && clipboard.value("state", "") != "registered"; ++i) {
+        const json status = json::parse(ctl({"--json", "status"}).output, nullptr, false);
+        if (status.is_object())
+            for (const json &vm : status.value("vms", json::array()))
+                if (vm.value("name", "") == "fresh")
+                    clipboard = vm.value("clipboard", json::object());
+    }
+    EXPECT_EQ(clipboard.value("state", ""), "registered") << clipboard.dump();
+    EXPECT_EQ(clipboard.value("channel", json()), true) << clipboard.dump();
 
     // Again: refused, and the disk is not touched.
     const auto disk_time = std::filesystem::last_write_time(disk);
