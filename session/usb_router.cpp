@@ -309,6 +309,8 @@ void UsbRouter::learned(const std::string &vm, std::uint64_t ask_id, std::vector
         base::log_error("USB: which devices VM '%s' holds is not known: %s", vm.c_str(),
                         error.c_str());
     for (const std::string &id : ids) {
+        if (id.empty())
+            continue; // names no device
         auto present = std::find_if(entries_.begin(), entries_.end(), [&](const Entry &e) {
             return e.present && attacher_.id_of(e.device) == id;
         });
