@@ -399,6 +399,10 @@ std::string usb_text(const UsbRequest &request, const json &reply)
         out += "USB devices are not followed: " + text(reply, "problem") + "\n";
     for (const json &device : array(reply, "devices"))
         out += usb_device_text(device) + "\n";
+    // What a VM held from before the session started, when unclear.
+    for (const json &vm : array(reply, "vms"))
+        if (!text(vm, "error", "").empty())
+            out += "vm " + text(vm, "vm") + ": USB devices it held: " + text(vm, "error") + "\n";
     return out.empty() ? "no USB devices\n" : out;
 }
 

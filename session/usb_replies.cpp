@@ -45,7 +45,10 @@ nlohmann::json usb_json(const UsbRouter &router, const std::string &problem)
                            {"error", s.error},
                            {"manual", s.manual}});
     }
-    return {{"devices", devices}, {"problem", problem}};
+    nlohmann::json vms = nlohmann::json::array();
+    for (const UsbRouter::VmStatus &vm : router.vms())
+        vms.push_back({{"vm", vm.vm}, {"known", vm.known}, {"error", vm.error}});
+    return {{"devices", devices}, {"vms", vms}, {"problem", problem}};
 }
 
 void usb_command(UsbRouter &router, const std::string &problem, const control::UsbRequest &request,

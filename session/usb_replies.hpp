@@ -13,8 +13,10 @@
 namespace phyllome {
 
 // {"devices": [{"device", "name", "vendor", "product", "id_path", "classes",
-// "seat", "vm", "state", "reason", "error", "manual"}], "problem"}; `problem`
-// says why no devices are followed ("" when they are).
+// "seat", "vm", "state", "reason", "error", "manual"}], "vms": [{"vm",
+// "known", "error"}], "problem"}; `vms`: the running VMs, whether what they
+// held at start is known yet, and why it could not be read or a held device
+// taken out; `problem` says why no devices are followed ("" when they are).
 nlohmann::json usb_json(const UsbRouter &router, const std::string &problem);
 
 // Runs the request; `reply` gets the control reply (now or later).

@@ -47,9 +47,22 @@ UsbRouter::Entry *UsbRouter::find(const std::string &sysname)
     return it == entries_.end() ? nullptr : &*it;
 }
 
+UsbRouter::Entry *UsbRouter::find_for(const usb::UsbDevice &device)
+{
+    if (Entry *entry = find(device.sysname))
+        return entry;
+    // Plugged in again while a VM's hold on it, from before the session
+    // knew it, is still being taken out.
+    const std::string id = attacher_.id_of(device);
+    auto it = std::find_if(entries_.begin(), entries_.end(), [&](const Entry &e) {
+        return !e.present && !e.held_id.empty() && e.held_id == id;
+    });
+    return it == entries_.end() ? nullptr : &*it;
+}
+
 void UsbRouter::added(const usb::UsbDevice &device)
 {
-    if (Entry *entry = find(device.sysname)) {
+    if (Entry *entry = find_for(device)) {
         // Read again (its interfaces came), or plugged in again while the
         // old one was still being taken out: whatever is in flight ends
         // with a fresh look.
@@ -179,6 +192,13 @@ void UsbRouter::reconcile_once()
     }
     std::erase_if(pins_,
                   [&](const auto &pin) { return pin.second && !running.count(*pin.second); });
+    // A VM that stopped is asked again when it runs again.
+    std::erase_if(vms_, [&](const auto &vm) { return !running.count(vm.first); });
+    ask_new_vms(running);
+    // A device may already be in a VM not heard from yet: libvirt would
+    // refuse it elsewhere, and it would be attached twice there.
+    const bool learning =
+        std::any_of(vms_.begin(), vms_.end(), [](const auto &vm) { return !vm.second.known; });
 
     const config::Config &config = config_();
     const usb::PolicyInput input = policy_input(running);
@@ -211,6 +231,10 @@ void UsbRouter::reconcile_once()
                 continue;
             }
         } else if (!entry.in_vm && desired) {
+            if (learning) {
+                entry.reason = "waiting for the running VMs to say which USB devices they hold";
+                continue; // its commands too
+            }
             if (!failed(Op::Attach, *desired)) {
                 start(entry, Op::Attach, *desired);
                 continue;
@@ -238,27 +262,96 @@ void UsbRouter::start(Entry &entry, Op op, const std::string &vm)
                    entry.device.name().c_str(),
                    op == Op::Attach ? "attaching to" : "detaching from", vm.c_str());
     Attacher::Done done = [alive = std::weak_ptr<UsbRouter *>(alive_),
-                           sysname = entry.device.sysname, id = entry.op_id](std::string error) {
+                           id = entry.op_id](std::string error) {
         if (auto router = alive.lock())
-            (*router)->finished(sysname, id, std::move(error));
+            (*router)->finished(id, std::move(error));
     };
     // A copy: the attacher may answer at once, and the entry's device is
     // the router's to change.
     const usb::UsbDevice device = entry.device;
     if (op == Op::Attach)
         attacher_.attach(vm, device, std::move(done));
+    else if (!entry.held_id.empty())
+        attacher_.detach_held(vm, entry.held_id, std::move(done));
     else
         attacher_.detach(vm, device, std::move(done));
 }
 
-void UsbRouter::finished(const std::string &sysname, std::uint64_t op_id, std::string error)
+void UsbRouter::ask_new_vms(const std::set<std::string> &running)
 {
-    Entry *entry = find(sysname);
-    if (!entry || entry->op_id != op_id || entry->op == Op::None)
+    std::vector<std::pair<std::string, std::uint64_t>> asks;
+    for (const std::string &vm : running) {
+        if (vms_.count(vm))
+            continue;
+        Vm &state = vms_[vm];
+        state.ask_id = ++next_op_;
+        asks.emplace_back(vm, state.ask_id);
+    }
+    // After the bookkeeping: an answer may come at once.
+    for (const auto &[vm, id] : asks) {
+        attacher_.held(vm, [alive = std::weak_ptr<UsbRouter *>(alive_), vm = vm,
+                            id = id](std::vector<std::string> ids, std::string error) {
+            if (auto router = alive.lock())
+                (*router)->learned(vm, id, std::move(ids), std::move(error));
+        });
+    }
+}
+
+void UsbRouter::learned(const std::string &vm, std::uint64_t ask_id, std::vector<std::string> ids,
+                        std::string error)
+{
+    auto it = vms_.find(vm);
+    if (it == vms_.end() || it->second.ask_id != ask_id || it->second.known)
+        return; // stopped (and maybe started again) meanwhile
+    it->second.known = true;
+    it->second.error = error;
+    if (!error.empty())
+        base::log_error("USB: which devices VM '%s' holds is not known: %s", vm.c_str(),
+                        error.c_str());
+    for (const std::string &id : ids) {
+        if (id.empty())
+            continue; // names no device
+        auto present = std::find_if(entries_.begin(), entries_.end(), [&](const Entry &e) {
+            return e.present && attacher_.id_of(e.device) == id;
+        });
+        if (present == entries_.end()) {
+            // Unplugged while no session ran: taken out (reconcile does).
+            base::log_info("USB %s: held by VM '%s' but not plugged in", id.c_str(), vm.c_str());
+            Entry gone;
+            gone.device.sysname = id;
+            gone.present = false;
+            gone.in_vm = vm;
+            gone.held_id = id;
+            entries_.push_back(std::move(gone));
+        } else if (present->op == Op::None && !present->in_vm) {
+            base::log_info("USB %s: already in VM '%s'", present->device.sysname.c_str(),
+                           vm.c_str());
+            present->in_vm = vm;
+        } else if (present->in_vm != vm) {
+            present->last_error = "VM " + quoted(vm) + " holds it too";
+            base::log_error("USB %s: %s", present->device.sysname.c_str(),
+                            present->last_error.c_str());
+        }
+    }
+    reconcile();
+}
+
+void UsbRouter::finished(std::uint64_t op_id, std::string error)
+{
+    // By its operation: a device plugged in again while its old hold was
+    // taken out changed its name meanwhile.
+    auto it = std::find_if(entries_.begin(), entries_.end(),
+                           [&](const Entry &e) { return e.op != Op::None && e.op_id == op_id; });
+    if (it == entries_.end())
         return;
+    Entry *entry = &*it;
+    const std::string sysname = entry->device.sysname;
     const Op op = entry->op;
     const std::string vm = entry->op_vm;
+    const bool held_only = !entry->held_id.empty();
     entry->op = Op::None;
+    if (op == Op::Detach)
+        entry->held_id.clear();
     if (error.empty()) {
         if (op == Op::Attach)
             entry->in_vm = vm;
@@ -274,8 +367,13 @@ void UsbRouter::finished(const std::string &sysname, std::uint64_t op_id, std::s
         entry->failed = std::pair(op, vm);
         // Unplugged: nothing more to take out; the VM keeps a device that
         // is gone, which QEMU shows as unplugged.
-        if (op == Op::Detach && !entry->present)
+        if (op == Op::Detach && !entry->present) {
             entry->in_vm.reset();
+            // Gone from the list with it: the VM's status keeps it.
+            auto held_by = vms_.find(vm);
+            if (held_only && held_by != vms_.end())
+                held_by->second.error = entry->device.sysname + ": " + entry->last_error;
+        }
         base::log_error("USB %s: %s", sysname.c_str(), entry->last_error.c_str());
         answer(*entry, entry->last_error);
     }
@@ -317,6 +415,14 @@ std::vector<UsbRouter::DeviceStatus> UsbRouter::status() const
         s.manual = pins_.count(entry.device.sysname) > 0;
         out.push_back(std::move(s));
     }
+    return out;
+}
+
+std::vector<UsbRouter::VmStatus> UsbRouter::vms() const
+{
+    std::vector<VmStatus> out;
+    for (const auto &[name, vm] : vms_)
+        out.push_back({name, vm.known, vm.error});
     return out;
 }
 

@@ -111,6 +111,10 @@ TEST(UsbFormat, Words)
               "of seat 'left': name it in usb (path:, id: or name:) to pass it (by hand)\n"
               "  last error: attach to VM 'work': Permission denied\n");
     EXPECT_EQ(format_reply(UsbRequest{}, json::parse(R"({"devices":[]})")), "no USB devices\n");
+    EXPECT_EQ(format_reply(UsbRequest{}, json::parse(R"({"devices":[],"vms":[
+                  {"vm":"work","known":true,"error":""},
+                  {"vm":"games","known":true,"error":"cannot read the XML"}]})")),
+              "vm games: USB devices it held: cannot read the XML\n");
     EXPECT_EQ(format_reply(UsbRequest{}, json::parse(R"({"problem":"no udev","devices":[]})")),
               "USB devices are not followed: no udev\n");
     EXPECT_EQ(format_reply(UsbRequest{UsbRequest::Action::Attach, "1-2", std::nullopt},
@@ -119,7 +123,8 @@ TEST(UsbFormat, Words)
     EXPECT_EQ(format_reply(UsbRequest{UsbRequest::Action::Detach, "1-2", std::nullopt},
                            json::parse(R"({"device":"1-2"})")),
               "usb 1-2 detached\n");
-    for (const char *odd : {"{}", "[]", "null", R"({"devices":[1,null,{"device":7}]})"})
+    for (const char *odd : {"{}", "[]", "null", R"({"devices":[1,null,{"device":7}]})",
+                            R"({"vms":[1,{"vm":2,"error":3}]})"})
         EXPECT_NO_THROW(format_reply(UsbRequest{}, json::parse(odd))) << odd;
 }
 

@@ -122,6 +122,8 @@ TEST(UsbHostdev, WhatItWritesItReadsBack)
     ASSERT_EQ(found->size(), 1u);
     EXPECT_EQ(usb_hostdev_alias((*found)[0].sysname), usb_hostdev_alias(device.sysname));
     EXPECT_EQ(usb_hostdev_xml((*found)[0]), usb_hostdev_xml(device));
+    // So one read back can be handed straight to VmLink::detach_usb.
+    EXPECT_EQ(check_usb_hostdev((*found)[0]), std::nullopt);
 }
 
 TEST(UsbHostdev, NoneInADomainWithoutThemAndNothingFromBadXml)

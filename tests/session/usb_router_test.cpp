@@ -36,8 +36,31 @@ private:
 };
 
 // Records each call as "attach 1-2 work"; answers when told (or at once).
+// What a VM holds it answers from `holds` (ids are "id:" and the sysname),
+// at once unless told to wait.
 class RecordingAttacher : public UsbRouter::Attacher {
 public:
+    void held(const std::string &vm, HeldDone done) override
+    {
+        asked.push_back(vm);
+        if (!held_later)
+            return done(holds[vm], "");
+        held_open.emplace_back(vm, std::move(done));
+    }
+    std::string id_of(const usb::UsbDevice &d) const override { return "id:" + d.sysname; }
+    void detach_held(const std::string &vm, const std::string &id, Done done) override
+    {
+        record("detach-held " + id + " " + vm, std::move(done));
+    }
+    // Answers the oldest question still open, from `holds` unless it fails.
+    void answer_held(std::string error = {})
+    {
+        ASSERT_FALSE(held_open.empty());
+        auto [vm, done] = std::move(held_open.front());
+        held_open.erase(held_open.begin());
+        done(error.empty() ? holds[vm] : std::vector<std::string>{}, std::move(error));
+    }
+
     void attach(const std::string &vm, const usb::UsbDevice &d, Done done) override
     {
         record("attach " + d.sysname + " " + vm, std::move(done));
@@ -64,6 +87,11 @@ public:
     std::vector<std::string> calls;
     std::vector<Done> open;
     bool at_once = false; // answer "" from inside the call
+    std::map<std::string, std::vector<std::string>> holds;
+    bool held_later = false;
+    std::vector<std::string> asked;
+    std::vector<std::pair<std::string, HeldDone>> held_open;
+
 private:
     void record(std::string call, Done done)
     {
@@ -364,6 +392,143 @@ TEST_F(UsbRouterTest, AResultAfterTheRouterIsGoneDoesNothing)
     source_.plug(stick("1-1"));
     router_.reset();
     attacher_.answer(); // must not touch the router
+    SUCCEED();
+}
+
+// After a session restart the running VMs still hold what the previous
+// session gave them.
+TEST_F(UsbRouterTest, RestartWithTheDeviceAlreadyWhereItBelongs)
+{
+    attacher_.holds["work"] = {"id:1-1"};
+    source_.plug(stick("1-1"));
+    make();
+    EXPECT_THAT(attacher_.asked, ElementsAre("games", "work"));
+    EXPECT_THAT(attacher_.take(), IsEmpty()); // no attach: it is there
+    EXPECT_EQ(status_of("1-1").state, "attached");
+    EXPECT_EQ(status_of("1-1").vm, "work");
+
+    // It leaves as usual.
+    source_.unplug("1-1");
+    EXPECT_THAT(attacher_.take(), ElementsAre("detach 1-1 work"));
+}
+
+TEST_F(UsbRouterTest, RestartWithTheDeviceInTheWrongVm)
+{
+    attacher_.holds["games"] = {"id:1-1"};
+    source_.plug(stick("1-1"));
+    make();
+    EXPECT_THAT(attacher_.take(), ElementsAre("detach 1-1 games"));
+    attacher_.answer();
+    EXPECT_THAT(attacher_.take(), ElementsAre("attach 1-1 work"));
+    attacher_.answer();
+    EXPECT_EQ(status_of("1-1").vm, "work");
+}
+
+TEST_F(UsbRouterTest, HeldButUnpluggedIsTakenOut)
+{
+    attacher_.holds["work"] = {"id:1-4"};
+    make();
+    EXPECT_THAT(attacher_.take(), ElementsAre("detach-held id:1-4 work"));
+    EXPECT_EQ(status_of("id:1-4").state, "detaching from 'work', unplugged");
+    attacher_.answer();
+    EXPECT_THAT(router_->status(), IsEmpty());
+    router_->refresh();
+    EXPECT_THAT(attacher_.take(), IsEmpty());
+}
+
+TEST_F(UsbRouterTest, HeldButUnpluggedAndFailingToLeaveIsReported)
+{
+    attacher_.holds["work"] = {"id:1-4"};
+    make();
+    EXPECT_THAT(attacher_.take(), ElementsAre("detach-held id:1-4 work"));
+    attacher_.answer("no such hostdev");
+    EXPECT_THAT(router_->status(), IsEmpty());
+    const auto vms = router_->vms();
+    ASSERT_EQ(vms.size(), 2u);
+    EXPECT_EQ(vms[1].vm, "work");
+    EXPECT_EQ(vms[1].error, "id:1-4: detach from VM 'work': no such hostdev");
+}
+
+TEST_F(UsbRouterTest, NothingIsAttachedUntilEveryVmHasAnswered)
+{
+    attacher_.held_later = true;
+    attacher_.holds["games"] = {"id:1-1"};
+    make();
+    source_.plug(stick("1-1")); // belongs to work, but games holds it
+    source_.plug(stick("1-2")); // belongs to games
+    EXPECT_THAT(attacher_.take(), IsEmpty());
+    EXPECT_EQ(status_of("1-1").state, "not attached");
+    EXPECT_EQ(status_of("1-1").reason,
+              "waiting for the running VMs to say which USB devices they hold");
+    EXPECT_FALSE(router_->vms().at(0).known);
+
+    attacher_.answer_held(); // games: 1-1
+    // Out of games at once; into work only once work has answered.
+    EXPECT_THAT(attacher_.take(), ElementsAre("detach 1-1 games"));
+    attacher_.answer();
+    EXPECT_THAT(attacher_.take(), IsEmpty());
+    attacher_.answer_held(); // work: nothing
+    EXPECT_THAT(attacher_.take(), ElementsAre("attach 1-1 work", "attach 1-2 games"));
+}
+
+TEST_F(UsbRouterTest, AFailedAnswerIsReportedAndDevicesGoOn)
+{
+    attacher_.held_later = true;
+    source_.plug(stick("1-1"));
+    make();
+    attacher_.answer_held();
+    attacher_.answer_held("cannot read the domain XML");
+    EXPECT_THAT(attacher_.take(), ElementsAre("attach 1-1 work"));
+    const auto vms = router_->vms();
+    ASSERT_EQ(vms.size(), 2u);
+    EXPECT_TRUE(vms[1].known);
+    EXPECT_EQ(vms[1].error, "cannot read the domain XML");
+}
+
+TEST_F(UsbRouterTest, AVmIsAskedAgainWhenItRunsAgain)
+{
+    attacher_.at_once = true;
+    make();
+    EXPECT_THAT(attacher_.asked, ElementsAre("games", "work"));
+    running_.erase("work");
+    router_->refresh();
+    attacher_.held_later = true;
+    running_.insert("work");
+    router_->refresh();
+    EXPECT_THAT(attacher_.asked, ElementsAre("games", "work", "work"));
+    source_.plug(stick("1-1"));
+    EXPECT_THAT(attacher_.take(), IsEmpty()); // until work has answered
+    // An answer for a run of the VM that ended is ignored.
+    running_.erase("work");
+    router_->refresh();
+    running_.insert("work");
+    router_->refresh();
+    attacher_.holds["work"] = {"id:1-1"};
+    attacher_.answer_held(); // the old question
+    EXPECT_EQ(status_of("1-1").vm, std::nullopt);
+    attacher_.answer_held(); // the new one
+    EXPECT_THAT(attacher_.take(), IsEmpty());
+    EXPECT_EQ(status_of("1-1").vm, "work");
+}
+
+TEST_F(UsbRouterTest, PluggedAgainWhileItsOldHoldIsTakenOut)
+{
+    attacher_.holds["work"] = {"id:1-1"};
+    make();
+    EXPECT_THAT(attacher_.take(), ElementsAre("detach-held id:1-1 work"));
+    source_.plug(stick("1-1"));
+    EXPECT_THAT(attacher_.take(), IsEmpty()); // one thing at a time
+    EXPECT_EQ(router_->status().size(), 1u);
+    attacher_.answer();
+    EXPECT_THAT(attacher_.take(), ElementsAre("attach 1-1 work"));
+}
+
+TEST_F(UsbRouterTest, AHeldAnswerAfterTheRouterIsGoneDoesNothing)
+{
+    attacher_.held_later = true;
+    make();
+    router_.reset();
+    attacher_.answer_held();
     SUCCEED();
 }
 
