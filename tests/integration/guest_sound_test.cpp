@@ -184,6 +184,11 @@ protected:
             image, "a", dir_, accelerator_, std::vector<std::string>{},
             GuestVm::Extra{{}, "phyllome.tone=" + std::to_string(kTone), true});
         vm_->watch_on(session_->server().event_loop());
+        // Asked before the display is attached: QEMU 7.2's clipboard Register
+        // reads our properties synchronously from its main loop, so a QMP
+        // call made after the attach and before the session's loop runs
+        // waits on that, and that on this test (25 s, then both time out).
+        version_ = vm_->qemu_version();
         side_->fleet.attach("a", base::UniqueFd(vm_->qmp().attach_dbus_display()));
     }
 
@@ -278,7 +283,6 @@ protected:
 
 TEST_F(RealGuestSound, TheGuestsToneIsHeardOnItsSeatsSinkUntilQemuIsKilled)
 {
-    version_ = vm_->qemu_version();
     const bool listens = version_ >= std::pair{8, 1};
     const auto started = std::chrono::steady_clock::now();
 
