@@ -111,12 +111,13 @@ protected:
         ASSERT_TRUE(session_->wait_ready()) << session_->log();
     }
 
-    CommandResult ctl(const std::vector<std::string> &args)
+    CommandResult ctl(std::vector<std::string> args)
     {
-        std::vector<std::string> argv = {required_env("PHYLLOMECTL")};
-        argv.insert(argv.end(), args.begin(), args.end());
+        // In front of the caller's own vector: a copy of it made GCC 16 warn
+        // wrongly (-Wfree-nonheap-object) where a caller's braced list ended.
+        args.insert(args.begin(), required_env("PHYLLOMECTL"));
         return run_command(
-            argv, {{"XDG_RUNTIME_DIR", session_->runtime_dir()}, {"PHYLLOME_SOCKET", std::nullopt}},
+            args, {{"XDG_RUNTIME_DIR", session_->runtime_dir()}, {"PHYLLOME_SOCKET", std::nullopt}},
             std::chrono::seconds(120));
     }
 
